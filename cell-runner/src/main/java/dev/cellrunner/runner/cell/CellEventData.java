@@ -1,0 +1,137 @@
+package dev.cellrunner.runner.cell;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.observe.ProcStatus;
+import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.EgressRule;
+import dev.cellrunner.spec.Run;
+
+import java.util.List;
+
+/** The {@code data} of each contract event; every field name of the wire contract is spelled here. */
+final class CellEventData {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private CellEventData() {
+    }
+
+    static ObjectNode started(CellDocument document, String specDigest) {
+        Run run = document.spec().run();
+        ObjectNode data = JSON.createObjectNode();
+        data.put("specDigest", specDigest);
+        data.set("argv", strings(run.argv()));
+        data.put("ttlSeconds", document.spec().lifetime().ttlSeconds());
+        if (run.timeoutMs() != null) {
+            data.put("timeoutMs", run.timeoutMs());
+        }
+        if (run.workingDirectory() != null) {
+            data.put("workingDirectory", run.workingDirectory());
+        }
+        data.putNull("signingKeyId");
+        return data;
+    }
+
+    /** What a refused control event carries: which control, and why it cannot be enforced. */
+    static ObjectNode refused(Refusal refusal) {
+        ObjectNode data = JSON.createObjectNode();
+        ObjectNode refused = data.putObject("refused");
+        refused.put("control", refusal.control());
+        refused.put("reason", refusal.reason());
+        return data;
+    }
+
+    static ObjectNode networkPolicy(CellPlan plan, NamespaceObservation observed) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("isolationMode", "clone_newnet");
+        data.put("declaredEgressCount", plan.egressRules().size());
+        ArrayNode declared = data.putArray("declaredEgress");
+        for (EgressRule rule : plan.egressRules()) {
+            ObjectNode entry = declared.addObject();
+            entry.put("host", rule.host());
+            entry.put("port", rule.port());
+            entry.put("protocol", rule.protocol().wireName());
+            entry.putArray("resolved");
+        }
+        ObjectNode namespace = data.putObject("namespace");
+        namespace.put("enforced", observed.isolated());
+        namespace.put("cellNamespace", observed.cellNamespace());
+        namespace.put("runnerNamespace", observed.runnerNamespace());
+        namespace.set("interfaces", strings(observed.interfaces()));
+        namespace.put("observedVia", observed.observedVia());
+        if (observed.failure() != null) {
+            namespace.put("failure", observed.failure());
+        }
+        return data;
+    }
+
+    static ObjectNode confinement(ProcStatus status, long pid) {
+        ObjectNode data = JSON.createObjectNode();
+        ObjectNode observed = data.putObject("observed");
+        observed.put("via", "/proc/" + pid + "/status");
+        observed.put("noNewPrivs", status.noNewPrivs());
+        observed.put("seccomp", status.seccomp());
+        observed.put("capEff", status.capEff());
+        observed.put("capPrm", status.capPrm());
+        observed.put("capBnd", status.capBnd());
+        observed.put("capAmb", status.capAmb());
+        observed.put("uid", status.uid());
+        return data;
+    }
+
+    static ObjectNode networkEnforcement(CellPlan plan, ExitStatus exit) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("isolationMode", "clone_newnet");
+        data.put("declaredEgressRuleCount", plan.egressRules().size());
+        data.put("nftRulesApplied", false);
+        data.put("supplementaryEgressFilterActive", false);
+        if (exit == null) {
+            data.putNull("commandExitCode");
+        } else {
+            data.put("commandExitCode", exit.shellStatus());
+        }
+        data.putNull("rulesetDigest");
+        data.putArray("ruleCounters");
+        data.putNull("droppedPackets");
+        return data;
+    }
+
+    static ObjectNode completed(Outcome outcome) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("exitCode", outcome.exitCode());
+        if (outcome.exit() != null && outcome.exit().signal() != null) {
+            data.put("signal", outcome.exit().signal());
+            data.put("coreDumped", outcome.exit().coreDumped());
+        } else {
+            data.putNull("signal");
+        }
+        data.put("durationMs", outcome.durationMs());
+        data.put("timedOut", outcome.timedOut());
+        if (outcome.spawnError() == null) {
+            data.putNull("spawnError");
+        } else {
+            data.put("spawnError", outcome.spawnError());
+        }
+        data.put("stdoutBytes", outcome.stdoutBytes());
+        data.put("stderrBytes", outcome.stderrBytes());
+        return data;
+    }
+
+    static ObjectNode destroyed(String outcome, String terminalState, String reason) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("outcome", outcome);
+        data.put("terminalState", terminalState);
+        if (reason != null) {
+            data.put("reason", reason);
+        }
+        return data;
+    }
+
+    static ArrayNode strings(List<String> values) {
+        ArrayNode array = JSON.createArrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+}

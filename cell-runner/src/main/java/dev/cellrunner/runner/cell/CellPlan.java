@@ -1,0 +1,27 @@
+package dev.cellrunner.runner.cell;
+
+import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.EgressRule;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything that will be enforced for one cell, fully resolved, computed without touching the system.
+ *
+ * @param executable  argv[0] resolved against the cell's PATH; empty when nothing executable was found
+ * @param environment the child's complete environment (secret values included: never log this)
+ * @param lifetime    the shorter of {@code lifetime.ttlSeconds} and {@code run.timeoutMs}
+ */
+public record CellPlan(CellDocument document, String specDigest, String cellId, List<String> argv,
+                       Optional<Path> executable, Map<String, String> environment, Path workingDirectory,
+                       Duration lifetime, List<EgressRule> egressRules) {
+    public CellPlan {
+        argv = List.copyOf(argv);
+        environment = Map.copyOf(environment);
+        egressRules = List.copyOf(egressRules);
+    }
+}

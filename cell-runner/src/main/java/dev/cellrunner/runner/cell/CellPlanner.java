@@ -1,0 +1,70 @@
+package dev.cellrunner.runner.cell;
+
+import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.Run;
+import dev.cellrunner.spec.SecretDelivery;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns a valid document plus the runner's environment into a {@link CellPlan}. Pure apart from PATH lookups. */
+public final class CellPlanner {
+    /** PATH of a cell that does not set one. */
+    public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** Secrets reach the runner as environment variables with this prefix. */
+    public static final String SECRET_PREFIX = "CELLOS_SECRET_";
+
+    private CellPlanner() {
+    }
+
+    public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv)
+            throws Refusal {
+        CellSpec spec = document.spec();
+        Run run = spec.run();
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", DEFAULT_PATH);
+        env.putAll(run.env());
+        SecretDelivery delivery = run.secretDelivery() == null ? SecretDelivery.ENV : run.secretDelivery();
+        for (String name : spec.authority().secretRefs()) {
+            String value = runnerEnv.get(SECRET_PREFIX + name);
+            if (value == null) {
+                throw new Refusal("authority.secretRefs",
+                        "secret " + name + " is declared but " + SECRET_PREFIX + name + " is not set for the runner");
+            }
+            if (delivery == SecretDelivery.ENV) {
+                env.put(name, value);
+            }
+        }
+        Path workingDirectory = run.workingDirectory() == null ? Path.of("/") : Path.of(run.workingDirectory());
+        Duration lifetime = Duration.ofSeconds(spec.lifetime().ttlSeconds());
+        if (run.timeoutMs() != null && Duration.ofMillis(run.timeoutMs()).compareTo(lifetime) < 0) {
+            lifetime = Duration.ofMillis(run.timeoutMs());
+        }
+        return new CellPlan(document, specDigest, spec.id(), run.argv(),
+                resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory), env, workingDirectory,
+                lifetime, spec.authority().egressRules());
+    }
+
+    /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */
+    static Optional<Path> resolveExecutable(String command, String path, Path workingDirectory) {
+        if (command.contains("/")) {
+            Path candidate = workingDirectory.resolve(command).normalize();
+            return Files.isRegularFile(candidate) ? Optional.of(candidate) : Optional.empty();
+        }
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir).resolve(command);
+            if (candidate.isAbsolute() && Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,258 @@
+package dev.cellrunner.runner.cell;
+
+import dev.cellrunner.events.EventTrail;
+import dev.cellrunner.events.EventTypes;
+import dev.cellrunner.events.SinkException;
+import dev.cellrunner.runner.cgroup.CellCgroup;
+import dev.cellrunner.runner.cgroup.CgroupLayout;
+import dev.cellrunner.runner.cgroup.RunnerMigration;
+import dev.cellrunner.runner.observe.NetDev;
+import dev.cellrunner.runner.observe.ProcStatus;
+import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.runner.os.NetworkNamespace;
+import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.SpawnException;
+import dev.cellrunner.runner.os.SpawnLock;
+import dev.cellrunner.runner.os.SpawnRequest;
+import dev.cellrunner.runner.os.SpawnedProcess;
+import dev.cellrunner.runner.os.Spawner;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One cell from start to end: isolate, launch, observe, wait, kill what is left, report.
+ * Emits the contract's events in order and returns the runner's exit status.
+ */
+public final class CellRun {
+    private static final int ENOENT = 2;
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+
+    private final CellPlan plan;
+    private final EventTrail trail;
+    private final OutputStream stdout;
+    private final OutputStream stderr;
+    private final Consumer<String> log;
+
+    public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
+        this.plan = plan;
+        this.trail = trail;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.log = log;
+    }
+
+    public int run() {
+        try {
+            trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest()));
+            return isolateAndRun();
+        } catch (SinkException e) {
+            log.accept(e.getMessage());
+            return ExitCodes.SINK_FAILED;
+        } finally {
+            trail.close();
+        }
+    }
+
+    private int isolateAndRun() throws SinkException {
+        try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
+            NamespaceObservation namespace = isolateNetwork(launch);
+            if (!namespace.isolated()) {
+                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace));
+                return refused("network.namespace: " + namespace.failure());
+            }
+            trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace));
+            CellCgroup cgroup;
+            try {
+                cgroup = createCgroup();
+            } catch (Refusal refusal) {
+                trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
+                return refused(refusal.getMessage());
+            }
+            try {
+                return launchAndWait(launch, cgroup);
+            } finally {
+                removeCgroup(cgroup);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return refused("interrupted before the command started");
+        }
+    }
+
+    private NamespaceObservation isolateNetwork(LaunchThread launch) {
+        long pid = ProcessHandle.current().pid();
+        try {
+            launch.call(() -> {
+                NetworkNamespace.enterNew();
+                NetworkNamespace.bringLoopbackUp();
+                return null;
+            });
+        } catch (Exception e) {
+            return NamespaceObservation.failed(e.getMessage());
+        }
+        try {
+            int tid = launch.tid();
+            String cell = NetworkNamespace.identityOf(pid, tid);
+            String runner = NetworkNamespace.identityOf(pid, pid);
+            List<String> interfaces = NetDev.interfacesOf(pid, tid);
+            boolean isolated = !cell.equals(runner) && interfaces.equals(List.of("lo"));
+            return new NamespaceObservation(isolated, cell, runner, interfaces,
+                    "/proc/" + pid + "/task/" + tid + "/ns/net and net/dev",
+                    isolated ? null : "the kernel does not show a fresh loopback-only namespace");
+        } catch (IOException e) {
+            return NamespaceObservation.failed("cannot observe the namespace: " + e.getMessage());
+        }
+    }
+
+    private CellCgroup createCgroup() throws Refusal {
+        try {
+            Path parent = CgroupLayout.ofThisProcess().v2Own()
+                    .orElseThrow(() -> new Refusal("lifetime", "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
+            return CellCgroup.create(parent, "cellrunner-" + ProcessHandle.current().pid() + "-" + trail.run().runId());
+        } catch (IOException e) {
+            throw new Refusal("lifetime", "cannot create the cell's cgroup: " + e.getMessage(), e);
+        }
+    }
+
+    private int launchAndWait(LaunchThread launch, CellCgroup cgroup) throws SinkException, InterruptedException {
+        long startNanos = System.nanoTime();
+        if (plan.executable().isEmpty()) {
+            return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
+                    plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
+        }
+        SpawnedProcess process;
+        try {
+            process = spawnInside(launch, cgroup);
+        } catch (SpawnException e) {
+            return finish(spawnFailed(startNanos, e.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
+                    e.getMessage()));
+        } catch (Exception e) {
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
+        }
+        launch.close();
+        OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
+        OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
+        observeConfinement(process.pid());
+        return finish(await(process, cgroup, startNanos, out, err));
+    }
+
+    /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
+    private SpawnedProcess spawnInside(LaunchThread launch, CellCgroup cgroup) throws Exception {
+        SpawnRequest request = new SpawnRequest(plan.executable().orElseThrow().toString(), plan.argv(),
+                plan.environment(), plan.workingDirectory(), false);
+        Path home = CgroupLayout.ofThisProcess().v2Own().orElseThrow();
+        SpawnLock.LOCK.lock();
+        try {
+            RunnerMigration.moveRunnerTo(cgroup.dir());
+            try {
+                return launch.call(() -> Spawner.spawn(request));
+            } finally {
+                RunnerMigration.moveRunnerTo(home);
+            }
+        } finally {
+            SpawnLock.LOCK.unlock();
+        }
+    }
+
+    private void observeConfinement(int pid) throws SinkException {
+        try {
+            trail.emit(EventTypes.CONFINEMENT, CellEventData.confinement(ProcStatus.read(pid), pid));
+        } catch (IOException e) {
+            log.accept("cannot read /proc/" + pid + "/status: " + e.getMessage());
+        }
+    }
+
+    private Outcome await(SpawnedProcess process, CellCgroup cgroup, long startNanos, OutputPump out,
+                          OutputPump err) throws InterruptedException {
+        CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
+        Thread reaper = new Thread(() -> {
+            try {
+                exited.complete(process.waitFor());
+            } catch (OsError e) {
+                exited.completeExceptionally(e);
+            }
+        }, "cell-reaper");
+        reaper.setDaemon(true);
+        reaper.start();
+        boolean timedOut = false;
+        ExitStatus status;
+        try {
+            try {
+                status = exited.get(plan.lifetime().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                timedOut = true;
+                killGroup(cgroup);
+                status = exited.get();
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot reap the cell's process", e.getCause());
+        }
+        long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
+        boolean forced = timedOut | killGroup(cgroup) > 0;
+        long stdoutBytes = awaitDrain(out);
+        long stderrBytes = awaitDrain(err);
+        int exitCode = timedOut ? ExitCodes.TIMED_OUT : status.shellStatus();
+        return new Outcome(status, exitCode, durationMs, timedOut, null, stdoutBytes, stderrBytes, forced);
+    }
+
+    /** Kills whatever is still in the group and waits for the kernel to report it empty. */
+    private int killGroup(CellCgroup cgroup) {
+        try {
+            int killed = cgroup.killAll();
+            if (!cgroup.awaitEmpty(DRAIN_LIMIT)) {
+                log.accept("cell processes still present after SIGKILL: " + cgroup.pids());
+            }
+            return killed;
+        } catch (IOException e) {
+            log.accept("cannot kill the cell's processes: " + e.getMessage());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private long awaitDrain(OutputPump pump) throws InterruptedException {
+        return pump.awaitEnd();
+    }
+
+    private Outcome spawnFailed(long startNanos, int exitCode, String reason) {
+        log.accept("cannot start the command: " + reason);
+        return new Outcome(null, exitCode, (System.nanoTime() - startNanos) / 1_000_000, false, reason, 0, 0, false);
+    }
+
+    private int finish(Outcome outcome) throws SinkException {
+        trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit()));
+        trail.emit(EventTypes.COMMAND_COMPLETED, CellEventData.completed(outcome));
+        trail.sync();
+        String result = outcome.exitCode() == 0 ? "succeeded" : "failed";
+        trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result, outcome.forced() ? "forced" : "clean",
+                outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : null));
+        trail.sync();
+        return outcome.exitCode();
+    }
+
+    private int refused(String reason) throws SinkException {
+        log.accept("refused: " + reason);
+        trail.emit(EventTypes.DESTROYED, CellEventData.destroyed("refused", "clean", reason));
+        trail.sync();
+        return ExitCodes.REFUSED;
+    }
+
+    private void removeCgroup(CellCgroup cgroup) {
+        try {
+            cgroup.remove();
+        } catch (IOException e) {
+            log.accept("cannot remove " + cgroup.dir() + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.cellrunner.runner.cell;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * Streams one of the child's outputs to the runner's own, counting bytes. If the runner's output
+ * breaks (closed pipe), it keeps draining so the child never blocks on a full pipe.
+ */
+final class OutputPump {
+    private final InputStream from;
+    private final OutputStream to;
+    private final Thread thread;
+    private volatile long bytes;
+
+    OutputPump(String name, InputStream from, OutputStream to) {
+        this.from = from;
+        this.to = to;
+        this.thread = new Thread(this::pump, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void pump() {
+        byte[] buffer = new byte[64 * 1024];
+        boolean forwarding = true;
+        try (from) {
+            for (int n = from.read(buffer); n >= 0; n = from.read(buffer)) {
+                bytes += n;
+                if (forwarding) {
+                    try {
+                        to.write(buffer, 0, n);
+                        to.flush();
+                    } catch (IOException e) {
+                        forwarding = false;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the child's end is gone; what was read is counted
+        }
+    }
+
+    /** Waits until the child's end is closed (every process holding it has exited). */
+    long awaitEnd() throws InterruptedException {
+        thread.join();
+        return bytes;
+    }
+}

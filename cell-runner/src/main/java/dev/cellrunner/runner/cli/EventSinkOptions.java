@@ -1,0 +1,76 @@
+package dev.cellrunner.runner.cli;
+
+import dev.cellrunner.events.EventSink;
+import dev.cellrunner.events.JsonlSink;
+import dev.cellrunner.events.SinkException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Where a run's events go: every {@code --events} target plus {@code CELL_OS_JSONL_EVENTS}; without
+ * either, the default trail under the user's state directory. {@code none} or
+ * {@code CELL_OS_USE_NOOP_SINK=1} (with no {@code --events}) turns events off explicitly.
+ */
+final class EventSinkOptions {
+    private EventSinkOptions() {
+    }
+
+    /** The sink targets in order; an empty list means events are off. */
+    static List<String> targets(List<String> cliTargets, Map<String, String> env, Consumer<String> log)
+            throws IllegalArgumentException {
+        Set<String> targets = new LinkedHashSet<>(cliTargets);
+        if (targets.contains("none")) {
+            if (targets.size() > 1) {
+                throw new IllegalArgumentException("--events none cannot be combined with other sinks");
+            }
+            return List.of();
+        }
+        String envJsonl = env.get("CELL_OS_JSONL_EVENTS");
+        if (envJsonl != null && !envJsonl.isBlank()) {
+            targets.add("jsonl:" + envJsonl);
+        }
+        if (targets.isEmpty()) {
+            if ("1".equals(env.get("CELL_OS_USE_NOOP_SINK"))) {
+                return List.of();
+            }
+            String target = "jsonl:" + defaultTrail(env);
+            log.accept("events go to " + target.substring("jsonl:".length())
+                    + " (choose with --events, or --events none)");
+            targets.add(target);
+        }
+        for (String target : targets) {
+            if (!target.startsWith("jsonl:") || target.length() == "jsonl:".length()) {
+                throw new IllegalArgumentException("unknown event sink '" + target
+                        + "': expected jsonl:PATH or none");
+            }
+        }
+        return List.copyOf(targets);
+    }
+
+    /** Opens every target; one that cannot be opened is reported and skipped (the trail decides if that is fatal). */
+    static List<EventSink> open(List<String> targets, Consumer<String> log, List<String> failures) {
+        List<EventSink> sinks = new ArrayList<>();
+        for (String target : targets) {
+            try {
+                sinks.add(new JsonlSink(Path.of(target.substring("jsonl:".length()))));
+            } catch (SinkException e) {
+                log.accept("event sink failed: " + e.getMessage());
+                failures.add(e.getMessage());
+            }
+        }
+        return sinks;
+    }
+
+    static Path defaultTrail(Map<String, String> env) {
+        String state = env.get("XDG_STATE_HOME");
+        Path base = state != null && !state.isBlank() ? Path.of(state)
+                : Path.of(env.getOrDefault("HOME", "/root"), ".local", "state");
+        return base.resolve("cell-runner").resolve("events.jsonl");
+    }
+}

@@ -1,0 +1,30 @@
+package dev.cellrunner.runner.observe;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The confinement-relevant lines of /proc/&lt;pid&gt;/status, as the kernel reports them. */
+public record ProcStatus(String noNewPrivs, String seccomp, String capInh, String capPrm, String capEff,
+                         String capBnd, String capAmb, String uid, String gid) {
+
+    public static ProcStatus read(long pid) throws IOException {
+        return parse(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")));
+    }
+
+    static ProcStatus parse(List<String> lines) {
+        Map<String, String> fields = new HashMap<>();
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return new ProcStatus(fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("CapInh"),
+                fields.get("CapPrm"), fields.get("CapEff"), fields.get("CapBnd"), fields.get("CapAmb"),
+                fields.get("Uid"), fields.get("Gid"));
+    }
+}

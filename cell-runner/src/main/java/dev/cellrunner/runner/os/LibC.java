@@ -1,0 +1,46 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * The few libc entry points the runner needs. Everything here acts on the calling thread only
+ * (namespaces, credentials, no_new_privs, landlock, seccomp), which is why each cell gets its own
+ * launch thread. Errors surface as {@link LastErrorException} carrying errno.
+ */
+public interface LibC extends Library {
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    int CLONE_NEWNET = 0x40000000;
+
+    int unshare(int flags) throws LastErrorException;
+
+    int setns(int fd, int nstype) throws LastErrorException;
+
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+    int open(String path, int flags) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+
+    /** Raw system call: unlike glibc wrappers it never broadcasts to other threads. */
+    long syscall(long number, Object... args) throws LastErrorException;
+
+    int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    long read(int fd, Pointer buffer, long count) throws LastErrorException;
+
+    long write(int fd, Pointer buffer, long count) throws LastErrorException;
+
+    int kill(int pid, int signal) throws LastErrorException;
+
+    int waitid(int idType, int id, Pointer siginfo, int options) throws LastErrorException;
+
+    String strerror(int errnum);
+}

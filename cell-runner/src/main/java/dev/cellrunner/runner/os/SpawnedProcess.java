@@ -1,0 +1,71 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * A child started by {@link Spawner}. The runner reaps it itself with waitid(2), so it learns
+ * whether the child exited or was killed by a signal; call {@link #waitFor()} from one thread only.
+ */
+public final class SpawnedProcess {
+    private static final int P_PID = 1;
+    private static final int WEXITED = 4;
+    private static final int EINTR = 4;
+    private static final int CLD_EXITED = 1;
+    private static final int CLD_DUMPED = 3;
+    private static final int SIGINFO_SIZE = 128;
+    private static final int SI_CODE_OFFSET = 8;
+    private static final int SI_STATUS_OFFSET = 24;
+
+    private final int pid;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final OutputStream stdin;
+
+    SpawnedProcess(int pid, InputStream stdout, InputStream stderr, OutputStream stdin) {
+        this.pid = pid;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.stdin = stdin;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    /** The pipe to the child's stdin, or null when the child reads /dev/null. */
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    /** Blocks until the child ends and reaps it. */
+    public ExitStatus waitFor() throws OsError {
+        try (Memory siginfo = new Memory(SIGINFO_SIZE)) {
+            while (true) {
+                siginfo.clear();
+                try {
+                    LibC.INSTANCE.waitid(P_PID, pid, siginfo, WEXITED);
+                    break;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != EINTR) {
+                        throw new OsError("waitid(" + pid + ")", e);
+                    }
+                }
+            }
+            int code = siginfo.getInt(SI_CODE_OFFSET);
+            int status = siginfo.getInt(SI_STATUS_OFFSET);
+            return code == CLD_EXITED ? ExitStatus.exited(status) : ExitStatus.killed(status, code == CLD_DUMPED);
+        }
+    }
+}

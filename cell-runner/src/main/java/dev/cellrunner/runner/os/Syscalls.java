@@ -1,0 +1,13 @@
+package dev.cellrunner.runner.os;
+
+/** x86-64 system call numbers used through {@link LibC#syscall}. */
+public final class Syscalls {
+    public static final long GETTID = 186;
+
+    private Syscalls() {
+    }
+
+    public static int gettid() {
+        return (int) LibC.INSTANCE.syscall(GETTID);
+    }
+}

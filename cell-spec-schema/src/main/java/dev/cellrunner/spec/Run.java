@@ -1,0 +1,13 @@
+package dev.cellrunner.spec;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code spec.run}: the command, its environment and its resource limits. */
+public record Run(List<String> argv, String workingDirectory, Map<String, String> env,
+                  SecretDelivery secretDelivery, Long timeoutMs, Limits limits, String user, String group) {
+    public Run {
+        argv = argv == null ? List.of() : List.copyOf(argv);
+        env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(env));
+    }
+}

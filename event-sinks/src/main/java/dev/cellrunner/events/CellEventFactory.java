@@ -1,0 +1,60 @@
+package dev.cellrunner.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/** Builds the contract's CloudEvents for one run: common attributes, plus cellId/runId/correlation in data. */
+public final class CellEventFactory {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final RunIdentity run;
+    private final Clock clock;
+    private final URI source;
+
+    public CellEventFactory(RunIdentity run, Clock clock) {
+        this.run = run;
+        this.clock = clock;
+        this.source = URI.create(run.source());
+    }
+
+    public RunIdentity run() {
+        return run;
+    }
+
+    public CloudEvent build(String type, ObjectNode fields) {
+        ObjectNode data = MAPPER.createObjectNode();
+        data.put("cellId", run.cellId());
+        data.put("runId", run.runId());
+        if (run.correlation() != null) {
+            data.set("correlation", run.correlation());
+        }
+        data.setAll(fields);
+        return CloudEventBuilder.v1()
+                .withId(UUID.randomUUID().toString())
+                .withSource(source)
+                .withType(type)
+                .withSubject(run.subject())
+                .withTime(OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS))
+                .withDataContentType("application/json")
+                .withData(toBytes(data))
+                .build();
+    }
+
+    private static byte[] toBytes(ObjectNode data) {
+        try {
+            return MAPPER.writeValueAsBytes(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("event data is a tree of plain values", e);
+        }
+    }
+}

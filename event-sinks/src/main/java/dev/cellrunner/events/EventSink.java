@@ -1,0 +1,19 @@
+package dev.cellrunner.events;
+
+import io.cloudevents.CloudEvent;
+
+import java.io.Closeable;
+
+/** Somewhere events go. Sinks know nothing about cells; they take finished events in order. */
+public interface EventSink extends Closeable {
+    void append(CloudEvent event) throws SinkException;
+
+    /** Makes everything appended so far durable (or delivered); called before a run reports its end. */
+    void sync() throws SinkException;
+
+    /** Human-readable name for messages, e.g. "jsonl:/var/log/cells.jsonl". */
+    String describe();
+
+    @Override
+    void close() throws SinkException;
+}

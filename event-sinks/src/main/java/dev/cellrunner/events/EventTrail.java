@@ -1,0 +1,90 @@
+package dev.cellrunner.events;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloudevents.CloudEvent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The ordered events of one run, fanned out to every sink. A sink that fails is reported through
+ * {@code warnings} and dropped from the run; when no sink is left, emitting throws.
+ */
+public final class EventTrail implements AutoCloseable {
+    private final CellEventFactory factory;
+    private final List<EventSink> healthy;
+    private final Consumer<String> warnings;
+    private final List<String> failures = new ArrayList<>();
+    private final boolean wantsEvents;
+
+    public EventTrail(CellEventFactory factory, List<EventSink> sinks, Consumer<String> warnings) {
+        this.factory = factory;
+        this.healthy = new ArrayList<>(sinks);
+        this.warnings = warnings;
+        this.wantsEvents = !sinks.isEmpty();
+    }
+
+    public RunIdentity run() {
+        return factory.run();
+    }
+
+    /** Builds and appends one event; throws when events were asked for and no sink can take them. */
+    public synchronized CloudEvent emit(String type, ObjectNode fields) throws SinkException {
+        CloudEvent event = factory.build(type, fields);
+        for (EventSink sink : List.copyOf(healthy)) {
+            try {
+                sink.append(event);
+            } catch (SinkException e) {
+                fail(sink, e);
+            }
+        }
+        requireASink();
+        return event;
+    }
+
+    /** Makes all events durable; called before the run reports its end. */
+    public synchronized void sync() throws SinkException {
+        for (EventSink sink : List.copyOf(healthy)) {
+            try {
+                sink.sync();
+            } catch (SinkException e) {
+                fail(sink, e);
+            }
+        }
+        requireASink();
+    }
+
+    public synchronized List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (EventSink sink : healthy) {
+            try {
+                sink.close();
+            } catch (SinkException e) {
+                fail(sink, e);
+            }
+        }
+        healthy.clear();
+    }
+
+    private void fail(EventSink sink, SinkException e) {
+        healthy.remove(sink);
+        failures.add(e.getMessage());
+        warnings.accept("event sink failed: " + e.getMessage());
+        try {
+            sink.close();
+        } catch (SinkException ignored) {
+            // already reported the failure that matters
+        }
+    }
+
+    private void requireASink() throws SinkException {
+        if (wantsEvents && healthy.isEmpty()) {
+            throw new SinkException("no event sink can take events: " + String.join("; ", failures));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.cellrunner.events;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Who emits (source host) and for which run; every event of a run carries these.
+ * {@code correlation} is the document's correlation object, or null when the document had none.
+ */
+public record RunIdentity(String hostname, String cellId, String runId, ObjectNode correlation) {
+    public String source() {
+        return "/cell-runner/" + hostname;
+    }
+
+    public String subject() {
+        return "cell:" + cellId;
+    }
+}
