@@ -1,0 +1,38 @@
+# Everyday recipes for cell-runner. `just --list` shows them.
+
+demo_spec := "examples/hello-cell.json"
+demo_trail := "target/demo-events.jsonl"
+
+# Build the shaded jar behind bin/cell-runner (no tests).
+build:
+    mvn -q -B package -DskipTests
+
+# Every test: unit, kernel-level isolation and the black-box conformance suite.
+test:
+    mvn -B verify
+
+# Run the bundled example cell and show its audit trail.
+demo: build
+    mkdir -p target && rm -f {{demo_trail}}
+    bin/cell-runner run {{demo_spec}} --events jsonl:{{demo_trail}}
+    @echo "--- event types in {{demo_trail}}:"
+    @sed -n 's/.*"type":"\([^"]*\)".*/\1/p' {{demo_trail}}
+
+# Validate a document without running it.
+validate spec:
+    bin/cell-runner validate {{spec}}
+
+# The black-box conformance suite against bin/cell-runner (or CELL_RUNNER_CMD); report in conformance/target/.
+conformance: build
+    mvn -B -q -pl conformance verify
+
+# Start-up benchmark: cell-runner one-shot next to `unshare -n`, median and ratio.
+bench-startup: build
+    bash bench/startup.sh
+
+# Remove host-side leftovers of runners that died.
+gc:
+    bin/cell-runner gc
+
+clean:
+    mvn -q -B clean
