@@ -1,0 +1,72 @@
+package dev.cellrunner.runner.cell;
+
+import dev.cellrunner.spec.Authority;
+import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.Lifetime;
+import dev.cellrunner.spec.Run;
+import dev.cellrunner.spec.SecretDelivery;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CellPlannerTest {
+    private static CellDocument document(List<String> secrets, Run run, long ttlSeconds) {
+        return new CellDocument(CellDocument.API_VERSION, CellDocument.KIND, new CellSpec("plan-test", null,
+                new Authority(secrets, List.of(), null, null), new Lifetime(ttlSeconds), run));
+    }
+
+    private static Run run(List<String> argv, Map<String, String> env, SecretDelivery delivery, Long timeoutMs) {
+        return new Run(argv, null, env, delivery, timeoutMs, null, null, null);
+    }
+
+    @Test
+    void environmentIsMinimalPathPlusDeclaredVariablesAndSecrets() throws Refusal {
+        CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
+                run(List.of("true"), Map.of("CI", "true"), null, null), 60), "sha256:x",
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t", "HOME", "/root", "CELLOS_SECRET_OTHER", "no"));
+
+        assertThat(plan.environment()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "PATH", CellPlanner.DEFAULT_PATH, "CI", "true", "NPM_TOKEN", "s3cr3t"));
+        assertThat(plan.executable()).contains(Path.of("/usr/bin/true"));
+    }
+
+    @Test
+    void secretsStayWithTheRunnerWhenDeliveryIsNone() throws Refusal {
+        CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
+                run(List.of("true"), Map.of(), SecretDelivery.NONE, null), 60), "sha256:x",
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t"));
+
+        assertThat(plan.environment()).doesNotContainKey("NPM_TOKEN");
+    }
+
+    @Test
+    void aDeclaredSecretTheRunnerDoesNotHaveIsARefusalThatNamesOnlyTheVariable() {
+        assertThatThrownBy(() -> CellPlanner.plan(document(List.of("DEPLOY_KEY"),
+                run(List.of("true"), Map.of(), null, null), 60), "sha256:x", Map.of()))
+                .isInstanceOf(Refusal.class)
+                .hasMessageContaining("CELLOS_SECRET_DEPLOY_KEY");
+    }
+
+    @Test
+    void lifetimeIsTheShorterOfTtlAndTimeout() throws Refusal {
+        assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 1500L), 60),
+                "d", Map.of()).lifetime()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 900_000L), 60),
+                "d", Map.of()).lifetime()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void executableIsLookedUpInTheCellsPathNotTheRunners() throws Refusal {
+        CellPlan plan = CellPlanner.plan(document(List.of(),
+                run(List.of("sh"), Map.of("PATH", "/nonexistent"), null, null), 60), "d", Map.of());
+
+        assertThat(plan.executable()).isEmpty();
+    }
+}
