@@ -24,6 +24,13 @@ public final class ContractChecks {
         assertOneRunMatching(result, COMPLETED_RUN);
     }
 
+    /** Every run in the trail (grouped by runId) is a completed run in the contract's order. */
+    public static void assertEveryRunCompleted(Trail trail) {
+        trail.runs().forEach((runId, events) -> assertThat(String.join(" ", events.stream()
+                .map(e -> e.eventType().schemaName()).toList()))
+                .as("event order of run %s in %s", runId, trail.file()).matches(COMPLETED_RUN));
+    }
+
     /** The trail holds exactly one refused run, and no command ran (no completed event). */
     public static void assertRefusedRun(RunResult result) {
         assertOneRunMatching(result, REFUSED_RUN);
