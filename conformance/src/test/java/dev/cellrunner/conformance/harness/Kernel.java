@@ -24,9 +24,26 @@ public final class Kernel {
         require(Files.exists(Path.of("/proc/net/if_inet6")), "IPv6: no /proc/net/if_inet6");
     }
 
+    /**
+     * Landlock is active when securityfs lists it; without securityfs, when the kernel is built with it
+     * and it is among the LSMs enabled at boot (lsm= on the command line, else CONFIG_LSM). When neither
+     * source exists the case runs: a skip needs evidence.
+     */
     public static void requireLandlock() {
-        require(read("/sys/kernel/security/lsm").contains("landlock"),
-                "Landlock: not in /sys/kernel/security/lsm (" + read("/sys/kernel/security/lsm").strip() + ")");
+        String lsm = read("/sys/kernel/security/lsm");
+        if (!lsm.isBlank()) {
+            require(lsm.contains("landlock"), "Landlock: not in /sys/kernel/security/lsm (" + lsm.strip() + ")");
+            return;
+        }
+        String config = kernelConfig();
+        if (config.isEmpty()) {
+            return;
+        }
+        require(config.contains("CONFIG_SECURITY_LANDLOCK=y"), "Landlock: CONFIG_SECURITY_LANDLOCK is not set");
+        String bootLsm = java.util.Arrays.stream(read("/proc/cmdline").split("\\s+"))
+                .filter(arg -> arg.startsWith("lsm=")).findFirst()
+                .orElse(config.lines().filter(l -> l.startsWith("CONFIG_LSM=")).findFirst().orElse(""));
+        require(bootLsm.contains("landlock"), "Landlock: not enabled at boot (" + bootLsm + ")");
     }
 
     public static void requireSeccompFilter() {
@@ -47,6 +64,14 @@ public final class Kernel {
 
     private static void require(boolean present, String feature) {
         Assumptions.assumeTrue(present, SKIP_PREFIX + feature);
+    }
+
+    private static String kernelConfig() {
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String read(String file) {

@@ -118,9 +118,10 @@ public final class MarkdownReportListener implements TestExecutionListener {
         });
     }
 
+    /** The throwable's message, without the "Assumption failed: " JUnit puts before an assumption's own. */
     private static String message(Throwable t) {
         String text = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return text.strip();
+        return text.strip().replaceFirst("^Assumption failed: ", "");
     }
 
     private static String kernel() {
