@@ -1,6 +1,7 @@
 package dev.cellrunner.conformance.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cellrunner.conformance.harness.Await;
 import dev.cellrunner.conformance.harness.CellHold;
 import dev.cellrunner.conformance.harness.ContractChecks;
 import dev.cellrunner.conformance.harness.ContractSection;
@@ -123,16 +124,7 @@ class NetworkIsolationTest {
         assertThat(result.stdoutText()).as("the cell connected to the host's %s:%d\n%s", address, listener.port(),
                 result.describe()).doesNotContain(CONNECTED);
         assertThat(result.exitCode()).as("the connect's exit status\n%s", result.describe()).isNotZero();
-        sleep(300);
+        Await.pause(300);
         assertThat(listener.accepted()).as("connections the host listener accepted from the cell").isEqualTo(before);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -70,7 +70,7 @@ class RunOutputTest {
             for (ProcessHandle process : running.processTree()) {
                 peakKib = Math.max(peakKib, Proc.peakRssKib(process.pid()).orElse(0L));
             }
-            sleep(20);
+            Await.pause(20);
         }
         RunResult result = running.awaitExit();
 
@@ -142,14 +142,5 @@ class RunOutputTest {
 
     private static String sha256Hex(String text) throws NoSuchAlgorithmException {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -10,6 +10,7 @@ import dev.cellrunner.conformance.harness.EventType;
 import dev.cellrunner.conformance.harness.Harness;
 import dev.cellrunner.conformance.harness.HarnessExtension;
 import dev.cellrunner.conformance.harness.Kernel;
+import dev.cellrunner.conformance.harness.KeyFiles;
 import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
@@ -35,7 +36,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,12 +85,12 @@ class SignaturesPendingTest {
     @DisplayName("keygen writes a 0600 private key and a public key; --signing-key signs with it; verify --key accepts it and rejects another key")
     void keygenAndSigningKey(Harness h) throws IOException {
         Kernel.requireNetworkNamespaces();
-        Path keys = generateKeys(h, "keys");
-        Path otherKeys = generateKeys(h, "other-keys");
-        Path privateKey = privateKeyIn(keys);
+        KeyFiles keys = KeyFiles.generate(h, "keys");
+        KeyFiles otherKeys = KeyFiles.generate(h, "other-keys");
+        Path privateKey = keys.privateKey();
         assertThat(Files.getPosixFilePermissions(privateKey)).as("mode of %s", privateKey)
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-        Path publicKey = publicKeyIn(keys);
+        Path publicKey = keys.publicKey();
         byte[] raw = TrailVerifier.rawPublicKey(Files.readAllBytes(publicKey))
                 .orElseThrow(() -> new AssertionError("cannot read an Ed25519 public key from " + publicKey));
 
@@ -103,7 +103,7 @@ class SignaturesPendingTest {
         assertThat(TrailVerifier.problems(events, raw)).isEmpty();
 
         RunResult good = h.call(RunnerCall.of("verify", "--key", publicKey.toString(), h.file("keyed.jsonl").toString()));
-        RunResult wrong = h.call(RunnerCall.of("verify", "--key", publicKeyIn(otherKeys).toString(),
+        RunResult wrong = h.call(RunnerCall.of("verify", "--key", otherKeys.publicKey().toString(),
                 h.file("keyed.jsonl").toString()));
         assertThat(good.exitCode()).as(good.describe()).isZero();
         assertThat(wrong.exitCode()).as("verify with a key that did not sign\n%s", wrong.describe()).isNotZero();
@@ -180,29 +180,6 @@ class SignaturesPendingTest {
             return event.toString().replace("\",\"", "\", \"").replace("\":", "\": ");
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + line, e);
-        }
-    }
-
-    private static Path generateKeys(Harness h, String name) {
-        Path dir = h.file(name);
-        RunResult keygen = h.call(RunnerCall.of("keygen", "--out", dir.toString()));
-        assertThat(keygen.exitCode()).as(keygen.describe()).isZero();
-        return dir;
-    }
-
-    private static Path publicKeyIn(Path dir) throws IOException {
-        return keyFile(dir, true);
-    }
-
-    private static Path privateKeyIn(Path dir) throws IOException {
-        return keyFile(dir, false);
-    }
-
-    private static Path keyFile(Path dir, boolean publicKey) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> matching = files.filter(f -> f.getFileName().toString().contains("pub") == publicKey).toList();
-            assertThat(matching).as("%s key files in %s", publicKey ? "public" : "private", dir).hasSize(1);
-            return matching.get(0);
         }
     }
 

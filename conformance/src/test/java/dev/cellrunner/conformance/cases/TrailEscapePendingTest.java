@@ -4,6 +4,7 @@ import dev.cellrunner.conformance.harness.ContractSection;
 import dev.cellrunner.conformance.harness.Harness;
 import dev.cellrunner.conformance.harness.HarnessExtension;
 import dev.cellrunner.conformance.harness.Kernel;
+import dev.cellrunner.conformance.harness.KeyFiles;
 import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
@@ -15,8 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,10 +29,8 @@ class TrailEscapePendingTest {
     @DisplayName("the cell cannot read the runner's signing key, and the trail verifies")
     void cellCannotReadTheSigningKey(Harness h) throws IOException {
         Kernel.requireNetworkNamespaces();
-        Path keys = h.file("keys");
-        RunResult keygen = h.call(RunnerCall.of("keygen", "--out", keys.toString()));
-        assertThat(keygen.exitCode()).as(keygen.describe()).isZero();
-        Path privateKey = onlyFile(keys, false);
+        KeyFiles keys = KeyFiles.generate(h, "keys");
+        Path privateKey = keys.privateKey();
         Path trail = h.file("trail.jsonl");
         Path spec = h.writeSpec(Spec.shell("crconf-steal-key", "cat " + privateKey + " && echo READ-KEY"));
 
@@ -41,7 +38,7 @@ class TrailEscapePendingTest {
                 "jsonl:" + trail, spec.toString()));
 
         assertThat(result.stdoutText()).as("the cell read %s\n%s", privateKey, result.describe()).doesNotContain("READ-KEY");
-        RunResult verify = h.call(RunnerCall.of("verify", "--key", onlyFile(keys, true).toString(), trail.toString()));
+        RunResult verify = h.call(RunnerCall.of("verify", "--key", keys.publicKey().toString(), trail.toString()));
         assertThat(verify.exitCode()).as(verify.describe()).isZero();
     }
 
@@ -58,13 +55,5 @@ class TrailEscapePendingTest {
         assertThat(Files.readString(trail)).as("the trail after the run\n%s", result.describe()).doesNotContain("crconf-forged");
         RunResult verify = h.call(RunnerCall.of("verify", trail.toString()));
         assertThat(verify.exitCode()).as(verify.describe()).isZero();
-    }
-
-    private static Path onlyFile(Path dir, boolean publicKey) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> matching = files.filter(f -> f.getFileName().toString().contains("pub") == publicKey).toList();
-            assertThat(matching).as("%s key files in %s", publicKey ? "public" : "private", dir).hasSize(1);
-            return matching.get(0);
-        }
     }
 }

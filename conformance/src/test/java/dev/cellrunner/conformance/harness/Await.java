@@ -30,6 +30,16 @@ public final class Await {
         value(limit, what, () -> condition.getAsBoolean() ? Optional.of(Boolean.TRUE) : Optional.empty());
     }
 
+    /** Lets the host settle (e.g. a listener's accept thread) before a count is read. */
+    public static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting", e);
+        }
+    }
+
     private static void sleep() {
         try {
             Thread.sleep(POLL_MILLIS);
