@@ -68,7 +68,13 @@ public final class Proc {
         return lines(PROC.resolve(pid + "/cgroup"));
     }
 
-    /** Every live process (other than this JVM) with {@code marker} inside one of its argv strings. */
+    /** Kills (SIGKILL) every process carrying the marker: cleanup after a runner that let one escape. */
+    public static void killProcessesWithMarker(String marker) {
+        processesWithMarker(marker).forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(':'))))
+                .ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    /** Every live process (other than this JVM) with {@code marker} inside one of its argv strings, as "pid: argv". */
     public static List<String> processesWithMarker(String marker) {
         List<String> found = new ArrayList<>();
         long self = ProcessHandle.current().pid();
