@@ -12,6 +12,8 @@ import dev.cellrunner.conformance.harness.Spec;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 
@@ -21,38 +23,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(HarnessExtension.class)
 class ExitStatusTest {
 
-    @Test
-    @DisplayName("/usr/bin/true exits 0; completed.exitCode 0, destroyed succeeded")
-    void trueExitsZero(Harness h) {
+    @ParameterizedTest(name = "{0} exits {1}; completed.exitCode {1}, destroyed {2}", quoteTextArguments = false)
+    @CsvSource(delimiter = '|', textBlock = """
+            /usr/bin/true | 0 | succeeded
+            /usr/bin/false | 1 | failed
+            /bin/sh -c 'exit 7' | 7 | failed
+            """)
+    @DisplayName("the command's own status is the runner's")
+    void ownStatusPassesThrough(String command, int status, String outcome, Harness h) {
         Kernel.requireNetworkNamespaces();
-        RunResult result = h.run(Spec.cell("crconf-true", "/usr/bin/true"));
+        String[] argv = command.startsWith("/bin/sh") ? new String[] {"/bin/sh", "-c", "exit " + status}
+                : new String[] {command};
+        RunResult result = h.run(Spec.cell("crconf-status-" + status, argv));
 
-        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.exitCode()).as(result.describe()).isEqualTo(status);
         ContractChecks.assertCompletedRun(result);
-        assertThat(result.trail().data(EventType.COMPLETED).path("exitCode").asInt()).isZero();
-        assertThat(result.trail().data(EventType.DESTROYED).path("outcome").asText()).isEqualTo("succeeded");
-    }
-
-    @Test
-    @DisplayName("/usr/bin/false makes the runner exit 1; completed.exitCode 1, destroyed failed")
-    void falseExitsOne(Harness h) {
-        Kernel.requireNetworkNamespaces();
-        RunResult result = h.run(Spec.cell("crconf-false", "/usr/bin/false"));
-
-        assertThat(result.exitCode()).as(result.describe()).isEqualTo(1);
-        ContractChecks.assertCompletedRun(result);
-        assertThat(result.trail().data(EventType.COMPLETED).path("exitCode").asInt()).isEqualTo(1);
-        assertThat(result.trail().data(EventType.DESTROYED).path("outcome").asText()).isEqualTo("failed");
-    }
-
-    @Test
-    @DisplayName("the command's own status passes through (exit 7)")
-    void ownStatusPassesThrough(Harness h) {
-        Kernel.requireNetworkNamespaces();
-        RunResult result = h.run(Spec.shell("crconf-seven", "exit 7"));
-
-        assertThat(result.exitCode()).as(result.describe()).isEqualTo(7);
-        assertThat(result.trail().data(EventType.COMPLETED).path("exitCode").asInt()).isEqualTo(7);
+        assertThat(result.trail().data(EventType.COMPLETED).path("exitCode").asInt()).isEqualTo(status);
+        assertThat(result.trail().data(EventType.DESTROYED).path("outcome").asText()).isEqualTo(outcome);
     }
 
     @Test

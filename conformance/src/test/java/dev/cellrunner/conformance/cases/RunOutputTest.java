@@ -3,7 +3,6 @@ package dev.cellrunner.conformance.cases;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cellrunner.conformance.harness.Await;
 import dev.cellrunner.conformance.harness.CellHold;
-import dev.cellrunner.conformance.harness.ContractChecks;
 import dev.cellrunner.conformance.harness.ContractSection;
 import dev.cellrunner.conformance.harness.EventType;
 import dev.cellrunner.conformance.harness.Harness;

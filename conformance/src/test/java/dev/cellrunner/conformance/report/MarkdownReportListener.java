@@ -92,7 +92,7 @@ public final class MarkdownReportListener implements TestExecutionListener {
     private String caseName(TestIdentifier id) {
         Optional<TestIdentifier> parent = plan == null ? Optional.empty() : plan.getParent(id);
         boolean invocation = parent.isPresent() && parent.get().getSource().filter(MethodSource.class::isInstance).isPresent();
-        return invocation ? parent.get().getDisplayName() + " " + id.getDisplayName() : id.getDisplayName();
+        return invocation ? parent.get().getDisplayName() + ": " + id.getDisplayName() : id.getDisplayName();
     }
 
     private static String section(TestIdentifier id) {
