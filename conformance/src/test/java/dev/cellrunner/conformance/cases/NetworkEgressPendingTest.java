@@ -1,0 +1,80 @@
+package dev.cellrunner.conformance.cases;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cellrunner.conformance.harness.ContractSection;
+import dev.cellrunner.conformance.harness.EventType;
+import dev.cellrunner.conformance.harness.Harness;
+import dev.cellrunner.conformance.harness.HarnessExtension;
+import dev.cellrunner.conformance.harness.Kernel;
+import dev.cellrunner.conformance.harness.RunResult;
+import dev.cellrunner.conformance.harness.Spec;
+import dev.cellrunner.conformance.harness.TestNetHost;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Declared egress (CONTRACT.md §1, §2): exactly the declared host/port/protocol is reachable, nothing else. */
+@Tag("pending")
+@ContractSection("§2 network egress (CellOS scenarios)")
+@ExtendWith(HarnessExtension.class)
+class NetworkEgressPendingTest {
+    private static final int DECLARED = 18_080;
+    private static final int UNDECLARED = 18_081;
+
+    @Test
+    @DisplayName("a declared TCP destination on a TEST-NET-3 test host is reachable from the cell; nft rules reported")
+    void declaredDestinationReachable(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        Kernel.requireNfTables();
+        try (TestNetHost host = TestNetHost.create(h, DECLARED)) {
+            long before = host.accepted(DECLARED);
+            RunResult result = h.run(Spec.cell("crconf-egress-ok", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, DECLARED))
+                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+
+            assertThat(result.stdoutText()).as(result.describe()).contains(NetworkIsolationTest.CONNECTED);
+            assertThat(host.accepted(DECLARED)).as("connections the test host accepted from the cell").isEqualTo(before + 1);
+            JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
+            assertThat(enforcement.path("nftRulesApplied").asBoolean()).as("nftRulesApplied").isTrue();
+            assertThat(enforcement.path("rulesetDigest").isTextual()).as("rulesetDigest %s", enforcement).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("an undeclared port of a declared host fails, and network_enforcement reports dropped packets")
+    void undeclaredPortFails(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        Kernel.requireNfTables();
+        try (TestNetHost host = TestNetHost.create(h, DECLARED, UNDECLARED)) {
+            long before = host.accepted(UNDECLARED);
+            RunResult result = h.run(Spec.cell("crconf-egress-deny", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, UNDECLARED))
+                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+
+            assertThat(result.stdoutText()).as(result.describe()).doesNotContain(NetworkIsolationTest.CONNECTED);
+            assertThat(host.accepted(UNDECLARED)).as("connections on the undeclared port").isEqualTo(before);
+            JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
+            assertThat(enforcement.path("nftRulesApplied").asBoolean()).as("nftRulesApplied").isTrue();
+            assertThat(enforcement.path("droppedPackets").asLong()).as("droppedPackets %s", enforcement).isPositive();
+        }
+    }
+
+    @Test
+    @DisplayName("UDP: a datagram to the declared port arrives at the test host, one to an undeclared port does not")
+    void udpOnlyToTheDeclaredPort(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        Kernel.requireNfTables();
+        try (TestNetHost host = TestNetHost.create(h)) {
+            long before = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams");
+            String send = "printf declared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15353; sleep 0.5; "
+                    + "printf undeclared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15354; sleep 0.5";
+            RunResult result = h.run(Spec.cell("crconf-egress-udp", "/bin/bash", "-c", send)
+                    .egress(TestNetHost.PEER_ADDRESS, 15353, "udp"));
+
+            long arrived = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams") - before;
+            assertThat(arrived).as("datagrams that reached the test host (declared 1 + undeclared 0)\n%s",
+                    result.describe()).isEqualTo(1);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.cellrunner.conformance.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The host's own view of a process, read from /proc by the suite itself (never from the runner's events). */
+public final class Proc {
+    private static final Path PROC = Path.of("/proc");
+
+    private Proc() {
+    }
+
+    /** Interface names in /proc/PID/net/dev: the network namespace the process lives in. */
+    public static List<String> netInterfaces(long pid) {
+        List<String> lines = lines(PROC.resolve(pid + "/net/dev"));
+        List<String> names = new ArrayList<>();
+        for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                names.add(line.substring(0, colon).trim());
+            }
+        }
+        return names;
+    }
+
+    /** The identity of the process's network namespace, e.g. {@code net:[4026532177]}. */
+    public static String netNamespace(long pid) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(pid + "/ns/net")).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/" + pid + "/ns/net", e);
+        }
+    }
+
+    /** The fields of /proc/PID/status, e.g. Seccomp, NoNewPrivs, CapEff. */
+    public static Map<String, String> status(long pid) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : lines(PROC.resolve(pid + "/status"))) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return fields;
+    }
+
+    /** Peak resident memory (VmHWM) in KiB, or empty when the process is gone. */
+    public static Optional<Long> peakRssKib(long pid) {
+        try {
+            String hwm = status(pid).get("VmHWM");
+            return hwm == null ? Optional.empty() : Optional.of(Long.parseLong(hwm.replace("kB", "").trim()));
+        } catch (UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The cgroup paths of the process: one line of /proc/PID/cgroup each, "hierarchy:controllers:path". */
+    public static List<String> cgroups(long pid) {
+        return lines(PROC.resolve(pid + "/cgroup"));
+    }
+
+    /** Kills (SIGKILL) every process carrying the marker: cleanup after a runner that let one escape. */
+    public static void killProcessesWithMarker(String marker) {
+        processesWithMarker(marker).forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(':'))))
+                .ifPresent(ProcessHandle::destroyForcibly));
+    }
+
+    /** Every live process (other than this JVM) with {@code marker} inside one of its argv strings, as "pid: argv". */
+    public static List<String> processesWithMarker(String marker) {
+        List<String> found = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path entry : entries) {
+                if (Long.parseLong(entry.getFileName().toString()) == self) {
+                    continue;
+                }
+                byte[] cmdline;
+                try {
+                    cmdline = Files.readAllBytes(entry.resolve("cmdline"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                String argv = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
+                if (argv.contains(marker)) {
+                    found.add(entry.getFileName() + ": " + argv.strip());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc", e);
+        }
+        return found;
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}
