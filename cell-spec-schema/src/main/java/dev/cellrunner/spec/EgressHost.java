@@ -53,6 +53,7 @@ public sealed interface EgressHost {
         }
     }
 
+    Pattern HOST_CHARACTERS = Pattern.compile("[A-Za-z0-9.:/-]+");
     Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     /** Starts like an IPv6 literal: InetAddress then parses it without ever asking DNS. */
     Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
@@ -68,6 +69,13 @@ public sealed interface EgressHost {
     static EgressHost parse(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("host is empty");
+        }
+        if (text.contains("://")) {
+            throw new IllegalArgumentException("'" + text + "' is a URL; write only the host (an IP address, CIDR prefix or DNS name)");
+        }
+        if (!HOST_CHARACTERS.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address, CIDR prefix or DNS name"
+                    + " (only letters, digits and . : / - may appear)");
         }
         String address = text;
         Integer prefix = null;
@@ -130,9 +138,7 @@ public sealed interface EgressHost {
         }
         IpPrefix result = new IpPrefix(toAddress(bytes), length);
         if (bytes.length == 16 && isIpv4Mapped(bytes)) {
-            if (length < 96) {
-                throw new IllegalArgumentException("'" + text + "' spans beyond the IPv4-mapped range ::ffff:0:0/96");
-            }
+            // length >= 96 here: a shorter prefix of ::ffff:x has host bits set and was refused above.
             result = new IpPrefix(toAddress(java.util.Arrays.copyOfRange(bytes, 12, 16)), length - 96);
         }
         // Checked after unmapping, so ::ffff:0:0/96 is caught as the IPv4 /0 it is.
@@ -142,7 +148,7 @@ public sealed interface EgressHost {
         for (IpPrefix local : LOCAL) {
             if (result.overlaps(local)) {
                 throw new IllegalArgumentException("'" + text + "' " + (text.equals(result.toString()) ? "" : "(" + result + ") ")
-                        + "overlaps " + local + " (loopback or unspecified): inside the cell that is the cell itself,"
+                        + "includes addresses of " + local + " (loopback or unspecified): inside the cell that is the cell itself,"
                         + " never the host; declare a routable destination");
             }
         }
