@@ -85,6 +85,10 @@ final class DocumentParser {
             tree = MAPPER.readTree(parser);
         } catch (JacksonException e) {
             throw notJson(parser, e);
+        } catch (NumberFormatException e) {
+            // Jackson lets this one through for exponents beyond BigDecimal ("1e999999999999999999").
+            throw new Unreadable(parser.getParsingContext().pathAsPointer().toString(), "not valid JSON at "
+                    + position(parser.currentLocation()) + ": a number too large to represent");
         }
         if (tree == null || tree.isMissingNode()) {
             throw new Unreadable("", "is empty; expected a JSON object");

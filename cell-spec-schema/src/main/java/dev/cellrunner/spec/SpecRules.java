@@ -40,7 +40,7 @@ final class SpecRules {
         if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
             problems.add(pointer, "must not contain a NUL character (\\u0000)");
         } else if (node.isFloatingPointNumber()) {
-            problems.add(pointer, "expected an integer written without a fraction or exponent, got "
+            problems.add(pointer, "expected an integer written without a fraction or exponent, got the decimal number "
                     + Messages.render(node, false));
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {

@@ -1,23 +1,30 @@
 package dev.cellrunner.spec;
 
 import java.util.List;
+import java.util.Locale;
 
-/** Suggests the known name a typo most likely meant ("argvv" -> "argv"). */
+/** Suggests the known name a typo most likely meant ("argvv" -> "argv", "proto" -> "protocol"). */
 final class Spelling {
     private static final int MAX_DISTANCE = 2;
 
     private Spelling() {
     }
 
-    /** The closest of {@code known} within two edits of {@code typed}, or null. */
+    /** The closest of {@code known} within two edits of {@code typed}, else one it abbreviates or extends, or null. */
     static String closest(String typed, List<String> known) {
         if (typed.length() > 64) {
             return null;
         }
+        String lower = typed.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = MAX_DISTANCE + 1;
         for (String candidate : known) {
-            int distance = distance(typed.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            String other = candidate.toLowerCase(Locale.ROOT);
+            int distance = distance(lower, other);
+            if (distance > MAX_DISTANCE && Math.min(lower.length(), other.length()) >= 3
+                    && (lower.startsWith(other) || other.startsWith(lower))) {
+                distance = MAX_DISTANCE; // "proto" for "protocol", "execute" for "exec"
+            }
             if (distance < bestDistance) {
                 best = candidate;
                 bestDistance = distance;
