@@ -8,6 +8,7 @@ import java.util.List;
 
 import static dev.cellrunner.spec.Documents.edited;
 import static dev.cellrunner.spec.Documents.utf8;
+import static dev.cellrunner.spec.Results.onlyProblem;
 import static dev.cellrunner.spec.Results.pointers;
 import static dev.cellrunner.spec.Results.problems;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,37 +20,35 @@ class HostileInputTest {
 
     @Test
     void malformedJsonNamesLineAndColumn() {
-        List<SpecProblem> problems = problems(utf8("{\n  \"apiVersion\": \"cellos.io/v1\",\n  \"kind\": }\n"));
+        SpecProblem problem = onlyProblem(utf8("{\n  \"apiVersion\": \"cellos.io/v1\",\n  \"kind\": }\n"));
 
-        assertThat(problems).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEqualTo("/kind");
-            assertThat(problem.message()).startsWith("not valid JSON at line 3, column 11: Unexpected character ('}'");
-        });
+        assertThat(problem.pointer()).isEqualTo("/kind");
+        assertThat(problem.message()).startsWith("not valid JSON at line 3, column 11: Unexpected character ('}'");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", " \n\t "})
     void emptyInputIsNotADocument(String input) {
-        assertThat(problems(utf8(input))).singleElement().extracting(SpecProblem::message)
+        assertThat(onlyProblem(utf8(input)).message())
                 .isEqualTo("is empty; expected a JSON object");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"[]", "1", "\"ExecutionCell\"", "null", "true"})
     void topLevelMustBeAnObject(String input) {
-        assertThat(problems(utf8(input))).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEmpty();
-            assertThat(problem.message()).startsWith("expected an object with apiVersion, kind, spec, got");
-        });
+        SpecProblem problem = onlyProblem(utf8(input));
+
+        assertThat(problem.pointer()).isEmpty();
+        assertThat(problem.message()).startsWith("expected an object with apiVersion, kind, spec, got");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{} {}", "{}x", "{}\n]", "{}}", "{} // comment", "{}\u0000"})
     void contentAfterTheDocumentIsRefused(String input) {
-        assertThat(problems(utf8(input))).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEmpty();
-            assertThat(problem.message()).containsAnyOf("more content after the end of the document", "raw NUL byte");
-        });
+        SpecProblem problem = onlyProblem(utf8(input));
+
+        assertThat(problem.pointer()).isEmpty();
+        assertThat(problem.message()).containsAnyOf("more content after the end of the document", "raw NUL byte");
     }
 
     @Test
@@ -58,7 +57,7 @@ class HostileInputTest {
         int e9 = indexOf(document, (byte) 0xC3);
         document[e9 + 1] = (byte) 0x28; // a lead byte followed by ASCII
 
-        assertThat(problems(document)).singleElement().extracting(SpecProblem::message)
+        assertThat(onlyProblem(document).message())
                 .isEqualTo("is not UTF-8: invalid byte 0xc3 at offset " + e9 + "; documents must be UTF-8");
     }
 
@@ -71,7 +70,7 @@ class HostileInputTest {
         System.arraycopy(bad, 0, document, 1, bad.length);
         document[document.length - 1] = '"';
 
-        assertThat(problems(document)).singleElement().extracting(SpecProblem::message).asString()
+        assertThat(onlyProblem(document).message())
                 .startsWith("is not UTF-8: invalid byte");
     }
 
@@ -79,13 +78,13 @@ class HostileInputTest {
     void utf16IsRefusedNotGuessed() {
         byte[] document = MINIMAL_HEAD.getBytes(java.nio.charset.StandardCharsets.UTF_16BE);
 
-        assertThat(problems(document)).singleElement().extracting(SpecProblem::message).asString()
+        assertThat(onlyProblem(document).message())
                 .contains("raw NUL byte");
     }
 
     @Test
     void rawNulByteIsRefusedWithItsPosition() {
-        assertThat(problems(utf8("{\n\"a\u0000\": 1}"))).singleElement().extracting(SpecProblem::message).asString()
+        assertThat(onlyProblem(utf8("{\n\"a\u0000\": 1}")).message())
                 .startsWith("contains a raw NUL byte at line 2, column 3");
     }
 
@@ -105,13 +104,11 @@ class HostileInputTest {
 
     @Test
     void duplicateKeysNameTheDuplicate() {
-        List<SpecProblem> problems = problems(utf8(MINIMAL_HEAD
+        SpecProblem problem = onlyProblem(utf8(MINIMAL_HEAD
                 + "\"run\":{\"argv\":[\"/bin/true\"],\"env\":{\"A\":\"1\",\"A\":\"2\"}}}}"));
 
-        assertThat(problems).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEqualTo("/spec/run/env/A");
-            assertThat(problem.message()).endsWith("field 'A' appears twice in one object");
-        });
+        assertThat(problem.pointer()).isEqualTo("/spec/run/env/A");
+        assertThat(problem.message()).endsWith("field 'A' appears twice in one object");
     }
 
     @ParameterizedTest
@@ -119,17 +116,17 @@ class HostileInputTest {
     void nestingIsCutOffAtTheLimitBeforeAnyRecursion(String level) {
         String deep = level.repeat(100_000);
 
-        assertThat(problems(utf8(deep))).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer().split("/", -1)).hasSizeGreaterThan(DocumentParser.MAX_NESTING_DEPTH / 2);
-            assertThat(problem.message()).endsWith("nests deeper than 32 levels");
-        });
+        SpecProblem problem = onlyProblem(utf8(deep));
+
+        assertThat(problem.pointer().split("/", -1)).hasSizeGreaterThan(DocumentParser.MAX_NESTING_DEPTH / 2);
+        assertThat(problem.message()).endsWith("nests deeper than 32 levels");
     }
 
     @Test
     void documentsOverTheCapAreRefusedBeforeParsing() {
         byte[] tenMegabytes = utf8(MINIMAL_HEAD + "\"run\":{\"argv\":[\"" + "a".repeat(10 * 1024 * 1024) + "\"]}}}");
 
-        assertThat(problems(tenMegabytes)).singleElement().extracting(SpecProblem::message)
+        assertThat(onlyProblem(tenMegabytes).message())
                 .isEqualTo("document is larger than 1048576 bytes");
     }
 
@@ -137,11 +134,10 @@ class HostileInputTest {
     void hugeArraysGetOneProblem() {
         String items = ",1".repeat(500_000);
 
-        assertThat(problems(utf8(MINIMAL_HEAD + "\"run\":{\"argv\":[\"/bin/true\"" + items + "]}}}")))
-                .singleElement().satisfies(problem -> {
-                    assertThat(problem.pointer()).isEqualTo("/spec/run/argv");
-                    assertThat(problem.message()).endsWith("got an array of 500001 items");
-                });
+        SpecProblem problem = onlyProblem(utf8(MINIMAL_HEAD + "\"run\":{\"argv\":[\"/bin/true\"" + items + "]}}}"));
+
+        assertThat(problem.pointer()).isEqualTo("/spec/run/argv");
+        assertThat(problem.message()).endsWith("got an array of 500001 items");
     }
 
     @Test
@@ -163,38 +159,33 @@ class HostileInputTest {
     @ValueSource(strings = {"1e400", "-1e400", "1e1000000000", "-1e-1000000000", "1E+2147483648",
             "99999999999999999999999999999999", "-0", "4.43e2", "443.000", "0x1BB", "+443", "443L", "NaN", "Infinity"})
     void extremeNumbersAreAnsweredQuickly(String number) {
-        List<SpecProblem> problems = problems(edited("/spec/authority/egressRules/0/port", number));
+        SpecProblem problem = onlyProblem(edited("/spec/authority/egressRules/0/port", number));
 
-        assertThat(problems).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEqualTo("/spec/authority/egressRules/0/port");
-            assertThat(problem.message()).matches("expected an integer.*|not valid JSON at line 1, column \\d+: .*");
-        });
+        assertThat(problem.pointer()).isEqualTo("/spec/authority/egressRules/0/port");
+        assertThat(problem.message()).matches("expected an integer.*|not valid JSON at line 1, column \\d+: .*");
     }
 
     @Test
     void exponentsBeyondBigDecimalAreAParseProblemNotACrash() {
-        List<SpecProblem> problems = problems(utf8("{\"spec\":{\"run\":{\"timeoutMs\":1e999999999999999999}}}"));
+        SpecProblem problem = onlyProblem(utf8("{\"spec\":{\"run\":{\"timeoutMs\":1e999999999999999999}}}"));
 
-        assertThat(problems).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEqualTo("/spec/run/timeoutMs");
-            assertThat(problem.message()).endsWith("a number too large to represent");
-        });
+        assertThat(problem.pointer()).isEqualTo("/spec/run/timeoutMs");
+        assertThat(problem.message()).endsWith("a number too large to represent");
     }
 
     @Test
     void numbersLongerThanTheLimitAreRefusedWhileParsing() {
-        assertThat(problems(edited("/spec/run/timeoutMs", "1" + "0".repeat(2000)))).singleElement()
-                .satisfies(problem -> {
-                    assertThat(problem.pointer()).isEqualTo("/spec/run/timeoutMs");
-                    assertThat(problem.message()).endsWith("a number longer than 1000 characters");
-                });
+        SpecProblem problem = onlyProblem(edited("/spec/run/timeoutMs", "1" + "0".repeat(2000)));
+
+        assertThat(problem.pointer()).isEqualTo("/spec/run/timeoutMs");
+        assertThat(problem.message()).endsWith("a number longer than 1000 characters");
     }
 
     @Test
     void hostileFieldNamesAreBoundedAndEscaped() {
         String name = "k".repeat(5000);
 
-        assertThat(problems(utf8("{\"" + name + "\":1}"))).singleElement().extracting(SpecProblem::message)
+        assertThat(onlyProblem(utf8("{\"" + name + "\":1}")).message())
                 .asString().endsWith("a field name longer than 1024 characters");
     }
 

@@ -21,6 +21,13 @@ final class Results {
         return ((SpecReadResult.Invalid) result).problems();
     }
 
+    /** The problem of a document that must have exactly one. */
+    static SpecProblem onlyProblem(byte[] document) {
+        List<SpecProblem> problems = problems(document);
+        assertThat(problems).hasSize(1);
+        return problems.get(0);
+    }
+
     static List<String> pointers(byte[] document) {
         return problems(document).stream().map(SpecProblem::pointer).toList();
     }
