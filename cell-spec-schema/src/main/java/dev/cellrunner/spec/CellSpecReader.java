@@ -27,13 +27,13 @@ public final class CellSpecReader {
 
     public static SpecReadResult read(byte[] bytes) {
         if (bytes.length > MAX_DOCUMENT_BYTES) {
-            return invalid(List.of(new SpecProblem("", "document is larger than " + MAX_DOCUMENT_BYTES + " bytes")));
+            return invalid(new SpecProblem("", "document is larger than " + MAX_DOCUMENT_BYTES + " bytes"));
         }
         JsonNode tree;
         try {
             tree = DocumentParser.parse(bytes);
         } catch (DocumentParser.Unreadable e) {
-            return invalid(List.of(e.problem));
+            return invalid(e.problem);
         }
         ProblemList problems = new ProblemList(MAX_PROBLEMS);
         SchemaCheck.check(tree, problems);
@@ -45,14 +45,14 @@ public final class CellSpecReader {
             return new SpecReadResult.Valid(DocumentParser.MAPPER.treeToValue(tree, CellDocument.class), digest(bytes));
         } catch (JsonMappingException e) {
             // Unreachable for a document the schema accepted; reported rather than thrown all the same.
-            return invalid(List.of(new SpecProblem(pointer(e), Messages.clip(e.getOriginalMessage()))));
+            return invalid(new SpecProblem(pointer(e), Messages.clip(e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
-            return invalid(List.of(new SpecProblem("", Messages.clip(e.getOriginalMessage()))));
+            return invalid(new SpecProblem("", Messages.clip(e.getOriginalMessage())));
         }
     }
 
-    private static SpecReadResult.Invalid invalid(List<SpecProblem> problems) {
-        return new SpecReadResult.Invalid(problems);
+    private static SpecReadResult.Invalid invalid(SpecProblem problem) {
+        return new SpecReadResult.Invalid(List.of(problem));
     }
 
     private static String pointer(JsonMappingException e) {

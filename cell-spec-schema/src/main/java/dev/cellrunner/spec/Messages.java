@@ -25,13 +25,17 @@ final class Messages {
                     : quote(text.substring(0, MAX_SHOWN)) + "... (" + text.length() + " characters)";
         }
         if (value.isArray()) {
-            return value.isEmpty() ? "an empty array" : "an array of " + value.size() + " items";
+            return value.isEmpty() ? "an empty array" : "an array of " + count(value.size(), "item");
         }
         if (value.isObject()) {
-            return value.isEmpty() ? "an empty object" : "an object with " + value.size() + " fields";
+            return value.isEmpty() ? "an empty object" : "an object with " + count(value.size(), "field");
         }
         String text = value.asText();
         return text.length() <= MAX_SHOWN ? text : text.substring(0, MAX_SHOWN) + "... (" + text.length() + " characters)";
+    }
+
+    static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** A field name as the user wrote it, quoted and shortened. */

@@ -112,11 +112,7 @@ final class SchemaCheck {
     }
 
     private JsonNode keywordOwner(NodePath keyword) {
-        StringBuilder pointer = new StringBuilder();
-        for (int i = 0; i < keyword.getNameCount() - 1; i++) {
-            pointer.append('/').append(keyword.getName(i).replace("~", "~0").replace("/", "~1"));
-        }
-        return expectation.at(JsonPointer.compile(pointer.toString()));
+        return expectation.at(JsonPointer.compile(pointer(keyword, keyword.getNameCount() - 1)));
     }
 
     private static String unknownField(String name, JsonNode owner) {
@@ -143,13 +139,19 @@ final class SchemaCheck {
         }
     }
 
-    static boolean isEnvValue(String pointer) {
+    /** Environment values may hold credentials someone pasted in: messages give only their length. */
+    private static boolean isEnvValue(String pointer) {
         return JsonPointers.isInside(pointer, "/spec/run/env");
     }
 
     private static String pointer(NodePath path) {
+        return pointer(path, path.getNameCount());
+    }
+
+    /** RFC 6901 pointer of the first {@code steps} steps of a networknt path. */
+    private static String pointer(NodePath path, int steps) {
         String pointer = "";
-        for (int i = 0; i < path.getNameCount(); i++) {
+        for (int i = 0; i < steps; i++) {
             Object element = path.getElement(i);
             pointer = element instanceof Integer index ? JsonPointers.child(pointer, index)
                     : JsonPointers.child(pointer, String.valueOf(element));

@@ -1,6 +1,7 @@
 package dev.cellrunner.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,11 +29,16 @@ final class SpecRules {
         SpecRules rules = new SpecRules(problems);
         rules.everyValue(document, "");
         JsonNode spec = document.path("spec");
-        rules.egress(spec.path("authority").path("egressRules"), "/spec/authority/egressRules");
-        rules.secrets(spec.path("authority").path("secretRefs"), spec.path("run").path("env"));
+        rules.egress(list(spec.path("authority").path("egressRules")), "/spec/authority/egressRules");
+        rules.secrets(list(spec.path("authority").path("secretRefs")), spec.path("run").path("env"));
         rules.paths(spec);
         rules.principal(spec.path("run").path("user"), "/spec/run/user");
         rules.principal(spec.path("run").path("group"), "/spec/run/group");
+    }
+
+    /** The node if it is an array, else an empty one: get(i) on an object would answer null. */
+    private static JsonNode list(JsonNode node) {
+        return node.isArray() ? node : MissingNode.getInstance();
     }
 
     /** NUL ends a C string: argv, env and paths would silently mean something shorter to the kernel. */
@@ -106,17 +112,17 @@ final class SpecRules {
         path(spec.path("run").path("workingDirectory"), "/spec/run/workingDirectory");
         JsonNode filesystem = spec.path("authority").path("filesystem");
         for (String list : List.of("readOnly", "readWrite", "exec")) {
-            JsonNode paths = filesystem.path(list);
+            JsonNode paths = list(filesystem.path(list));
             for (int i = 0; i < paths.size(); i++) {
                 path(paths.get(i), "/spec/authority/filesystem/" + list + "/" + i);
             }
         }
         Map<String, Integer> readOnly = new HashMap<>();
-        JsonNode readOnlyPaths = filesystem.path("readOnly");
+        JsonNode readOnlyPaths = list(filesystem.path("readOnly"));
         for (int i = 0; i < readOnlyPaths.size(); i++) {
             readOnly.putIfAbsent(readOnlyPaths.get(i).asText(), i);
         }
-        JsonNode readWrite = filesystem.path("readWrite");
+        JsonNode readWrite = list(filesystem.path("readWrite"));
         for (int i = 0; i < readWrite.size(); i++) {
             Integer same = readWrite.get(i).isTextual() ? readOnly.get(readWrite.get(i).textValue()) : null;
             if (same != null) {

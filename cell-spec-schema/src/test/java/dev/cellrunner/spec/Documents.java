@@ -40,8 +40,8 @@ final class Documents {
 
     /**
      * The contract example with edits: pairs of pointer and JSON text (or {@link #REMOVE}). An index equal
-     * to an array's size appends. The text is spliced in as written, so "443.0", "1e999999999" or even
-     * broken JSON arrive exactly so.
+     * to an array's size appends; an edit below a place an earlier edit replaced is skipped. The text is
+     * spliced in as written, so "443.0", "1e999999999" or even broken JSON arrive exactly so.
      */
     static byte[] edited(String... pointerThenJson) {
         return edited(List.of(pointerThenJson));
@@ -57,6 +57,9 @@ final class Documents {
             TextNode placeholder = TextNode.valueOf(placeholder(i));
             if (parent instanceof ArrayNode array) {
                 int index = pointer.last().getMatchingIndex();
+                if (index < 0 || index > array.size() || (remove && index == array.size())) {
+                    continue; // an earlier edit changed this array; the place no longer exists
+                }
                 if (remove) {
                     array.remove(index);
                 } else if (index == array.size()) {
@@ -64,6 +67,8 @@ final class Documents {
                 } else {
                     array.set(index, placeholder);
                 }
+            } else if (!parent.isObject()) {
+                continue; // an earlier edit replaced the parent
             } else if (remove) {
                 ((ObjectNode) parent).remove(name);
             } else {

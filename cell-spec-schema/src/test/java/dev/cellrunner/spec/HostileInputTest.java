@@ -103,6 +103,20 @@ class HostileInputTest {
     }
 
     @Test
+    void objectsWhereListsBelongAreTypeProblemsNotCrashes() {
+        assertThat(pointers(edited(
+                "/spec/authority/egressRules", "{\"0\": {\"host\": \"127.1\", \"port\": 1}}",
+                "/spec/authority/secretRefs", "{\"0\": \"PATH\"}",
+                "/spec/authority/filesystem/readOnly", "{\"0\": \"/x/\"}",
+                "/spec/run/env", "[\"CI\"]")))
+                .containsExactly(
+                        "/spec/authority/egressRules",
+                        "/spec/authority/filesystem/readOnly",
+                        "/spec/authority/secretRefs",
+                        "/spec/run/env");
+    }
+
+    @Test
     void duplicateKeysNameTheDuplicate() {
         SpecProblem problem = onlyProblem(utf8(MINIMAL_HEAD
                 + "\"run\":{\"argv\":[\"/bin/true\"],\"env\":{\"A\":\"1\",\"A\":\"2\"}}}}"));
