@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,9 @@ import java.util.Set;
 final class SpecRules {
     /** Highest user or group id; 4294967295 is (uid_t) -1, which the kernel reads as "no change". */
     static final long MAX_ID = 4_294_967_294L;
+
+    /** Path segments that make a path mean something other than it says: "/a//b", "/a/./b", "/a/../b", "/a/". */
+    private static final Set<String> NOT_NORMALISED = Set.of("", ".", "..");
 
     private final ProblemList problems;
 
@@ -137,9 +139,8 @@ final class SpecRules {
         if (!node.isTextual() || !node.textValue().startsWith("/") || node.textValue().equals("/")) {
             return;
         }
-        Set<String> bad = new HashSet<>(List.of("", ".", ".."));
         for (String segment : node.textValue().substring(1).split("/", -1)) {
-            if (bad.contains(segment)) {
+            if (NOT_NORMALISED.contains(segment)) {
                 problems.add(pointer, "expected a normalised absolute path (no '.', '..' or empty"
                         + " segments, no trailing '/'), got " + Messages.render(node, false));
                 return;
