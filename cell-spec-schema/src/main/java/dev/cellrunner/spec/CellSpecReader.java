@@ -1,51 +1,67 @@
 package dev.cellrunner.spec;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
-/** Reads an ExecutionCell document from bytes; never throws for bad input, returns its problems instead. */
+/**
+ * The front door for ExecutionCell documents: bytes in, a valid document or every problem out.
+ * Never throws for bad input and never echoes a document-sized value. Steps: size cap, strict UTF-8 and
+ * JSON (duplicates, depth, trailing content), the JSON Schema, then the rules a schema cannot state.
+ */
 public final class CellSpecReader {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
-
     /** Documents are small; anything larger is refused before parsing. */
     public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
+    /** Classpath location of the JSON Schema (the same file as schema/execution-cell.schema.json). */
+    public static final String SCHEMA_RESOURCE = "/dev/cellrunner/spec/execution-cell.schema.json";
+    /** At most this many problems are listed (first by location): a hostile document can have 500 000. */
+    public static final int MAX_PROBLEMS = 100;
 
     private CellSpecReader() {
     }
 
     public static SpecReadResult read(byte[] bytes) {
         if (bytes.length > MAX_DOCUMENT_BYTES) {
-            return new SpecReadResult.Invalid(List.of(new SpecProblem("",
-                    "document is larger than " + MAX_DOCUMENT_BYTES + " bytes")));
+            return invalid(new SpecProblem("", "document is larger than " + MAX_DOCUMENT_BYTES + " bytes"));
         }
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            return new SpecReadResult.Invalid(List.of(new SpecProblem("", "not valid JSON: " + e.getOriginalMessage())));
-        } catch (java.io.IOException e) {
-            return new SpecReadResult.Invalid(List.of(new SpecProblem("", "unreadable: " + e.getMessage())));
+            tree = DocumentParser.parse(bytes);
+        } catch (DocumentParser.Unreadable e) {
+            return invalid(e.problem);
+        }
+        ProblemList problems = new ProblemList(MAX_PROBLEMS);
+        SchemaCheck.check(tree, problems);
+        SpecRules.check(tree, problems);
+        if (!problems.isEmpty()) {
+            return new SpecReadResult.Invalid(problems.problems());
         }
         try {
-            CellDocument doc = MAPPER.treeToValue(tree, CellDocument.class);
-            return new SpecReadResult.Valid(doc, digest(bytes));
+            return new SpecReadResult.Valid(DocumentParser.MAPPER.treeToValue(tree, CellDocument.class), digest(bytes));
+        } catch (JsonMappingException e) {
+            // Unreachable for a document the schema accepted; reported rather than thrown all the same.
+            return invalid(new SpecProblem(pointer(e), Messages.clip(e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
-            return new SpecReadResult.Invalid(List.of(new SpecProblem("", e.getOriginalMessage())));
+            return invalid(new SpecProblem("", Messages.clip(e.getOriginalMessage())));
         }
+    }
+
+    private static SpecReadResult.Invalid invalid(SpecProblem problem) {
+        return new SpecReadResult.Invalid(List.of(problem));
+    }
+
+    private static String pointer(JsonMappingException e) {
+        String pointer = "";
+        for (JsonMappingException.Reference step : e.getPath()) {
+            pointer = step.getFieldName() != null ? JsonPointers.child(pointer, step.getFieldName())
+                    : JsonPointers.child(pointer, step.getIndex());
+        }
+        return pointer;
     }
 
     static String digest(byte[] bytes) {

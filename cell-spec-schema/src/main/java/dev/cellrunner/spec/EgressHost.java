@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,15 @@ public sealed interface EgressHost {
     record IpPrefix(InetAddress address, int prefixLength) implements EgressHost {
         public boolean isIpv4() {
             return address instanceof Inet4Address;
+        }
+
+        /** True if the two blocks share at least one address. */
+        public boolean overlaps(IpPrefix other) {
+            if (isIpv4() != other.isIpv4()) {
+                return false;
+            }
+            int common = Math.min(prefixLength, other.prefixLength);
+            return java.util.Arrays.equals(mask(address.getAddress(), common), mask(other.address.getAddress(), common));
         }
 
         public boolean isFullLength() {
@@ -43,14 +53,29 @@ public sealed interface EgressHost {
         }
     }
 
+    Pattern HOST_CHARACTERS = Pattern.compile("[A-Za-z0-9.:/-]+");
     Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
-    Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
+    /** Starts like an IPv6 literal: InetAddress then parses it without ever asking DNS. */
+    Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
+    /** Loopback and unspecified addresses: connecting to them never leaves the cell's own namespace. */
+    List<IpPrefix> LOCAL = List.of(
+            new IpPrefix(toAddress(new byte[4]), 32),
+            new IpPrefix(toAddress(new byte[] {127, 0, 0, 0}), 8),
+            new IpPrefix(toAddress(new byte[16]), 128),
+            new IpPrefix(toAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 128));
     Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     /** Parses {@code text}; the exception message says exactly what is wrong with it. */
     static EgressHost parse(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("host is empty");
+        }
+        if (text.contains("://")) {
+            throw new IllegalArgumentException("'" + text + "' is a URL; write only the host (an IP address, CIDR prefix or DNS name)");
+        }
+        if (!HOST_CHARACTERS.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address, CIDR prefix or DNS name"
+                    + " (only letters, digits and . : / - may appear)");
         }
         String address = text;
         Integer prefix = null;
@@ -106,22 +131,28 @@ public sealed interface EgressHost {
         if (length > max) {
             throw new IllegalArgumentException("'" + text + "': prefix length " + length + " exceeds " + max);
         }
-        if (length == 0) {
-            throw new IllegalArgumentException("'" + text + "' matches every address; declare the destinations");
-        }
         byte[] masked = mask(bytes, length);
         if (!java.util.Arrays.equals(bytes, masked)) {
             throw new IllegalArgumentException("'" + text + "' has host bits set beyond /" + length
                     + "; did you mean " + new IpPrefix(toAddress(masked), length) + "?");
         }
+        IpPrefix result = new IpPrefix(toAddress(bytes), length);
         if (bytes.length == 16 && isIpv4Mapped(bytes)) {
-            if (length < 96) {
-                throw new IllegalArgumentException("'" + text + "' spans beyond the IPv4-mapped range ::ffff:0:0/96");
-            }
-            byte[] v4 = java.util.Arrays.copyOfRange(bytes, 12, 16);
-            return new IpPrefix(toAddress(v4), length - 96);
+            // length >= 96 here: a shorter prefix of ::ffff:x has host bits set and was refused above.
+            result = new IpPrefix(toAddress(java.util.Arrays.copyOfRange(bytes, 12, 16)), length - 96);
         }
-        return new IpPrefix(toAddress(bytes), length);
+        // Checked after unmapping, so ::ffff:0:0/96 is caught as the IPv4 /0 it is.
+        if (result.prefixLength() == 0) {
+            throw new IllegalArgumentException("'" + text + "' matches every address; declare the destinations");
+        }
+        for (IpPrefix local : LOCAL) {
+            if (result.overlaps(local)) {
+                throw new IllegalArgumentException("'" + text + "' " + (text.equals(result.toString()) ? "" : "(" + result + ") ")
+                        + "includes addresses of " + local + " (loopback or unspecified): inside the cell that is the cell itself,"
+                        + " never the host; declare a routable destination");
+            }
+        }
+        return result;
     }
 
     private static boolean isIpv4Mapped(byte[] bytes) {
@@ -163,6 +194,10 @@ public sealed interface EgressHost {
                 throw new IllegalArgumentException("'" + text + "' is not a valid host name: label '" + label
                         + "' must be 1-63 letters, digits or inner hyphens");
             }
+        }
+        if (name.equals("localhost") || name.endsWith(".localhost")) {
+            throw new IllegalArgumentException("'" + text + "' is loopback (RFC 6761): inside the cell that is the cell itself,"
+                    + " never the host; declare a routable destination");
         }
         if (name.matches("[0-9.]+")) {
             throw new IllegalArgumentException("'" + text + "' is neither a dotted-quad IPv4 address nor a host name");
