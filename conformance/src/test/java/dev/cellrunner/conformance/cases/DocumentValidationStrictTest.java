@@ -9,7 +9,6 @@ import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,10 +22,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Strict validation (CONTRACT.md §1): every problem named by its JSON pointer, nothing run, no events. */
-@Tag("pending")
 @ContractSection("§1 input document")
 @ExtendWith(HarnessExtension.class)
-class DocumentValidationPendingTest {
+class DocumentValidationStrictTest {
 
     static Stream<Arguments> invalidDocuments() {
         return Stream.of(
