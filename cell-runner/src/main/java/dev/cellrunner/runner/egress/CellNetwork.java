@@ -58,7 +58,7 @@ public final class CellNetwork implements AutoCloseable {
         this.cellTable = CellRuleset.compile(names.table(), sets);
         this.log = log;
         int elements = sets.nftSets().stream().mapToInt(s -> s.elements().size()).sum();
-        this.setup = new NetworkSetup(names.table(), false, null, 0, elements, null, false, null);
+        this.setup = new NetworkSetup(names.table(), false, null, 0, 0, elements, null, false, null);
     }
 
     /**
@@ -100,13 +100,14 @@ public final class CellNetwork implements AutoCloseable {
             ToolResult listed = Tools.run(launch, nft, List.of("-j", "list", "ruleset"), "");
             KernelRuleset kernel = readBack(listed, cellTable, true);
             setup = new NetworkSetup(names.table(), true, kernel.digest(),
-                    (applied.nanos() + listed.nanos()) / 1e6, setup.ruleElements(), null, false, null);
+                    (applied.nanos() + listed.nanos()) / 1e6, 0, setup.ruleElements(), null, false, null);
         } catch (Tools.ToolMissing | OsError | IOException e) {
             throw refuse(e.getMessage());
         }
     }
 
     private void connectUplink(SpawnSite launch, Map<String, String> env) throws NetworkRefusal {
+        long start = System.nanoTime();
         try {
             Path ip = Tools.require("ip");
             slot = UplinkPool.fromEnvironment(env).take();
@@ -136,7 +137,7 @@ public final class CellNetwork implements AutoCloseable {
             }
             Set<Forwarding.Family> switched = forwarding.acquire(hostIf, families);
             setup = new NetworkSetup(setup.table(), true, setup.rulesetDigest(), setup.applyMillis(),
-                    setup.ruleElements(), uplink(v4, v6, switched), true, null);
+                    (System.nanoTime() - start) / 1e6, setup.ruleElements(), uplink(v4, v6, switched), true, null);
         } catch (Tools.ToolMissing | IOException e) {
             throw refuse("cannot connect the cell's uplink: " + e.getMessage());
         }

@@ -9,12 +9,13 @@ import java.util.List;
  * @param nftRulesApplied       the cell's ruleset was loaded and the kernel's read-back matched it
  * @param rulesetDigest         SHA-256 of the kernel's listing (see KernelRuleset), null when not applied
  * @param applyMillis           spawned {@code nft -f -} plus {@code nft -j list ruleset}, wall time
+ * @param uplinkMillis          host filter, veth, addresses, routes and forwarding, wall time (0 without uplink)
  * @param uplink                null for a cell without egress rules (it gets no uplink at all)
  * @param supplementaryFilter   the host-side veth filter was loaded and its read-back matched
  * @param failure               why setting up stopped, or null
  */
 public record NetworkSetup(String table, boolean nftRulesApplied, String rulesetDigest, double applyMillis,
-                           int ruleElements, Uplink uplink, boolean supplementaryFilter, String failure) {
+                           double uplinkMillis, int ruleElements, Uplink uplink, boolean supplementaryFilter, String failure) {
 
     /** The cell's link to the host. */
     public record Uplink(String hostInterface, String cellInterface, List<String> cellAddresses,
@@ -27,7 +28,7 @@ public record NetworkSetup(String table, boolean nftRulesApplied, String ruleset
     }
 
     NetworkSetup failed(String reason) {
-        return new NetworkSetup(table, nftRulesApplied, rulesetDigest, applyMillis, ruleElements, uplink,
+        return new NetworkSetup(table, nftRulesApplied, rulesetDigest, applyMillis, uplinkMillis, ruleElements, uplink,
                 supplementaryFilter, reason);
     }
 }
