@@ -260,16 +260,38 @@ class EgressConformanceTest {
         assertThat(addressA).isNotEqualTo(addressB);
     }
 
+    /** A cell without egress rules gets no uplink at all, and still its (closed) ruleset. */
+    @Test
+    void aCellWithoutEgressRulesGetsNoUplink() throws Exception {
+        EgressCellRun.Outcome outcome = new EgressCellRun(net).then("echo LINKS $(ip -o link show | cut -d: -f2)")
+                .then("echo ROUTES $(ip route show; ip -6 route show)").probe("tcp", V4, ECHO).probe("tcp", V6, ECHO)
+                .run();
+        record(outcome);
+        assertThat(outcome.stdout()).contains("LINKS lo\n", "ROUTES\n");
+        assertProbes(outcome, Map.of("tcp " + V4 + " " + ECHO, "fail", "tcp " + V6 + " " + ECHO, "fail"));
+        JsonNode policy = outcome.data("network_policy").path("enforcement");
+        assertThat(policy.path("uplink").isNull()).isTrue();
+        assertThat(policy.path("nftRulesApplied").asBoolean()).isTrue();
+        JsonNode enforcement = outcome.data("network_enforcement");
+        assertThat(enforcement.path("nftRulesApplied").asBoolean()).isTrue();
+        assertThat(enforcement.path("supplementaryEgressFilterActive").asBoolean()).isFalse();
+    }
+
+    /** SIGTERM to the runner: its shutdown hook removes what it added on the host. */
+    @Test
+    void aTerminatedRunnerRemovesWhatItAdded() throws Exception {
+        EgressCellRun.Started started = new EgressCellRun(net).allow(V4, ECHO, "tcp").then("sleep 5").start();
+        awaitWorkload(started);
+        started.process().destroy();
+        assertThat(started.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        record(new EgressCellRun.Outcome(-15, "", "", EgressCellRun.readEvents(started.events())));
+    }
+
     /** gc removes what a runner killed with SIGKILL left behind. */
     @Test
     void gcRemovesWhatAKilledRunnerLeft() throws Exception {
         EgressCellRun.Started started = new EgressCellRun(net).allow(V4, ECHO, "tcp").then("sleep 8").start();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        // the confinement event comes once the workload runs: its namespace then outlives the runner
-        while (!Files.exists(started.events()) || !Files.readString(started.events()).contains("observability.v1.confinement")) {
-            assertThat(System.nanoTime()).as("the runner set up the cell in time").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        awaitWorkload(started);
         started.process().destroyForcibly().waitFor();
         EgressCellRun.Outcome killed = new EgressCellRun.Outcome(-9, "", "", EgressCellRun.readEvents(started.events()));
         record(killed);
@@ -278,6 +300,15 @@ class EgressConformanceTest {
         assertThat(net.inHost("cat", "/proc/sys/net/ipv4/ip_forward").trim()).isEqualTo("1");
         String gc = net.inHost(net.root.resolve("bin/cell-runner").toString(), "gc");
         assertThat(gc).contains("removed veth " + hostInterface).contains("removed nft table inet cellrunner_");
+    }
+
+    /** The confinement event comes once the workload runs: from then on its namespace outlives the runner. */
+    private static void awaitWorkload(EgressCellRun.Started started) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(started.events()) || !Files.readString(started.events()).contains("observability.v1.confinement")) {
+            assertThat(System.nanoTime()).as("the runner started the workload in time").isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     private void record(EgressCellRun.Outcome outcome) {
