@@ -48,10 +48,11 @@ public record Expr(String text, JsonNode json) {
                 match("==", payload(protocol, field), JSON.getNodeFactory().numberNode(value)));
     }
 
-    /** {@code ip saddr 198.18.0.0/30}. */
-    static Expr sourceIn(IpPrefix prefix) {
+    /** {@code ip saddr 198.18.0.0/30}, or with {@code op} "!=" its negation. */
+    static Expr source(String op, IpPrefix prefix) {
         String protocol = prefix.isIpv4() ? "ip" : "ip6";
-        return new Expr(protocol + " saddr " + prefix, match("==", payload(protocol, "saddr"), address(prefix)));
+        return new Expr(protocol + " saddr " + ("==".equals(op) ? "" : op + " ") + prefix,
+                match(op, payload(protocol, "saddr"), address(prefix)));
     }
 
     /** {@code ip daddr . tcp dport @set}. */

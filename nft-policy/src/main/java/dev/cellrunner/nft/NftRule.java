@@ -16,6 +16,11 @@ public record NftRule(String comment, List<Expr> exprs) {
         return new NftRule(comment, Arrays.asList(exprs));
     }
 
+    /** Whether the rule ends in a drop verdict. */
+    public boolean drops() {
+        return !exprs.isEmpty() && exprs.get(exprs.size() - 1).json().has("drop");
+    }
+
     String text() {
         return exprs.stream().map(Expr::text).collect(Collectors.joining(" ")) + " comment \"" + comment + "\"";
     }

@@ -35,6 +35,14 @@ class KernelRoundTripTest {
     }
 
     @Test
+    void aHostFilterForOneFamilyDropsTheOtherAndReadsBack() throws IOException {
+        NftTable table = HostFilter.compile("cellrunner_v4", "cr1-1", AllowSets.of(Fixtures.pinned()),
+                java.util.Optional.of(Fixtures.prefix("198.18.0.0/30")), java.util.Optional.empty());
+        assertThat(table.text()).contains("meta nfproto ipv6 counter drop comment \"spoofed-ip6\"");
+        assertRoundTrip(table);
+    }
+
+    @Test
     void aRulesetChangedBehindOurBackIsReportedAsDifferent() throws IOException {
         NftTable table = RulesetGoldenTest.cellTable();
         ScratchNamespace.Result result = ScratchNamespace.run("nft -f - && nft delete element inet "

@@ -6,6 +6,8 @@ import dev.cellrunner.nft.Counter;
 import dev.cellrunner.nft.EgressCounters;
 import dev.cellrunner.nft.HostFilter;
 import dev.cellrunner.nft.KernelRuleset;
+import dev.cellrunner.nft.NftChain;
+import dev.cellrunner.nft.NftRule;
 import dev.cellrunner.nft.NftTable;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.os.OsError;
@@ -32,7 +34,6 @@ import java.util.function.Consumer;
  */
 public final class CellNetwork implements AutoCloseable {
     private static final Set<CellNetwork> OPEN = ConcurrentHashMap.newKeySet();
-    private static final List<String> HOST_DROP_CHAINS = List.of(HostFilter.FROM_CELL, "to_host", "to_cell");
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(CellNetwork::close), "cell-network-cleanup"));
@@ -249,9 +250,16 @@ public final class CellNetwork implements AutoCloseable {
             return null;
         }
         KernelRuleset kernel = KernelRuleset.parse(listed.stdout());
-        return HOST_DROP_CHAINS.stream()
-                .mapToLong(chain -> kernel.ruleCounter(hostTable.name(), chain, HostFilter.DROP).orElse(Counter.ZERO).packets())
-                .sum();
+        long dropped = 0;
+        for (NftChain chain : hostTable.chains()) {
+            for (NftRule rule : chain.rules()) {
+                if (rule.drops()) {
+                    dropped += kernel.ruleCounter(hostTable.name(), chain.name(), rule.comment()).orElse(Counter.ZERO)
+                            .packets();
+                }
+            }
+        }
+        return dropped;
     }
 
     private NetworkRefusal refuse(String reason) {
