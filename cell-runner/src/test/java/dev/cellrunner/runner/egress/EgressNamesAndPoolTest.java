@@ -5,6 +5,7 @@ import dev.cellrunner.spec.EgressHost.IpPrefix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +49,11 @@ class EgressNamesAndPoolTest {
         }
         try (UplinkPool.Slot again = pool.take()) {
             assertThat(again.index()).as("a released slot is reused").isZero();
+            try (UplinkPool.Slot other = pool.take()) {
+                assertThat(other.index()).isOne();
+            }
+            assertThat(heldPosixLocks()).as("the kernel still holds slot 0's lock after slot 1 was released")
+                    .contains(":" + Files.getAttribute(again.lockFile(), "unix:ino") + " ");
         }
     }
 
@@ -65,6 +71,18 @@ class EgressNamesAndPoolTest {
         try (UplinkPool.Slot only = pool.take()) {
             assertThatThrownBy(pool::take).hasMessageContaining("are in use");
         }
+    }
+
+    /** This process's POSIX locks as /proc/locks lists them ("... POSIX ADVISORY WRITE pid dev:inode ..."). */
+    private static String heldPosixLocks() throws java.io.IOException {
+        String pid = " " + ProcessHandle.current().pid() + " ";
+        StringBuilder held = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+            if (line.contains("POSIX") && line.contains(pid)) {
+                held.append(line).append('\n');
+            }
+        }
+        return held.toString();
     }
 
     private static IpPrefix prefix(String text) {
