@@ -3,10 +3,12 @@ package dev.cellrunner.runner.cell;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.egress.EgressEventData;
+import dev.cellrunner.runner.egress.NetworkEnforcement;
+import dev.cellrunner.runner.egress.NetworkSetup;
 import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.spec.CellDocument;
-import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.Run;
 
 import java.util.List;
@@ -43,18 +45,12 @@ final class CellEventData {
         return data;
     }
 
-    static ObjectNode networkPolicy(CellPlan plan, NamespaceObservation observed) {
+    /** {@code network} is what was put in place beyond the namespace (null when setting up did not start). */
+    static ObjectNode networkPolicy(CellPlan plan, NamespaceObservation observed, NetworkSetup network) {
         ObjectNode data = JSON.createObjectNode();
         data.put("isolationMode", "clone_newnet");
         data.put("declaredEgressCount", plan.egressRules().size());
-        ArrayNode declared = data.putArray("declaredEgress");
-        for (EgressRule rule : plan.egressRules()) {
-            ObjectNode entry = declared.addObject();
-            entry.put("host", rule.host());
-            entry.put("port", rule.port());
-            entry.put("protocol", rule.protocol().wireName());
-            entry.putArray("resolved");
-        }
+        EgressEventData.declaredEgress(data.putArray("declaredEgress"), plan.egressRules(), plan.egress());
         ObjectNode namespace = data.putObject("namespace");
         namespace.put("enforced", observed.isolated());
         namespace.put("cellNamespace", observed.cellNamespace());
@@ -64,6 +60,7 @@ final class CellEventData {
         if (observed.failure() != null) {
             namespace.put("failure", observed.failure());
         }
+        EgressEventData.policy(data, network);
         return data;
     }
 
@@ -81,20 +78,17 @@ final class CellEventData {
         return data;
     }
 
-    static ObjectNode networkEnforcement(CellPlan plan, ExitStatus exit) {
+    /** {@code after} is null when the command never ran. */
+    static ObjectNode networkEnforcement(CellPlan plan, ExitStatus exit, NetworkSetup network, NetworkEnforcement after) {
         ObjectNode data = JSON.createObjectNode();
         data.put("isolationMode", "clone_newnet");
         data.put("declaredEgressRuleCount", plan.egressRules().size());
-        data.put("nftRulesApplied", false);
-        data.put("supplementaryEgressFilterActive", false);
         if (exit == null) {
             data.putNull("commandExitCode");
         } else {
             data.put("commandExitCode", exit.shellStatus());
         }
-        data.putNull("rulesetDigest");
-        data.putArray("ruleCounters");
-        data.putNull("droppedPackets");
+        EgressEventData.enforcement(data, network, after);
         return data;
     }
 

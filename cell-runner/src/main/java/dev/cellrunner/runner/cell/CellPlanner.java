@@ -1,5 +1,8 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.nft.EgressRefusal;
+import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.Run;
@@ -8,7 +11,9 @@ import dev.cellrunner.spec.SecretDelivery;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,8 +27,12 @@ public final class CellPlanner {
     private CellPlanner() {
     }
 
-    public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv)
-            throws Refusal {
+    /**
+     * @param resolvedNames what each hostname of the egress rules resolved to, once, before start
+     *                      (absent: it did not resolve, and the cell is refused)
+     */
+    public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv,
+                                Map<String, List<InetAddress>> resolvedNames) throws Refusal {
         CellSpec spec = document.spec();
         Run run = spec.run();
         Map<String, String> env = new HashMap<>();
@@ -45,9 +54,15 @@ public final class CellPlanner {
         if (run.timeoutMs() != null && Duration.ofMillis(run.timeoutMs()).compareTo(lifetime) < 0) {
             lifetime = Duration.ofMillis(run.timeoutMs());
         }
+        List<PinnedRule> egress;
+        try {
+            egress = EgressPinning.pin(spec.authority().egressRules(), resolvedNames);
+        } catch (EgressRefusal e) {
+            throw new Refusal("network.egress", e.getMessage());
+        }
         return new CellPlan(document, specDigest, spec.id(), run.argv(),
                 resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory), env, workingDirectory,
-                lifetime, spec.authority().egressRules());
+                lifetime, spec.authority().egressRules(), egress);
     }
 
     /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */

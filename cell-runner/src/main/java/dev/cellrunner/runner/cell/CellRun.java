@@ -7,6 +7,8 @@ import dev.cellrunner.runner.cgroup.CellCgroup;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.Capabilities;
+import dev.cellrunner.runner.egress.CellNetwork;
+import dev.cellrunner.runner.egress.NetworkRefusal;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
@@ -42,6 +44,7 @@ public final class CellRun {
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final Consumer<String> log;
+    private CellNetwork network;
 
     public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
         this.plan = plan;
@@ -67,31 +70,46 @@ public final class CellRun {
         try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
             NamespaceObservation namespace = isolateNetwork(launch);
             if (!namespace.isolated()) {
-                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace));
+                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, null));
                 return refused("network.namespace: " + namespace.failure());
             }
-            trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace));
-            CellCgroup cgroup;
             try {
-                cgroup = createCgroup();
-            } catch (Refusal refusal) {
-                trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
-                return refused(refusal.getMessage());
+                network = CellNetwork.setUp(request -> launch.call(() -> Spawner.spawn(request)), launch.tid(),
+                        plan.egress(), System.getenv(), log);
+            } catch (NetworkRefusal refusal) {
+                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));
+                trail.emit(EventTypes.NETWORK_ENFORCEMENT,
+                        CellEventData.networkEnforcement(plan, null, refusal.partial(), null));
+                return refused("network.egress: " + refusal.getMessage());
             }
-            try {
-                try {
-                    confineLaunchThread(launch);
-                } catch (Refusal refusal) {
-                    trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
-                    return refused(refusal.getMessage());
-                }
-                return launchAndWait(launch, cgroup);
-            } finally {
-                removeCgroup(cgroup);
+            try (CellNetwork removedAfterRun = network) {
+                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
+                return confineAndRun(launch);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return refused("interrupted before the command started");
+        }
+    }
+
+    private int confineAndRun(LaunchThread launch) throws SinkException, InterruptedException {
+        CellCgroup cgroup;
+        try {
+            cgroup = createCgroup();
+        } catch (Refusal refusal) {
+            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
+            return refused(refusal.getMessage());
+        }
+        try {
+            try {
+                confineLaunchThread(launch);
+            } catch (Refusal refusal) {
+                trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
+                return refused(refusal.getMessage());
+            }
+            return launchAndWait(launch, cgroup);
+        } finally {
+            removeCgroup(cgroup);
         }
     }
 
@@ -253,7 +271,8 @@ public final class CellRun {
     }
 
     private int finish(Outcome outcome) throws SinkException {
-        trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit()));
+        trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit(),
+                network.setup(), network.observeAfterRun()));
         trail.emit(EventTypes.COMMAND_COMPLETED, CellEventData.completed(outcome));
         trail.sync();
         String result = outcome.exitCode() == 0 ? "succeeded" : "failed";

@@ -10,6 +10,7 @@ import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
+import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.SpecReadResult;
@@ -88,7 +89,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 sinks, log);
         CellPlan plan;
         try {
-            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env);
+            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
+                    HostResolver.resolve(valid.document().spec().authority().egressRules()));
         } catch (Refusal refusal) {
             return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
         }

@@ -30,7 +30,7 @@ class CellPlannerTest {
     void environmentIsMinimalPathPlusDeclaredVariablesAndSecrets() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
                 run(List.of("true"), Map.of("CI", "true"), null, null), 60), "sha256:x",
-                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t", "HOME", "/root", "CELLOS_SECRET_OTHER", "no"));
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t", "HOME", "/root", "CELLOS_SECRET_OTHER", "no"), Map.of());
 
         assertThat(plan.environment()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "PATH", CellPlanner.DEFAULT_PATH, "CI", "true", "NPM_TOKEN", "s3cr3t"));
@@ -41,7 +41,7 @@ class CellPlannerTest {
     void secretsStayWithTheRunnerWhenDeliveryIsNone() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
                 run(List.of("true"), Map.of(), SecretDelivery.NONE, null), 60), "sha256:x",
-                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t"));
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t"), Map.of());
 
         assertThat(plan.environment()).doesNotContainKey("NPM_TOKEN");
     }
@@ -49,7 +49,7 @@ class CellPlannerTest {
     @Test
     void aDeclaredSecretTheRunnerDoesNotHaveIsARefusalThatNamesOnlyTheVariable() {
         assertThatThrownBy(() -> CellPlanner.plan(document(List.of("DEPLOY_KEY"),
-                run(List.of("true"), Map.of(), null, null), 60), "sha256:x", Map.of()))
+                run(List.of("true"), Map.of(), null, null), 60), "sha256:x", Map.of(), Map.of()))
                 .isInstanceOf(Refusal.class)
                 .hasMessageContaining("CELLOS_SECRET_DEPLOY_KEY");
     }
@@ -57,15 +57,15 @@ class CellPlannerTest {
     @Test
     void lifetimeIsTheShorterOfTtlAndTimeout() throws Refusal {
         assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 1500L), 60),
-                "d", Map.of()).lifetime()).isEqualTo(Duration.ofMillis(1500));
+                "d", Map.of(), Map.of()).lifetime()).isEqualTo(Duration.ofMillis(1500));
         assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 900_000L), 60),
-                "d", Map.of()).lifetime()).isEqualTo(Duration.ofSeconds(60));
+                "d", Map.of(), Map.of()).lifetime()).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
     void executableIsLookedUpInTheCellsPathNotTheRunners() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of(),
-                run(List.of("sh"), Map.of("PATH", "/nonexistent"), null, null), 60), "d", Map.of());
+                run(List.of("sh"), Map.of("PATH", "/nonexistent"), null, null), 60), "d", Map.of(), Map.of());
 
         assertThat(plan.executable()).isEmpty();
     }

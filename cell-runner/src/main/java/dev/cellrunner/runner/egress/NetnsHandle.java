@@ -1,0 +1,77 @@
+package dev.cellrunner.runner.egress;
+
+import com.sun.jna.LastErrorException;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A close-on-exec descriptor of a cell's network namespace, taken while the launch thread is alive,
+ * so the namespace can be entered after that thread is gone: a fresh throwaway thread setns()es
+ * into it, does one job (e.g. spawns {@code nft -j list ruleset}) and ends. No thread that ever
+ * entered a cell's namespace runs anything else.
+ */
+public final class NetnsHandle implements AutoCloseable {
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 0x80000;
+
+    private final int fd;
+    private boolean closed;
+
+    private NetnsHandle(int fd) {
+        this.fd = fd;
+    }
+
+    /** Opens /proc/&lt;pid&gt;/task/&lt;tid&gt;/ns/net of the given thread. */
+    public static NetnsHandle ofThread(long pid, int tid) throws OsError {
+        String path = "/proc/" + pid + "/task/" + tid + "/ns/net";
+        try {
+            return new NetnsHandle(LibC.INSTANCE.open(path, O_RDONLY | O_CLOEXEC));
+        } catch (LastErrorException e) {
+            throw new OsError("open(" + path + ")", e);
+        }
+    }
+
+    /** Runs {@code job} on a new thread that has entered the namespace; the thread ends afterwards. */
+    public <T> T callInside(Callable<T> job) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET);
+                result.complete(job.call());
+            } catch (LastErrorException e) {
+                result.completeExceptionally(new OsError("setns(CLONE_NEWNET)", e));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, "cell-netns-probe");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        } finally {
+            thread.join();
+        }
+    }
+
+    /** A spawn site inside this namespace: each spawn gets its own throwaway thread. */
+    public SpawnSite spawnSite() {
+        return request -> callInside(() -> dev.cellrunner.runner.os.Spawner.spawn(request));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            LibC.INSTANCE.close(fd);
+        }
+    }
+}

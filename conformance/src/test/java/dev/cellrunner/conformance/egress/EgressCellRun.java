@@ -1,0 +1,172 @@
+package dev.cellrunner.conformance.egress;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.cellrunner.conformance.egress.EgressTestNet.JSON;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One cell run through bin/cell-runner inside the test network's host namespace: the document, the
+ * probes its command makes (bash /dev/tcp and /dev/udp: connect, send "ping", expect it echoed), and
+ * what came back (exit status, probe results, events).
+ */
+final class EgressCellRun {
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    /** One read of up to 5 bytes: bash's read would take a datagram one byte at a time and lose the rest. */
+    private static final String PROBE_FUNCTION = """
+            probe() {
+              got=$(timeout 4 bash -c "exec 3<>/dev/$1/$2/$3 && echo ping >&3 && timeout 2 head -c 5 <&3" 2>/dev/null)
+              if [ "$got" = ping ]; then echo "PROBE $1 $2 $3 ok"; else echo "PROBE $1 $2 $3 fail"; fi
+            }
+            """;
+
+    record Outcome(int exitCode, String stdout, String stderr, List<JsonNode> events) {
+        /** "tcp 198.51.100.10 7000" -> "ok" | "fail" */
+        Map<String, String> probes() {
+            Map<String, String> probes = new LinkedHashMap<>();
+            stdout.lines().filter(l -> l.startsWith("PROBE ")).forEach(l -> {
+                String[] parts = l.split(" ");
+                probes.put(parts[1] + " " + parts[2] + " " + parts[3], parts[4]);
+            });
+            return probes;
+        }
+
+        JsonNode data(String typeSuffix) {
+            return events.stream().filter(e -> e.path("type").asText().endsWith(typeSuffix)).findFirst()
+                    .map(e -> e.path("data"))
+                    .orElseThrow(() -> new AssertionError("no " + typeSuffix + " event in " + events + "\nstderr: " + stderr));
+        }
+
+        /** The veth and nft table names the runner reported, to check the real host never saw them. */
+        List<String> runnerNames() {
+            List<String> names = new ArrayList<>();
+            events.stream().filter(e -> e.path("type").asText().endsWith("network_policy")).forEach(e -> {
+                JsonNode enforcement = e.path("data").path("enforcement");
+                if (enforcement.hasNonNull("nftTable")) {
+                    names.add(enforcement.path("nftTable").asText());
+                }
+                if (enforcement.path("uplink").hasNonNull("hostInterface")) {
+                    names.add(enforcement.path("uplink").path("hostInterface").asText());
+                }
+            });
+            return names;
+        }
+    }
+
+    private final EgressTestNet net;
+    private final ArrayNode rules = JSON.createArrayNode();
+    private final StringBuilder script = new StringBuilder(PROBE_FUNCTION);
+    private final List<String> probes = new ArrayList<>();
+    private String hostsFile = "";
+    private Long timeoutMs;
+
+    EgressCellRun(EgressTestNet net) {
+        this.net = net;
+    }
+
+    EgressCellRun allow(String host, int port, String protocol) {
+        rules.addObject().put("host", host).put("port", port).put("protocol", protocol);
+        return this;
+    }
+
+    /** Adds a probe; probes run concurrently after the commands added with {@link #then}. */
+    EgressCellRun probe(String protocol, String host, int port) {
+        probes.add("probe " + protocol + " " + host + " " + port + " &");
+        return this;
+    }
+
+    EgressCellRun then(String shell) {
+        script.append(shell).append('\n');
+        return this;
+    }
+
+    EgressCellRun hosts(String content) {
+        hostsFile = content;
+        return this;
+    }
+
+    EgressCellRun timeoutMs(long millis) {
+        timeoutMs = millis;
+        return this;
+    }
+
+    String document() {
+        ObjectNode doc = JSON.createObjectNode().put("apiVersion", "cellos.io/v1").put("kind", "ExecutionCell");
+        ObjectNode spec = doc.putObject("spec").put("id", "egress-" + RUNS.incrementAndGet());
+        spec.putObject("lifetime").put("ttlSeconds", 60);
+        spec.putObject("authority").set("egressRules", rules);
+        ObjectNode run = spec.putObject("run");
+        String command = script + String.join("\n", probes) + "\nwait\n";
+        run.putArray("argv").add("/bin/bash").add("-c").add(command);
+        if (timeoutMs != null) {
+            run.put("timeoutMs", timeoutMs);
+        }
+        return doc.toString();
+    }
+
+    /** What to run, with which environment, and where the events go. */
+    record Invocation(List<String> command, Map<String, String> environment, Path events) {
+    }
+
+    Invocation prepare() throws IOException {
+        int n = RUNS.incrementAndGet();
+        Path spec = Files.writeString(net.work.resolve("spec-" + n + ".json"), document());
+        Path hosts = Files.writeString(net.work.resolve("hosts-" + n), hostsFile);
+        return new Invocation(List.of("nsenter", "--net=/run/netns/" + net.hostNs,
+                net.root.resolve("bin/cell-runner").toString(), "--events",
+                "jsonl:" + net.work.resolve("events-" + n + ".jsonl"), spec.toString()),
+                Map.of("CELL_RUNNER_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts), net.work.resolve("events-" + n + ".jsonl"));
+    }
+
+    /** A runner that was started and not yet waited for. */
+    record Started(Process process, Path events, Path out, Path err) {
+        Outcome await() throws IOException, InterruptedException {
+            if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("cell-runner did not finish in 120 s");
+            }
+            return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err), readEvents(events));
+        }
+    }
+
+    /** Starts the runner without waiting (for concurrent cells and kill -9). */
+    Started start() throws IOException {
+        Invocation invocation = prepare();
+        Path out = Files.createTempFile(net.work, "out", ".txt");
+        Path err = Files.createTempFile(net.work, "err", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(invocation.command()).redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        builder.environment().putAll(invocation.environment());
+        return new Started(builder.start(), invocation.events(), out, err);
+    }
+
+    Outcome run() throws IOException, InterruptedException {
+        return start().await();
+    }
+
+    static List<JsonNode> readEvents(Path events) throws IOException {
+        List<JsonNode> parsed = new ArrayList<>();
+        if (Files.exists(events)) {
+            for (String line : Files.readAllLines(events)) {
+                parsed.add(JSON.readTree(line));
+            }
+        }
+        return parsed;
+    }
+
+    static void assertProbes(Outcome outcome, Map<String, String> expected) {
+        assertThat(outcome.probes()).as("probes from inside the cell; stderr:\n%s", outcome.stderr())
+                .containsAllEntriesOf(expected);
+    }
+}
