@@ -10,17 +10,15 @@ import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.Spec;
 import dev.cellrunner.conformance.harness.TestNetHost;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Declared egress (CONTRACT.md §1, §2): exactly the declared host/port/protocol is reachable, nothing else. */
-@Tag("pending")
 @ContractSection("§2 network egress (CellOS scenarios)")
 @ExtendWith(HarnessExtension.class)
-class NetworkEgressPendingTest {
+class NetworkEgressTest {
     private static final int DECLARED = 18_080;
     private static final int UNDECLARED = 18_081;
 
