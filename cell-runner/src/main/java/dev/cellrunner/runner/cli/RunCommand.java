@@ -1,9 +1,11 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.CellEventFactory;
+import dev.cellrunner.events.ChainSigner;
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.RunIdentity;
+import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.runner.cell.CellPlan;
 import dev.cellrunner.runner.cell.CellPlanner;
 import dev.cellrunner.runner.cell.CellRun;
@@ -47,6 +49,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
     List<String> events = new ArrayList<>();
 
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
+                    + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for this run whose public half is in `started`.")
+    Path signingKey;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
@@ -61,6 +68,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         List<String> targets;
         try {
             targets = EventSinkOptions.targets(events, env, log);
+        } catch (IllegalArgumentException e) {
+            log.accept(e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        SigningKey key;
+        try {
+            key = SigningKeyOptions.resolve(signingKey, env, !targets.isEmpty(), log);
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return ExitCodes.USAGE;
@@ -85,7 +99,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return ExitCodes.SINK_FAILED;
         }
         EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
-                sinks, log);
+                new ChainSigner(key), sinks, log);
         CellPlan plan;
         try {
             plan = CellPlanner.plan(valid.document(), valid.specDigest(), env);
