@@ -18,6 +18,7 @@ import dev.cellrunner.spec.SpecReadResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -45,7 +46,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     String source;
 
     @Option(names = "--events", paramLabel = "SINK",
-            description = "Where events go: jsonl:PATH (repeatable) or none. Default: "
+            description = "Where events go: jsonl:PATH, http(s)://URL (repeatable) or none. Default: "
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
     List<String> events = new ArrayList<>();
 
@@ -53,6 +54,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
                     + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for this run whose public half is in `started`.")
     Path signingKey;
+
+    @Mixin
+    HttpEventOptions http = new HttpEventOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -93,7 +97,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
         List<String> sinkFailures = new ArrayList<>();
-        List<EventSink> sinks = EventSinkOptions.open(targets, log, sinkFailures);
+        List<EventSink> sinks = EventSinkOptions.open(targets, http, env, log, sinkFailures);
         if (!targets.isEmpty() && sinks.isEmpty()) {
             log.accept("no event sink can take events; nothing ran");
             return ExitCodes.SINK_FAILED;
