@@ -130,7 +130,8 @@ public final class TrailVerifier {
         Ed25519Key.PublicKey signer = null;
         for (int i = 0; i < events.size(); i++) {
             TrailEvent event = events.get(i);
-            String at = "event " + event.content().id() + " at " + event.where();
+            String at = "seq " + event.extension(ExtensionNames.CHAIN_SEQ) + " (event " + event.content().id()
+                    + " at " + event.where() + ")";
             EventCheck.Verified v;
             try {
                 v = EventCheck.verify(event, trusted);
@@ -141,7 +142,6 @@ public final class TrailVerifier {
                         : f.getMessage();
                 return bad(runId, cellId, i, at + ": " + reason);
             }
-            at = "seq " + v.seq() + " (" + at + ")";
             if (seenSeq.containsKey(v.seq())) {
                 return bad(runId, cellId, i, at + ": duplicate of the event already seen at " + seenSeq.get(v.seq()));
             }
