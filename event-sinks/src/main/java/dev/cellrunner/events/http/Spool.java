@@ -14,7 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -30,7 +32,7 @@ public final class Spool {
     private final Path runDir;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final List<Path> unsynced = new ArrayList<>();
+    private final Set<Path> unsynced = new LinkedHashSet<>();
     private int next;
 
     private Spool(Path runDir, FileChannel lockChannel, FileLock lock) {
