@@ -252,6 +252,44 @@ class EventsCliTest {
         }
     }
 
+    @Test
+    void httpEventsThatCannotBeDeliveredAreSpooledAndFlushedLater() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/events";
+        Path spool = dir.resolve("spool");
+        Result run = cli("run", spec.toString(), "--events", url, "--events-mode", "batch",
+                "--spool-dir", spool.toString(), "--events-grace-ms", "1000", "--events-timeout-ms", "300");
+        assertThat(run.status()).as("the events are kept, so the run itself succeeds").isZero();
+        assertThat(run.err()).contains("6 event(s) not delivered").contains("cell-runner flush");
+        assertThat(cli("flush", "--events", url, "--spool-dir", spool.toString(), "--events-grace-ms", "500").status())
+                .as("receiver still down").isEqualTo(75);
+
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", port), 0);
+        receiver.createContext("/events", exchange -> {
+            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            Result flush = cli("flush", "--events", url, "--spool-dir", spool.toString());
+            assertThat(flush.status()).as(flush.err()).isZero();
+            assertThat(flush.out()).contains("delivered 6, still spooled 0");
+            assertThat(cli("flush", "--events", url, "--spool-dir", spool.toString()).out())
+                    .contains("delivered 0, still spooled 0");
+        } finally {
+            receiver.stop(0);
+        }
+        Path trail = Files.write(dir.resolve("received.jsonl"), received);
+        Result verify = cli("verify", trail.toString());
+        assertThat(verify.status()).as(verify.out()).isZero();
+    }
+
     private static boolean canCreateIn(Path dir) {
         try {
             Files.delete(Files.createFile(dir.resolve("probe")));

@@ -108,10 +108,7 @@ public final class Spool {
         } finally {
             lockChannel.close();
         }
-        if (eventFiles(runDir).isEmpty()) {
-            Files.deleteIfExists(runDir.resolve(LOCK));
-            Files.deleteIfExists(runDir);
-        }
+        removeIfEmpty(runDir);
     }
 
     static List<Path> eventFiles(Path runDir) throws IOException {
@@ -151,11 +148,15 @@ public final class Spool {
                 held.release();
             }
         }
+        removeIfEmpty(runDir);
+        return true;
+    }
+
+    private static void removeIfEmpty(Path runDir) throws IOException {
         if (eventFiles(runDir).isEmpty()) {
             Files.deleteIfExists(runDir.resolve(LOCK));
             Files.deleteIfExists(runDir);
         }
-        return true;
     }
 
     interface IoWork {
