@@ -43,6 +43,8 @@ public class EventThroughput {
         http(dir, HttpMode.STRUCTURED, 2000);
         report("http structured, build+sign+spool+deliver", http(dir, HttpMode.STRUCTURED, 20_000));
         report("http batch, build+sign+spool+deliver", http(dir, HttpMode.BATCH, 50_000));
+        report("http structured, flush of a 20,000-event spool (delivery only)", flush(dir, HttpMode.STRUCTURED, 20_000));
+        report("http batch, flush of a 20,000-event spool (delivery only)", flush(dir, HttpMode.BATCH, 20_000));
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -87,9 +89,8 @@ public class EventThroughput {
         return events / ((System.nanoTime() - start) / 1e9);
     }
 
-    static double http(Path dir, HttpMode mode, int events) throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        AtomicLong requests = new AtomicLong();
+    static HttpServer receiver(int port, AtomicLong requests) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
         server.createContext("/events", exchange -> {
             exchange.getRequestBody().readAllBytes();
             requests.incrementAndGet();
@@ -98,10 +99,49 @@ public class EventThroughput {
         });
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.start();
+        return server;
+    }
+
+    static HttpSinkSettings settings(Path dir, int port, HttpMode mode) {
+        URI uri = URI.create("http://127.0.0.1:" + port + "/events");
+        return HttpSinkSettings.defaults(uri, mode, dir.resolve("spool"))
+                .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(5));
+    }
+
+    /** Spools events while nothing listens, then times resending them all. */
+    static double flush(Path dir, HttpMode mode, int events) throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        HttpSinkSettings settings = settings(dir, port, mode).withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ZERO);
+        try (EventTrail trail = trail(new HttpSink(settings, m -> { }))) {
+            for (int i = 0; i < events; i++) {
+                trail.emit(EventTypes.NETWORK_POLICY, data(i));
+            }
+            trail.sync();
+        }
+        AtomicLong requests = new AtomicLong();
+        HttpServer server = receiver(port, requests);
         try {
-            URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/events");
-            HttpSinkSettings settings = HttpSinkSettings.defaults(uri, mode, dir.resolve("spool"))
-                    .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(5));
+            long start = System.nanoTime();
+            var report = new dev.cellrunner.events.http.SpoolFlusher(
+                    settings.withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(5))).flush();
+            double rate = report.delivered() / ((System.nanoTime() - start) / 1e9);
+            System.out.printf("  (flush %s: %,d delivered in %,d requests, %,d kept)%n", mode, report.delivered(),
+                    requests.get(), report.kept());
+            return rate;
+        } finally {
+            server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        }
+    }
+
+    static double http(Path dir, HttpMode mode, int events) throws Exception {
+        AtomicLong requests = new AtomicLong();
+        HttpServer server = receiver(0, requests);
+        try {
+            HttpSinkSettings settings = settings(dir, server.getAddress().getPort(), mode);
             long start = System.nanoTime();
             try (EventTrail trail = trail(new HttpSink(settings, System.err::println))) {
                 for (int i = 0; i < events; i++) {

@@ -9,27 +9,51 @@ import java.io.IOException;
 
 /**
  * An event on its way to a receiver: its structured JSON (the bytes that were signed, sent as they are)
- * and, for binary mode, the event itself.
+ * and, for binary mode, the event itself (parsed from the JSON only when binary mode needs it).
  */
-record OutgoingEvent(byte[] structured, CloudEvent event) {
+final class OutgoingEvent {
+    private final byte[] structured;
+    private CloudEvent event;
+
+    private OutgoingEvent(byte[] structured, CloudEvent event) {
+        this.structured = structured;
+        this.event = event;
+    }
+
     static OutgoingEvent of(CloudEvent event) {
         return new OutgoingEvent(EventJson.serialize(event), event);
     }
 
-    /**
-     * From a spool file. The SDK re-serialises JSON data when it reads it, so the data is put back into its
-     * canonical (signed) bytes for binary mode.
-     */
+    /** From a spool file; a file that is not a JSON object (e.g. cut short) is refused, and kept. */
     static OutgoingEvent fromSpool(byte[] structured) throws IOException {
-        CloudEvent parsed;
+        if (!Jcs.parse(structured).isObject()) {
+            throw new IOException("not a JSON object");
+        }
+        return new OutgoingEvent(structured, null);
+    }
+
+    byte[] structured() {
+        return structured;
+    }
+
+    /**
+     * The event. The SDK re-serialises JSON data when it reads it, so the data is put back into its
+     * canonical (signed) bytes.
+     */
+    CloudEvent event() {
+        if (event == null) {
+            CloudEvent parsed = EventJson.deserialize(structured);
+            event = parsed.getData() == null ? parsed
+                    : CloudEventBuilder.v1(parsed).withData(canonical(parsed.getData().toBytes())).build();
+        }
+        return event;
+    }
+
+    private static byte[] canonical(byte[] json) {
         try {
-            parsed = EventJson.deserialize(structured);
-        } catch (RuntimeException e) {
-            throw new IOException("not a CloudEvent in structured JSON: " + e.getMessage(), e);
+            return Jcs.canonicalize(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("spooled event data is not JSON", e);
         }
-        if (parsed.getData() != null) {
-            parsed = CloudEventBuilder.v1(parsed).withData(Jcs.canonicalize(parsed.getData().toBytes())).build();
-        }
-        return new OutgoingEvent(structured, parsed);
     }
 }

@@ -98,10 +98,11 @@ class HttpSinkTest {
         assertThat(warnings).isEmpty();
     }
 
-    @Test
-    void aReceiverDownForTheWholeRunGetsEverythingFromTheSpoolLater() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HttpMode.class)
+    void aReceiverDownForTheWholeRunGetsEverythingFromTheSpoolLater(HttpMode mode) throws Exception {
         int port = freePort();
-        HttpSinkSettings settings = settings(URI.create("http://127.0.0.1:" + port + "/events"), HttpMode.STRUCTURED)
+        HttpSinkSettings settings = settings(URI.create("http://127.0.0.1:" + port + "/events"), mode)
                 .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(1));
         double seconds = run(settings);
         assertThat(seconds).as("bounded by the grace time (1 s), not by retries").isLessThan(6);
