@@ -40,6 +40,7 @@ public class EventThroughput {
         jsonl(dir.resolve("warmup.jsonl"), 1, true);
         report("jsonl, build+sign+append, fsync twice per 6-event run (shipped)", jsonl(dir.resolve("a.jsonl"), seconds, true));
         report("jsonl, build+sign+append, no fsync", jsonl(dir.resolve("b.jsonl"), seconds, false));
+        report("build+sign+serialize only (no sink: the CPU cost per event)", signOnly(seconds));
         http(dir, HttpMode.STRUCTURED, 2000);
         report("http structured, build+sign+spool+deliver", http(dir, HttpMode.STRUCTURED, 20_000));
         report("http batch, build+sign+spool+deliver", http(dir, HttpMode.BATCH, 50_000));
@@ -64,6 +65,21 @@ public class EventThroughput {
         data.put("exitCode", 0).put("durationMs", 1234).put("stdoutBytes", 4096L * i).put("timedOut", false);
         data.putArray("argv").add("/usr/bin/make").add("test").add("-j" + i);
         return data;
+    }
+
+    static double signOnly(double seconds) throws Exception {
+        long events = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            EventTrail trail = new EventTrail(new CellEventFactory(new RunIdentity("bench", "bench-cell",
+                    UUID.randomUUID().toString(), null), Clock.systemUTC()), new ChainSigner(KEY), List.of(), m -> { });
+            for (int i = 0; i < 6; i++) {
+                trail.emit(EventTypes.NETWORK_POLICY, data(i));
+            }
+            events += 6;
+        }
+        return events / ((System.nanoTime() - start) / 1e9);
     }
 
     static double jsonl(Path file, double seconds, boolean fsync) throws Exception {
