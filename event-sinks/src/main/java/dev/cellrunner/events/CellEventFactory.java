@@ -1,6 +1,5 @@
 package dev.cellrunner.events;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloudevents.CloudEvent;
@@ -13,7 +12,10 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
-/** Builds the contract's CloudEvents for one run: common attributes, plus cellId/runId/correlation in data. */
+/**
+ * Builds the contract's CloudEvents for one run: common attributes, cellId/runId/correlation in data, and
+ * the {@code cellid}/{@code runid} extensions. {@code data} is RFC 8785 canonical JSON, the exact bytes signed.
+ */
 public final class CellEventFactory {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -46,15 +48,9 @@ public final class CellEventFactory {
                 .withSubject(run.subject())
                 .withTime(OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS))
                 .withDataContentType("application/json")
-                .withData(toBytes(data))
+                .withData(Jcs.canonicalize(data))
+                .withExtension(ExtensionNames.CELL_ID, run.cellId())
+                .withExtension(ExtensionNames.RUN_ID, run.runId())
                 .build();
-    }
-
-    private static byte[] toBytes(ObjectNode data) {
-        try {
-            return MAPPER.writeValueAsBytes(data);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event data is a tree of plain values", e);
-        }
     }
 }

@@ -8,18 +8,21 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The ordered events of one run, fanned out to every sink. A sink that fails is reported through
- * {@code warnings} and dropped from the run; when no sink is left, emitting throws.
+ * The ordered events of one run, each signed and chained by the run's signer, fanned out to every sink.
+ * A sink that fails is reported through {@code warnings} and dropped from the run; when no sink is left,
+ * emitting throws. An event whose JSON exceeds {@link EventJson#MAX_EVENT_BYTES} is refused.
  */
 public final class EventTrail implements AutoCloseable {
     private final CellEventFactory factory;
+    private final EventSigner signer;
     private final List<EventSink> healthy;
     private final Consumer<String> warnings;
     private final List<String> failures = new ArrayList<>();
     private final boolean wantsEvents;
 
-    public EventTrail(CellEventFactory factory, List<EventSink> sinks, Consumer<String> warnings) {
+    public EventTrail(CellEventFactory factory, EventSigner signer, List<EventSink> sinks, Consumer<String> warnings) {
         this.factory = factory;
+        this.signer = signer;
         this.healthy = new ArrayList<>(sinks);
         this.warnings = warnings;
         this.wantsEvents = !sinks.isEmpty();
@@ -29,9 +32,18 @@ public final class EventTrail implements AutoCloseable {
         return factory.run();
     }
 
+    public SigningKey signingKey() {
+        return signer.key();
+    }
+
     /** Builds and appends one event; throws when events were asked for and no sink can take them. */
     public synchronized CloudEvent emit(String type, ObjectNode fields) throws SinkException {
-        CloudEvent event = factory.build(type, fields);
+        CloudEvent event = signer.sign(factory.build(type, fields));
+        int size = EventJson.serialize(event).length;
+        if (size > EventJson.MAX_EVENT_BYTES) {
+            throw new SinkException("event " + type + " is " + size + " bytes of JSON; events over "
+                    + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");
+        }
         for (EventSink sink : List.copyOf(healthy)) {
             try {
                 sink.append(event);

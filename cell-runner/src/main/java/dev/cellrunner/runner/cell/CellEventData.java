@@ -3,6 +3,7 @@ package dev.cellrunner.runner.cell;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.runner.egress.EgressEventData;
 import dev.cellrunner.runner.egress.NetworkEnforcement;
 import dev.cellrunner.runner.egress.NetworkSetup;
@@ -20,7 +21,7 @@ final class CellEventData {
     private CellEventData() {
     }
 
-    static ObjectNode started(CellDocument document, String specDigest) {
+    static ObjectNode started(CellDocument document, String specDigest, SigningKey key) {
         Run run = document.spec().run();
         ObjectNode data = JSON.createObjectNode();
         data.put("specDigest", specDigest);
@@ -32,7 +33,12 @@ final class CellEventData {
         if (run.workingDirectory() != null) {
             data.put("workingDirectory", run.workingDirectory());
         }
-        data.putNull("signingKeyId");
+        data.put("signingKeyId", key.keyId());
+        data.put("signingPublicKey", key.publicKey().base64Url());
+        data.put("signingKeyEphemeral", key.ephemeral());
+        if (key.label() != null) {
+            data.put("signingKeyLabel", key.label());
+        }
         return data;
     }
 

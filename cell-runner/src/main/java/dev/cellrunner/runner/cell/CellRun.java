@@ -56,7 +56,7 @@ public final class CellRun {
 
     public int run() {
         try {
-            trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest()));
+            trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
             return isolateAndRun();
         } catch (SinkException e) {
             log.accept(e.getMessage());

@@ -20,7 +20,7 @@ public final class RefusedCell {
     public int refuse(CellDocument document, String specDigest, Refusal refusal) {
         log.accept("refused: " + refusal.getMessage());
         try (trail) {
-            trail.emit(EventTypes.STARTED, CellEventData.started(document, specDigest));
+            trail.emit(EventTypes.STARTED, CellEventData.started(document, specDigest, trail.signingKey()));
             trail.emit(refusal.control().startsWith("network") ? EventTypes.NETWORK_POLICY : EventTypes.CONFINEMENT,
                     CellEventData.refused(refusal));
             trail.emit(EventTypes.DESTROYED, CellEventData.destroyed("refused", "clean", refusal.getMessage()));

@@ -2,8 +2,9 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.JsonlSink;
-import dev.cellrunner.events.SinkException;
+import dev.cellrunner.events.http.HttpSink;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -45,21 +46,23 @@ final class EventSinkOptions {
             targets.add(target);
         }
         for (String target : targets) {
-            if (!target.startsWith("jsonl:") || target.length() == "jsonl:".length()) {
+            if (!HttpEventOptions.isHttp(target) && (!target.startsWith("jsonl:") || target.length() == "jsonl:".length())) {
                 throw new IllegalArgumentException("unknown event sink '" + target
-                        + "': expected jsonl:PATH or none");
+                        + "': expected jsonl:PATH, http(s)://URL or none");
             }
         }
         return List.copyOf(targets);
     }
 
     /** Opens every target; one that cannot be opened is reported and skipped (the trail decides if that is fatal). */
-    static List<EventSink> open(List<String> targets, Consumer<String> log, List<String> failures) {
+    static List<EventSink> open(List<String> targets, HttpEventOptions http, Map<String, String> env,
+                                Consumer<String> log, List<String> failures) {
         List<EventSink> sinks = new ArrayList<>();
         for (String target : targets) {
             try {
-                sinks.add(new JsonlSink(Path.of(target.substring("jsonl:".length()))));
-            } catch (SinkException e) {
+                sinks.add(HttpEventOptions.isHttp(target) ? new HttpSink(http.settings(target, env), log)
+                        : new JsonlSink(Path.of(target.substring("jsonl:".length()))));
+            } catch (IOException | IllegalArgumentException e) {
                 log.accept("event sink failed: " + e.getMessage());
                 failures.add(e.getMessage());
             }
@@ -68,9 +71,13 @@ final class EventSinkOptions {
     }
 
     static Path defaultTrail(Map<String, String> env) {
+        return stateDir(env).resolve("events.jsonl");
+    }
+
+    static Path stateDir(Map<String, String> env) {
         String state = env.get("XDG_STATE_HOME");
         Path base = state != null && !state.isBlank() ? Path.of(state)
                 : Path.of(env.getOrDefault("HOME", "/root"), ".local", "state");
-        return base.resolve("cell-runner").resolve("events.jsonl");
+        return base.resolve("cell-runner");
     }
 }

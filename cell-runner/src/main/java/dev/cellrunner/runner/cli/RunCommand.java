@@ -1,9 +1,11 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.CellEventFactory;
+import dev.cellrunner.events.ChainSigner;
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.RunIdentity;
+import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.runner.cell.CellPlan;
 import dev.cellrunner.runner.cell.CellPlanner;
 import dev.cellrunner.runner.cell.CellRun;
@@ -17,6 +19,7 @@ import dev.cellrunner.spec.SpecReadResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,9 +47,17 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     String source;
 
     @Option(names = "--events", paramLabel = "SINK",
-            description = "Where events go: jsonl:PATH (repeatable) or none. Default: "
+            description = "Where events go: jsonl:PATH, http(s)://URL (repeatable) or none. Default: "
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
     List<String> events = new ArrayList<>();
+
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
+                    + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for this run whose public half is in `started`.")
+    Path signingKey;
+
+    @Mixin
+    HttpEventOptions http = new HttpEventOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -66,6 +77,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             log.accept(e.getMessage());
             return ExitCodes.USAGE;
         }
+        SigningKey key;
+        try {
+            key = SigningKeyOptions.resolve(signingKey, env, !targets.isEmpty(), log);
+        } catch (IllegalArgumentException e) {
+            log.accept(e.getMessage());
+            return ExitCodes.USAGE;
+        }
         byte[] bytes;
         try {
             bytes = SpecInput.read(source);
@@ -80,13 +98,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
         List<String> sinkFailures = new ArrayList<>();
-        List<EventSink> sinks = EventSinkOptions.open(targets, log, sinkFailures);
+        List<EventSink> sinks = EventSinkOptions.open(targets, http, env, log, sinkFailures);
         if (!targets.isEmpty() && sinks.isEmpty()) {
             log.accept("no event sink can take events; nothing ran");
             return ExitCodes.SINK_FAILED;
         }
         EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
-                sinks, log);
+                new ChainSigner(key), sinks, log);
         CellPlan plan;
         try {
             plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,

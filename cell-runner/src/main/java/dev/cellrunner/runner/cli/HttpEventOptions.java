@@ -1,0 +1,61 @@
+package dev.cellrunner.runner.cli;
+
+import dev.cellrunner.events.http.HttpMode;
+import dev.cellrunner.events.http.HttpSinkSettings;
+import dev.cellrunner.events.http.TrustedCertificates;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** Options of HTTP event sinks, shared by {@code run} and {@code flush}. */
+final class HttpEventOptions {
+    @Option(names = "--events-mode", paramLabel = "MODE", defaultValue = "structured",
+            description = "CloudEvents HTTP content mode: structured (default), batch or binary.")
+    String mode;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR",
+            description = "Where events not yet delivered over HTTP are kept. Default: "
+                    + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/spool")
+    Path spoolDir;
+
+    @Option(names = "--events-ca", paramLabel = "PEM",
+            description = "Trust only the certificate(s) in this PEM file for https:// receivers (e.g. self-signed).")
+    Path trustedCertificates;
+
+    @Option(names = "--events-timeout-ms", paramLabel = "MS", defaultValue = "5000",
+            description = "Timeout of one HTTP request (default 5000).")
+    long requestTimeoutMs;
+
+    @Option(names = "--events-grace-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "Longest wait for HTTP delivery at the end of a run (or for a flush); what is not "
+                    + "delivered by then stays in the spool (default 10000).")
+    long graceMs;
+
+    static boolean isHttp(String target) {
+        return target.startsWith("http://") || target.startsWith("https://");
+    }
+
+    HttpSinkSettings settings(String target, Map<String, String> env) throws IllegalArgumentException, IOException {
+        URI endpoint;
+        try {
+            endpoint = new URI(target);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("event sink URL is malformed: " + e.getReason());
+        }
+        if (requestTimeoutMs <= 0 || graceMs < 0) {
+            throw new IllegalArgumentException("--events-timeout-ms must be positive and --events-grace-ms not negative");
+        }
+        HttpSinkSettings settings = HttpSinkSettings.defaults(endpoint, HttpMode.parse(mode), spoolDir(env))
+                .withTimeouts(Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(graceMs));
+        return trustedCertificates == null ? settings : settings.withTls(TrustedCertificates.fromPem(trustedCertificates));
+    }
+
+    private Path spoolDir(Map<String, String> env) {
+        return spoolDir != null ? spoolDir : EventSinkOptions.stateDir(env).resolve("spool");
+    }
+}

@@ -1,0 +1,11 @@
+package dev.cellrunner.events;
+
+import io.cloudevents.CloudEvent;
+
+/** Seals each event of a run before any sink sees it; called in emission order. */
+public interface EventSigner {
+    CloudEvent sign(CloudEvent event);
+
+    /** The key whose public half the run's {@code started} event announces. */
+    SigningKey key();
+}

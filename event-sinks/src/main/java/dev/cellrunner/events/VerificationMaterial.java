@@ -1,0 +1,131 @@
+package dev.cellrunner.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The DSSE payload of the CloudEvents Verifiability extension: {@code core} (digest of the context
+ * attributes and data), {@code ext} (digest of the signed extension values) and {@code signedextattrs}.
+ */
+public record VerificationMaterial(byte[] core, byte[] ext, List<String> signedExtAttrs) {
+    public static final String PAYLOAD_TYPE = "https://cloudevents.io/verifiability/dsse/v0.1";
+    private static final Set<String> FORBIDDEN = Set.of("id", "source", "specversion", "type", "datacontenttype",
+            "dataschema", "subject", "time", ExtensionNames.DSSE_MATERIAL);
+
+    public VerificationMaterial {
+        signedExtAttrs = List.copyOf(signedExtAttrs);
+        requireValidNames(signedExtAttrs);
+        if ((ext == null) != signedExtAttrs.isEmpty()) {
+            throw new IllegalArgumentException("ext and signedextattrs must be present together");
+        }
+    }
+
+    public static VerificationMaterial of(SignedContent content, List<String> signedExtAttrs) {
+        return new VerificationMaterial(coreDigest(content),
+                signedExtAttrs.isEmpty() ? null : extDigest(content, signedExtAttrs), signedExtAttrs);
+    }
+
+    public static byte[] coreDigest(SignedContent c) {
+        return digestOfDigests(List.of(
+                Digests.sha256Utf8(c.id()), Digests.sha256Utf8(c.source()), Digests.sha256Utf8(c.specversion()),
+                Digests.sha256Utf8(c.type()), Digests.sha256Utf8(c.datacontenttype()),
+                Digests.sha256Utf8(c.dataschema()), Digests.sha256Utf8(c.subject()),
+                Digests.sha256Utf8(SignedContent.normalizedTime(c.time())), Digests.sha256(c.data())));
+    }
+
+    public static byte[] extDigest(SignedContent c, List<String> names) {
+        List<byte[]> digests = new ArrayList<>();
+        for (String name : names) {
+            digests.add(Digests.sha256Utf8(c.extensions().get(name)));
+        }
+        return digestOfDigests(digests);
+    }
+
+    /** The payload bytes: compact JSON with members in the order the extension lists them. */
+    public byte[] toJson() {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("core", Base64.getEncoder().encodeToString(core));
+        if (ext != null) {
+            json.put("ext", Base64.getEncoder().encodeToString(ext));
+            ArrayNode names = json.putArray("signedextattrs");
+            signedExtAttrs.forEach(names::add);
+        }
+        return json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Parses a payload; unknown members are ignored, malformed ones rejected as the extension requires. */
+    public static VerificationMaterial parse(byte[] payload) throws IOException {
+        JsonNode json = Jcs.parse(payload);
+        byte[] core = digestField(json, "core");
+        if (core == null) {
+            throw new IOException("verification material has no core digest");
+        }
+        byte[] ext = digestField(json, "ext");
+        JsonNode names = json.get("signedextattrs");
+        List<String> list = new ArrayList<>();
+        if (names != null) {
+            if (!names.isArray()) {
+                throw new IOException("signedextattrs is not an array");
+            }
+            for (JsonNode name : names) {
+                if (!name.isTextual()) {
+                    throw new IOException("signedextattrs holds a non-string");
+                }
+                list.add(name.textValue());
+            }
+        }
+        if ((ext == null) != (names == null)) {
+            throw new IOException("ext and signedextattrs must be present together");
+        }
+        try {
+            return new VerificationMaterial(core, ext, list);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static byte[] digestField(JsonNode json, String name) throws IOException {
+        JsonNode value = json.get(name);
+        if (value == null) {
+            return null;
+        }
+        byte[] digest;
+        try {
+            digest = value.isTextual() ? Digests.decodeBase64(value.textValue()) : null;
+        } catch (IllegalArgumentException e) {
+            digest = null;
+        }
+        if (digest == null || digest.length != 32) {
+            throw new IOException(name + " is not a Base64 32-byte digest");
+        }
+        return digest;
+    }
+
+    private static void requireValidNames(List<String> names) {
+        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            if (FORBIDDEN.contains(name)) {
+                throw new IllegalArgumentException("signedextattrs may not name '" + name + "'");
+            }
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException("signedextattrs names '" + name + "' twice");
+            }
+        }
+    }
+
+    private static byte[] digestOfDigests(List<byte[]> digests) {
+        ByteArrayOutputStream concatenated = new ByteArrayOutputStream(32 * digests.size());
+        digests.forEach(concatenated::writeBytes);
+        return Digests.sha256(concatenated.toByteArray());
+    }
+}

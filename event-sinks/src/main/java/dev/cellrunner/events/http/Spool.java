@@ -1,0 +1,187 @@
+package dev.cellrunner.events.http;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Events on their way to one receiver, one file per event, written before delivery is attempted and
+ * deleted only once the receiver accepted them. Layout: {@code SPOOL/<receiver key>/<run dir>/NNNNNNNN.ce.json};
+ * a live sink holds a lock on its run dir so {@code flush} leaves it alone.
+ */
+public final class Spool {
+    static final String SUFFIX = ".ce.json";
+    private static final String LOCK = ".lock";
+
+    private final Path runDir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Set<Path> unsynced = new LinkedHashSet<>();
+    private int next;
+
+    private Spool(Path runDir, FileChannel lockChannel, FileLock lock) {
+        this.runDir = runDir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /** The directory that holds everything spooled for one receiver. */
+    public static Path receiverDir(Path spoolDir, HttpSinkSettings settings) {
+        String key = HexFormat.of().formatHex(dev.cellrunner.events.Digests.sha256(
+                settings.endpoint().toString().getBytes(StandardCharsets.UTF_8)), 0, 8);
+        return spoolDir.resolve(key);
+    }
+
+    /** A fresh, locked run directory; fails if the spool cannot be written. */
+    static Spool open(HttpSinkSettings settings) throws IOException {
+        Path receiver = receiverDir(settings.spoolDir(), settings);
+        createPrivateDirectories(receiver);
+        Path label = receiver.resolve("receiver.txt");
+        if (!Files.exists(label)) {
+            Files.writeString(label, settings.describe() + "\n");
+        }
+        Path runDir = receiver.resolve(System.currentTimeMillis() + "-" + UUID.randomUUID());
+        Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return new Spool(runDir, channel, channel.lock());
+    }
+
+    Path dir() {
+        return runDir;
+    }
+
+    /** Writes one event file (not yet fsynced; {@link #sync()} does that). */
+    synchronized Path write(byte[] event) throws IOException {
+        Path file = runDir.resolve(String.format("%08d%s", next++, SUFFIX));
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(event);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        }
+        unsynced.add(file);
+        return file;
+    }
+
+    synchronized void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        unsynced.remove(file);
+    }
+
+    /** Makes every event file still here durable, and the directory entries naming them. */
+    synchronized void sync() throws IOException {
+        for (Path file : unsynced) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            } catch (NoSuchFileException delivered) {
+                // delivered and deleted meanwhile
+            }
+        }
+        unsynced.clear();
+        forceDirectory(runDir);
+    }
+
+    synchronized int pending() throws IOException {
+        return eventFiles(runDir).size();
+    }
+
+    /** Releases the lock; removes the run directory if nothing is left in it. */
+    synchronized void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+        removeIfEmpty(runDir);
+    }
+
+    static List<Path> eventFiles(Path runDir) throws IOException {
+        try (Stream<Path> files = Files.list(runDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        }
+    }
+
+    /** Run directories of one receiver, oldest first. */
+    static List<Path> runDirs(Path receiverDir) throws IOException {
+        if (!Files.isDirectory(receiverDir)) {
+            return List.of();
+        }
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(receiverDir, Files::isDirectory)) {
+            stream.forEach(dirs::add);
+        }
+        dirs.sort(null);
+        return dirs;
+    }
+
+    /** Runs {@code work} on a run directory unless a live sink holds it; returns false if it was held. */
+    static boolean withLock(Path runDir, IoWork work) throws IOException {
+        try (FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock held;
+            try {
+                held = channel.tryLock();
+            } catch (OverlappingFileLockException sameProcess) {
+                held = null;
+            }
+            if (held == null) {
+                return false;
+            }
+            try {
+                work.run();
+            } finally {
+                held.release();
+            }
+        }
+        removeIfEmpty(runDir);
+        return true;
+    }
+
+    private static void removeIfEmpty(Path runDir) throws IOException {
+        if (eventFiles(runDir).isEmpty()) {
+            Files.deleteIfExists(runDir.resolve(LOCK));
+            Files.deleteIfExists(runDir);
+        }
+    }
+
+    interface IoWork {
+        void run() throws IOException;
+    }
+
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another runner made it first
+            }
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IOException(dir + " is not writable");
+        }
+    }
+
+    static void forceDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // not every file system can fsync a directory
+        }
+    }
+}
