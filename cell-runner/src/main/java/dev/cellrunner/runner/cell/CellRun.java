@@ -6,6 +6,7 @@ import dev.cellrunner.events.SinkException;
 import dev.cellrunner.runner.cgroup.CellCgroup;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
+import dev.cellrunner.runner.confine.Capabilities;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
@@ -78,6 +79,12 @@ public final class CellRun {
                 return refused(refusal.getMessage());
             }
             try {
+                try {
+                    confineLaunchThread(launch);
+                } catch (Refusal refusal) {
+                    trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
+                    return refused(refusal.getMessage());
+                }
                 return launchAndWait(launch, cgroup);
             } finally {
                 removeCgroup(cgroup);
@@ -110,6 +117,21 @@ public final class CellRun {
                     isolated ? null : "the kernel does not show a fresh loopback-only namespace");
         } catch (IOException e) {
             return NamespaceObservation.failed("cannot observe the namespace: " + e.getMessage());
+        }
+    }
+
+    /** Takes from the launch thread what the workload must not inherit (CONFINEMENT order, see confine). */
+    private void confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+        try {
+            launch.call(() -> {
+                Capabilities.dropBoundingAndAmbient();
+                Capabilities.clearSets();
+                return null;
+            });
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new Refusal("capabilities", e.getMessage(), e);
         }
     }
 

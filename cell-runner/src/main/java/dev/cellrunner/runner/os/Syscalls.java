@@ -1,8 +1,9 @@
 package dev.cellrunner.runner.os;
 
-/** x86-64 system call numbers used through {@link LibC#syscall}. */
+/** x86-64 system call numbers the runner itself makes through {@link LibC#syscall}. */
 public final class Syscalls {
     public static final long GETTID = 186;
+    public static final long CAPSET = 126;
 
     private Syscalls() {
     }
