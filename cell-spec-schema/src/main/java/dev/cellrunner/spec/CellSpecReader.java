@@ -42,6 +42,10 @@ public final class CellSpecReader {
         }
         try {
             CellDocument doc = MAPPER.treeToValue(tree, CellDocument.class);
+            List<SpecProblem> unknownSyscalls = LinuxSyscalls.unknownDenials(doc);
+            if (!unknownSyscalls.isEmpty()) {
+                return new SpecReadResult.Invalid(unknownSyscalls);
+            }
             return new SpecReadResult.Valid(doc, digest(bytes));
         } catch (JsonProcessingException e) {
             return new SpecReadResult.Invalid(List.of(new SpecProblem("", e.getOriginalMessage())));

@@ -3,7 +3,6 @@ package dev.cellrunner.runner.cell;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.EgressRule;
@@ -64,20 +63,6 @@ final class CellEventData {
         if (observed.failure() != null) {
             namespace.put("failure", observed.failure());
         }
-        return data;
-    }
-
-    static ObjectNode confinement(ProcStatus status, long pid) {
-        ObjectNode data = JSON.createObjectNode();
-        ObjectNode observed = data.putObject("observed");
-        observed.put("via", "/proc/" + pid + "/status");
-        observed.put("noNewPrivs", status.noNewPrivs());
-        observed.put("seccomp", status.seccomp());
-        observed.put("capEff", status.capEff());
-        observed.put("capPrm", status.capPrm());
-        observed.put("capBnd", status.capBnd());
-        observed.put("capAmb", status.capAmb());
-        observed.put("uid", status.uid());
         return data;
     }
 

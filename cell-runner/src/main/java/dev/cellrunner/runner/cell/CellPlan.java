@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.EgressRule;
 
@@ -15,10 +16,11 @@ import java.util.Optional;
  * @param executable  argv[0] resolved against the cell's PATH; empty when nothing executable was found
  * @param environment the child's complete environment (secret values included: never log this)
  * @param lifetime    the shorter of {@code lifetime.ttlSeconds} and {@code run.timeoutMs}
+ * @param confinement what the launch thread applies before the workload starts (confine package)
  */
 public record CellPlan(CellDocument document, String specDigest, String cellId, List<String> argv,
                        Optional<Path> executable, Map<String, String> environment, Path workingDirectory,
-                       Duration lifetime, List<EgressRule> egressRules) {
+                       Duration lifetime, List<EgressRule> egressRules, ConfinementPlan confinement) {
     public CellPlan {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);

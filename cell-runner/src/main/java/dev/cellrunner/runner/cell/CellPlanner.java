@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.runner.confine.ConfinementPlanner;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.Run;
@@ -47,7 +48,7 @@ public final class CellPlanner {
         }
         return new CellPlan(document, specDigest, spec.id(), run.argv(),
                 resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory), env, workingDirectory,
-                lifetime, spec.authority().egressRules());
+                lifetime, spec.authority().egressRules(), ConfinementPlanner.plan(document));
     }
 
     /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */

@@ -6,7 +6,9 @@ import dev.cellrunner.events.SinkException;
 import dev.cellrunner.runner.cgroup.CellCgroup;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
-import dev.cellrunner.runner.confine.Capabilities;
+import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.ConfinementReport;
+import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
@@ -79,13 +81,14 @@ public final class CellRun {
                 return refused(refusal.getMessage());
             }
             try {
+                List<Probe> probes;
                 try {
-                    confineLaunchThread(launch);
+                    probes = confineLaunchThread(launch);
                 } catch (Refusal refusal) {
                     trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                     return refused(refusal.getMessage());
                 }
-                return launchAndWait(launch, cgroup);
+                return launchAndWait(launch, cgroup, probes);
             } finally {
                 removeCgroup(cgroup);
             }
@@ -120,19 +123,23 @@ public final class CellRun {
         }
     }
 
-    /** Takes from the launch thread what the workload must not inherit (CONFINEMENT order, see confine). */
-    private void confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+    /** Confines the launch thread (see {@link Confiner}); a probe that does not hold refuses the cell. */
+    private List<Probe> confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+        List<Probe> probes;
         try {
-            launch.call(() -> {
-                Capabilities.dropBoundingAndAmbient();
-                Capabilities.clearSets();
-                return null;
-            });
+            probes = launch.call(() -> Confiner.apply(plan.confinement()));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            throw new Refusal("capabilities", e.getMessage(), e);
+            throw new Refusal("confinement", e.getMessage(), e);
         }
+        for (Probe probe : probes) {
+            if (!probe.holds()) {
+                throw new Refusal(probe.control(), probe.probe() + " answered " + probe.observed() + ", expected "
+                        + probe.expected());
+            }
+        }
+        return probes;
     }
 
     private CellCgroup createCgroup() throws Refusal {
@@ -145,7 +152,8 @@ public final class CellRun {
         }
     }
 
-    private int launchAndWait(LaunchThread launch, CellCgroup cgroup) throws SinkException, InterruptedException {
+    private int launchAndWait(LaunchThread launch, CellCgroup cgroup, List<Probe> probes)
+            throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
         if (plan.executable().isEmpty()) {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
@@ -163,8 +171,11 @@ public final class CellRun {
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
         OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
-        observeConfinement(process.pid());
-        return finish(await(process, cgroup, startNanos, out, err));
+        String mismatch = observeConfinement(process.pid(), probes);
+        if (mismatch != null) {
+            killGroup(cgroup);
+        }
+        return finish(await(process, cgroup, startNanos, out, err), mismatch);
     }
 
     /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
@@ -185,12 +196,19 @@ public final class CellRun {
         }
     }
 
-    private void observeConfinement(int pid) throws SinkException {
+    /** Emits requested next to observed; returns why the cell must be killed, or null when all holds. */
+    private String observeConfinement(int pid, List<Probe> probes) throws SinkException {
+        ProcStatus status;
         try {
-            trail.emit(EventTypes.CONFINEMENT, CellEventData.confinement(ProcStatus.read(pid), pid));
+            status = ProcStatus.read(pid);
         } catch (IOException e) {
-            log.accept("cannot read /proc/" + pid + "/status: " + e.getMessage());
+            String reason = "cannot observe the workload: /proc/" + pid + "/status: " + e.getMessage();
+            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(new Refusal("confinement", reason)));
+            return reason;
         }
+        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status);
+        trail.emit(EventTypes.CONFINEMENT, report.data());
+        return report.mismatches().isEmpty() ? null : "confinement mismatch: " + String.join("; ", report.mismatches());
     }
 
     private Outcome await(SpawnedProcess process, CellCgroup cgroup, long startNanos, OutputPump out,
@@ -253,9 +271,23 @@ public final class CellRun {
     }
 
     private int finish(Outcome outcome) throws SinkException {
+        return finish(outcome, null);
+    }
+
+    /**
+     * Reports the end of a cell. A confinement mismatch found after start ends as {@code failed} (the
+     * command did start, so not {@code refused}), {@code forced}, with exit 69: a control did not hold.
+     */
+    private int finish(Outcome outcome, String confinementMismatch) throws SinkException {
         trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit()));
         trail.emit(EventTypes.COMMAND_COMPLETED, CellEventData.completed(outcome));
         trail.sync();
+        if (confinementMismatch != null) {
+            log.accept("killed: " + confinementMismatch);
+            trail.emit(EventTypes.DESTROYED, CellEventData.destroyed("failed", "forced", confinementMismatch));
+            trail.sync();
+            return ExitCodes.REFUSED;
+        }
         String result = outcome.exitCode() == 0 ? "succeeded" : "failed";
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result, outcome.forced() ? "forced" : "clean",
                 outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : null));

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /** The confinement-relevant lines of /proc/&lt;pid&gt;/status, as the kernel reports them. */
-public record ProcStatus(String noNewPrivs, String seccomp, String capInh, String capPrm, String capEff,
-                         String capBnd, String capAmb, String uid, String gid) {
+public record ProcStatus(String noNewPrivs, String seccomp, String seccompFilters, String capInh, String capPrm,
+                         String capEff, String capBnd, String capAmb, String uid, String gid, String groups) {
 
     public static ProcStatus read(long pid) throws IOException {
         return parse(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")));
@@ -23,8 +23,8 @@ public record ProcStatus(String noNewPrivs, String seccomp, String capInh, Strin
                 fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
             }
         }
-        return new ProcStatus(fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("CapInh"),
-                fields.get("CapPrm"), fields.get("CapEff"), fields.get("CapBnd"), fields.get("CapAmb"),
-                fields.get("Uid"), fields.get("Gid"));
+        return new ProcStatus(fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("Seccomp_filters"),
+                fields.get("CapInh"), fields.get("CapPrm"), fields.get("CapEff"), fields.get("CapBnd"),
+                fields.get("CapAmb"), fields.get("Uid"), fields.get("Gid"), fields.get("Groups"));
     }
 }
