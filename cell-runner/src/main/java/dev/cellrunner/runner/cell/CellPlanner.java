@@ -1,6 +1,8 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.runner.confine.ConfinementPlanner;
+import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.Run;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,6 +28,12 @@ public final class CellPlanner {
 
     public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv)
             throws Refusal {
+        return plan(document, specDigest, runnerEnv, HostFacts.probe(List.of()));
+    }
+
+    /** {@code host} says what this machine can enforce and which runner files a cell must not reach. */
+    public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv,
+                                HostFacts host) throws Refusal {
         CellSpec spec = document.spec();
         Run run = spec.run();
         Map<String, String> env = new HashMap<>();
@@ -46,9 +55,11 @@ public final class CellPlanner {
         if (run.timeoutMs() != null && Duration.ofMillis(run.timeoutMs()).compareTo(lifetime) < 0) {
             lifetime = Duration.ofMillis(run.timeoutMs());
         }
-        return new CellPlan(document, specDigest, spec.id(), run.argv(),
-                resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory), env, workingDirectory,
-                lifetime, spec.authority().egressRules(), ConfinementPlanner.plan(document));
+        Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
+        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host);
+        env.putIfAbsent("TMPDIR", confinement.tempDir().toString());
+        return new CellPlan(document, specDigest, spec.id(), run.argv(), executable, env, workingDirectory,
+                lifetime, spec.authority().egressRules(), confinement);
     }
 
     /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */

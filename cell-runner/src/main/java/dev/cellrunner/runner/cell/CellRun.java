@@ -7,6 +7,7 @@ import dev.cellrunner.runner.cgroup.CellCgroup;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.PrivateTempDir;
 import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.observe.NetDev;
@@ -83,6 +84,7 @@ public final class CellRun {
             try {
                 List<Probe> probes;
                 try {
+                    createTempDir();
                     probes = confineLaunchThread(launch);
                 } catch (Refusal refusal) {
                     trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
@@ -91,6 +93,7 @@ public final class CellRun {
                 return launchAndWait(launch, cgroup, probes);
             } finally {
                 removeCgroup(cgroup);
+                removeTempDir();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -120,6 +123,22 @@ public final class CellRun {
                     isolated ? null : "the kernel does not show a fresh loopback-only namespace");
         } catch (IOException e) {
             return NamespaceObservation.failed("cannot observe the namespace: " + e.getMessage());
+        }
+    }
+
+    private void createTempDir() throws Refusal {
+        try {
+            PrivateTempDir.create(plan.confinement().tempDir(), plan.confinement().identity());
+        } catch (IOException e) {
+            throw new Refusal("confinement", "cannot create the cell's temp dir: " + e.getMessage(), e);
+        }
+    }
+
+    private void removeTempDir() {
+        try {
+            PrivateTempDir.remove(plan.confinement().tempDir());
+        } catch (IOException e) {
+            log.accept("cannot remove " + plan.confinement().tempDir() + ": " + e.getMessage());
         }
     }
 

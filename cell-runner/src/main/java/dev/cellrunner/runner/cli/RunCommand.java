@@ -10,6 +10,7 @@ import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
+import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.SpecReadResult;
@@ -88,12 +89,18 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 sinks, log);
         CellPlan plan;
         try {
-            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env);
+            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env, HostFacts.probe(trailFiles(targets)));
         } catch (Refusal refusal) {
             return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
         }
         return new CellRun(plan, trail, new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err), log).run();
+    }
+
+    /** The JSONL trails: a cell must neither read nor write them. */
+    private static List<Path> trailFiles(List<String> targets) {
+        return targets.stream().filter(t -> t.startsWith("jsonl:")).map(t -> Path.of(t.substring("jsonl:".length())))
+                .toList();
     }
 
     private static RunIdentity identity(CellDocument document) {

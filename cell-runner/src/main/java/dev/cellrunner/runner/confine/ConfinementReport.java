@@ -31,8 +31,11 @@ public final class ConfinementReport {
         ConfinementReport report = new ConfinementReport();
         String statusFile = "/proc/" + pid + "/status";
         report.data.put("pid", pid);
+        report.data.put("tempDir", plan.tempDir().toString());
         report.capabilities(status, statusFile);
+        report.identity(plan.identity(), status, statusFile);
         report.noNewPrivs(status, statusFile);
+        report.landlock(plan, probes);
         report.seccomp(plan.seccomp(), probes, status, statusFile);
         report.data.put("enforced", report.mismatches.isEmpty());
         ArrayNode list = report.data.putArray("mismatches");
@@ -63,6 +66,69 @@ public final class ConfinementReport {
         enforced(section, "capabilities", empty, statusFile + " CapInh/CapPrm/CapEff/CapBnd/CapAmb");
     }
 
+    private void identity(Identity identity, ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("identity");
+        ObjectNode observed = section.putObject("observed");
+        String uids = words(status.uid());
+        String gids = words(status.gid());
+        observed.put("uid", uids);
+        observed.put("gid", gids);
+        observed.put("groups", words(status.groups()));
+        boolean holds = true;
+        if (identity == null) {
+            section.put("requested", "unchanged (the runner's own uid and gid)");
+        } else {
+            ObjectNode requested = section.putObject("requested");
+            requested.put("user", identity.user());
+            requested.put("group", identity.group());
+            if (identity.uid() != null) {
+                requested.put("uid", identity.uid());
+                holds = uids.equals(repeat(identity.uid()));
+            }
+            requested.put("gid", identity.gid());
+            holds &= gids.equals(repeat(identity.gid())) && words(status.groups()).equals(Integer.toString(identity.gid()));
+        }
+        enforced(section, "identity", holds, statusFile + " Uid/Gid/Groups");
+    }
+
+    private void landlock(ConfinementPlan plan, List<Probe> probes) {
+        ObjectNode section = data.putObject("landlock");
+        section.put("abi", plan.landlockAbi());
+        if (plan.landlock().isEmpty()) {
+            section.put("mode", "unavailable");
+            section.put("requested", false);
+            section.put("enforced", false);
+            section.put("observedVia", "landlock_create_ruleset(LANDLOCK_CREATE_RULESET_VERSION) answered no ABI");
+            return;
+        }
+        LandlockPlan landlock = plan.landlock().get();
+        section.put("mode", landlock.declared() ? "declared" : "default: read-only host");
+        section.put("requested", landlock.declared());
+        section.set("handledAccessFs", strings(LandlockAccess.filesystemNames(landlock.handledFs())));
+        section.set("handledAccessNet", strings(LandlockAccess.networkNames(landlock.handledNet())));
+        section.set("scoped", strings(LandlockAccess.scopeNames(landlock.scoped())));
+        ArrayNode rules = section.putArray("rules");
+        for (LandlockRule rule : landlock.requested()) {
+            ObjectNode entry = rules.addObject();
+            entry.put("path", rule.path().toString());
+            entry.set("access", strings(LandlockAccess.filesystemNames(rule.access())));
+            entry.put("source", rule.source());
+            ArrayNode except = JSON.createArrayNode();
+            landlock.privatePaths().stream().filter(path -> path.startsWith(rule.path()))
+                    .forEach(path -> except.add(path.toString()));
+            if (!except.isEmpty()) {
+                entry.set("except", except);
+            }
+        }
+        section.put("rulesApplied", landlock.rules().size());
+        ArrayNode ports = section.putArray("tcpConnectPorts");
+        landlock.tcpConnectPorts().forEach(ports::add);
+        section.set("probes", probes(probes, "landlock"));
+        boolean holds = probes.stream().filter(p -> p.control().equals("landlock")).allMatch(Probe::holds);
+        enforced(section, "landlock", holds,
+                "probes from the launch thread after landlock_restrict_self; the workload inherits its domain");
+    }
+
     private void noNewPrivs(ProcStatus status, String statusFile) {
         ObjectNode section = data.putObject("noNewPrivs");
         section.put("requested", true);
@@ -72,8 +138,10 @@ public final class ConfinementReport {
 
     private void seccomp(SeccompPlan plan, List<Probe> probes, ProcStatus status, String statusFile) {
         ObjectNode section = data.putObject("seccomp");
-        section.put("mode", "filter");
         section.put("architecture", "x86_64 only: any other architecture and the x32 ABI are killed");
+        ObjectNode requested = section.putObject("requested");
+        requested.put("seccomp", "2");
+        requested.put("seccompFilters", "at least 1");
         boolean filtered = "2".equals(status.seccomp()) && atLeastOne(status.seccompFilters());
         boolean probed = probes.stream().filter(p -> p.control().equals("seccomp")).allMatch(Probe::holds);
         String via = statusFile + " Seccomp/Seccomp_filters and probes from the launch thread";
@@ -129,6 +197,22 @@ public final class ConfinementReport {
             mismatches.add(control + ": requested " + section.get("requested") + ", observed "
                     + Objects.requireNonNullElse(section.get("observed"), section.get("probes")));
         }
+    }
+
+    private static ArrayNode strings(List<String> values) {
+        ArrayNode array = JSON.createArrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
+    /** "0\t0\t0\t0" as "0 0 0 0". */
+    private static String words(String line) {
+        return line == null ? "" : String.join(" ", line.trim().split("\\s+"));
+    }
+
+    private static String repeat(int id) {
+        return String.join(" ", List.of(Integer.toString(id), Integer.toString(id), Integer.toString(id),
+                Integer.toString(id)));
     }
 
     private static boolean atLeastOne(String count) {

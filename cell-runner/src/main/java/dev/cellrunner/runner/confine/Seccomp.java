@@ -38,7 +38,7 @@ public final class Seccomp {
             fprog.clear();
             fprog.setShort(0, (short) program.size());
             fprog.setPointer(8, filter);
-            LibC.INSTANCE.syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, fprog);
+            LibC.INSTANCE.syscall(SYS_SECCOMP, (long) SECCOMP_SET_MODE_FILTER, 0L, fprog);
         } catch (LastErrorException e) {
             throw new OsError("seccomp(SECCOMP_SET_MODE_FILTER)", e);
         }
