@@ -1,10 +1,12 @@
 package dev.cellrunner.runner.cell;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.EventTypes;
 import dev.cellrunner.events.SinkException;
 import dev.cellrunner.runner.cgroup.CellCgroup;
-import dev.cellrunner.runner.cgroup.CgroupLayout;
+import dev.cellrunner.runner.cgroup.CellGroups;
+import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.Confiner;
 import dev.cellrunner.runner.confine.PrivateTempDir;
@@ -45,6 +47,8 @@ public final class CellRun {
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final Consumer<String> log;
+    /** The cell's cgroups, once created. */
+    private CellGroups groups;
 
     public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
         this.plan = plan;
@@ -74,9 +78,9 @@ public final class CellRun {
                 return refused("network.namespace: " + namespace.failure());
             }
             trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace));
-            CellCgroup cgroup;
             try {
-                cgroup = createCgroup();
+                groups = CellGroups.create(plan.confinement().limits(),
+                        "cellrunner-" + ProcessHandle.current().pid() + "-" + trail.run().runId());
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
@@ -85,14 +89,16 @@ public final class CellRun {
                 List<Probe> probes;
                 try {
                     createTempDir();
+                    placeInV1Groups(launch);
                     probes = confineLaunchThread(launch);
                 } catch (Refusal refusal) {
                     trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                     return refused(refusal.getMessage());
                 }
-                return launchAndWait(launch, cgroup, probes);
+                return launchAndWait(launch, probes);
             } finally {
-                removeCgroup(cgroup);
+                launch.close(); // a v1 group cannot be removed while the launch thread is in it
+                groups.remove(log);
                 removeTempDir();
             }
         } catch (InterruptedException e) {
@@ -161,17 +167,17 @@ public final class CellRun {
         return probes;
     }
 
-    private CellCgroup createCgroup() throws Refusal {
+    /** cgroup v1 places threads: the workload is born in the groups its launch thread is in. */
+    private void placeInV1Groups(LaunchThread launch) throws Refusal {
         try {
-            Path parent = CgroupLayout.ofThisProcess().v2Own()
-                    .orElseThrow(() -> new Refusal("lifetime", "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
-            return CellCgroup.create(parent, "cellrunner-" + ProcessHandle.current().pid() + "-" + trail.run().runId());
+            groups.limits().placeThread(launch.tid());
         } catch (IOException e) {
-            throw new Refusal("lifetime", "cannot create the cell's cgroup: " + e.getMessage(), e);
+            throw new Refusal("run.limits", "cannot place the launch thread in the cell's cgroup v1 groups: "
+                    + e.getMessage(), e);
         }
     }
 
-    private int launchAndWait(LaunchThread launch, CellCgroup cgroup, List<Probe> probes)
+    private int launchAndWait(LaunchThread launch, List<Probe> probes)
             throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
         if (plan.executable().isEmpty()) {
@@ -180,31 +186,33 @@ public final class CellRun {
         }
         SpawnedProcess process;
         try {
-            process = spawnInside(launch, cgroup);
+            process = spawnInside(launch);
         } catch (SpawnException e) {
             return finish(spawnFailed(startNanos, e.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
                     e.getMessage()));
         } catch (Exception e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
+        tightenLimits();
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
         OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
         String mismatch = observeConfinement(process.pid(), probes);
         if (mismatch != null) {
-            killGroup(cgroup);
+            killGroup(groups.leaf());
         }
-        return finish(await(process, cgroup, startNanos, out, err), mismatch);
+        return finish(await(process, groups.leaf(), startNanos, out, err), mismatch);
     }
 
     /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
-    private SpawnedProcess spawnInside(LaunchThread launch, CellCgroup cgroup) throws Exception {
+    private SpawnedProcess spawnInside(LaunchThread launch) throws Exception {
         SpawnRequest request = new SpawnRequest(plan.executable().orElseThrow().toString(), plan.argv(),
                 plan.environment(), plan.workingDirectory(), false);
-        Path home = CgroupLayout.ofThisProcess().v2Own().orElseThrow();
+        Path home = groups.runnerHome();
         SpawnLock.LOCK.lock();
         try {
-            RunnerMigration.moveRunnerTo(cgroup.dir());
+            groups.admitRunner();
+            RunnerMigration.moveRunnerTo(groups.leaf().dir());
             try {
                 return launch.call(() -> Spawner.spawn(request));
             } finally {
@@ -215,17 +223,28 @@ public final class CellRun {
         }
     }
 
+    /** The exact limits once the runner and the launch thread no longer count; observation checks them. */
+    private void tightenLimits() {
+        try {
+            groups.limits().tighten();
+        } catch (IOException e) {
+            log.accept("cannot set the exact cgroup limits: " + e.getMessage());
+        }
+    }
+
     /** Emits requested next to observed; returns why the cell must be killed, or null when all holds. */
     private String observeConfinement(int pid, List<Probe> probes) throws SinkException {
         ProcStatus status;
+        CgroupObservation cgroups;
         try {
-            status = ProcStatus.read(pid);
+            cgroups = CgroupObservation.of(pid, groups);
+            status = ProcStatus.read(pid); // second: if it shows an exited process, the cgroup lines may be stale
         } catch (IOException e) {
-            String reason = "cannot observe the workload: /proc/" + pid + "/status: " + e.getMessage();
+            String reason = "cannot observe the workload in /proc/" + pid + ": " + e.getMessage();
             trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(new Refusal("confinement", reason)));
             return reason;
         }
-        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status);
+        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups);
         trail.emit(EventTypes.CONFINEMENT, report.data());
         return report.mismatches().isEmpty() ? null : "confinement mismatch: " + String.join("; ", report.mismatches());
     }
@@ -299,7 +318,11 @@ public final class CellRun {
      */
     private int finish(Outcome outcome, String confinementMismatch) throws SinkException {
         trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit()));
-        trail.emit(EventTypes.COMMAND_COMPLETED, CellEventData.completed(outcome));
+        ObjectNode completed = CellEventData.completed(outcome);
+        if (groups != null && !groups.limits().plan().limits().isEmpty()) {
+            completed.set("limits", CellEventData.JSON.valueToTree(groups.limits().counters()));
+        }
+        trail.emit(EventTypes.COMMAND_COMPLETED, completed);
         trail.sync();
         if (confinementMismatch != null) {
             log.accept("killed: " + confinementMismatch);
@@ -321,11 +344,4 @@ public final class CellRun {
         return ExitCodes.REFUSED;
     }
 
-    private void removeCgroup(CellCgroup cgroup) {
-        try {
-            cgroup.remove();
-        } catch (IOException e) {
-            log.accept("cannot remove " + cgroup.dir() + ": " + e.getMessage());
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.confine;
 
+import dev.cellrunner.runner.cgroup.LimitsPlan;
+
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -11,7 +13,8 @@ import java.util.Optional;
  * @param landlock    the landlock domain; empty when the kernel has none and nothing asked for it
  * @param landlockAbi the kernel's landlock ABI (0: none)
  * @param tempDir     the cell's private $TMPDIR, created before start and removed after
+ * @param limits      resource limits and the cgroup mechanism for each
  */
 public record ConfinementPlan(Identity identity, Optional<LandlockPlan> landlock, int landlockAbi,
-                              SeccompPlan seccomp, Path tempDir) {
+                              SeccompPlan seccomp, Path tempDir, LimitsPlan limits) {
 }

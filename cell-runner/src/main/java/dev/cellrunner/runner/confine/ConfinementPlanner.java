@@ -1,6 +1,8 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.cgroup.LimitsPlan;
+import dev.cellrunner.runner.cgroup.LimitsPlanner;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.SyscallAuthority;
@@ -24,6 +26,7 @@ public final class ConfinementPlanner {
                 spec.authority().egressRules(), executable, tempDir, host.landlockAbi(), host.privatePaths());
         SyscallAuthority syscalls = spec.authority().syscalls();
         SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());
-        return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, tempDir);
+        LimitsPlan limits = LimitsPlanner.plan(spec.run().limits(), host.cgroups(), host.v2Controllers());
+        return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, tempDir, limits);
     }
 }

@@ -3,6 +3,9 @@ package dev.cellrunner.runner.confine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.cgroup.CellLimits;
+import dev.cellrunner.runner.cgroup.CgroupObservation;
+import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.observe.ProcStatus;
 
 import java.util.ArrayList;
@@ -27,7 +30,8 @@ public final class ConfinementReport {
     }
 
     /** Compares {@code plan} with what the kernel reports for process {@code pid}. */
-    public static ConfinementReport of(ConfinementPlan plan, List<Probe> probes, long pid, ProcStatus status) {
+    public static ConfinementReport of(ConfinementPlan plan, List<Probe> probes, long pid, ProcStatus status,
+                                       CgroupObservation cgroups) {
         ConfinementReport report = new ConfinementReport();
         String statusFile = "/proc/" + pid + "/status";
         report.data.put("pid", pid);
@@ -37,6 +41,8 @@ public final class ConfinementReport {
         report.noNewPrivs(status, statusFile);
         report.landlock(plan, probes);
         report.seccomp(plan.seccomp(), probes, status, statusFile);
+        report.cgroups(cgroups, status.exited(), "/proc/" + pid + "/cgroup");
+        report.limits(cgroups);
         report.data.put("enforced", report.mismatches.isEmpty());
         ArrayNode list = report.data.putArray("mismatches");
         report.mismatches.forEach(list::add);
@@ -166,6 +172,34 @@ public final class ConfinementReport {
         observed.put("seccompFilters", status.seccompFilters());
         section.set("probes", probes(probes, "seccomp"));
         enforced(section, "seccomp", filtered && probed, via);
+    }
+
+    private void cgroups(CgroupObservation cgroups, boolean exited, String cgroupFile) {
+        ObjectNode section = data.putObject("cgroups");
+        ObjectNode requested = section.putObject("requested");
+        cgroups.expected().forEach((hierarchy, group) -> requested.put(hierarchy, group.toString()));
+        if (exited) {
+            // cgroup v1 shows an exited process in the root groups: where it ran is no longer visible
+            section.put("observed", "the process had already exited");
+            section.putNull("enforced");
+            section.put("observedVia", cgroupFile);
+            return;
+        }
+        ObjectNode observed = section.putObject("observed");
+        cgroups.expected().keySet().forEach(hierarchy -> observed.put(hierarchy, cgroups.observed().get(hierarchy)));
+        enforced(section, "cgroups", cgroups.inExpectedGroups(), cgroupFile);
+    }
+
+    private void limits(CgroupObservation cgroups) {
+        ObjectNode section = data.putObject("limits");
+        for (CellLimits.LimitObservation observation : cgroups.limits()) {
+            LimitsPlan.Limit limit = observation.limit();
+            ObjectNode entry = section.putObject(limit.name());
+            entry.put("requested", limit.value());
+            entry.put("mechanism", limit.mechanism().label() + " " + limit.controller());
+            entry.put("observed", observation.observed());
+            enforced(entry, "limits." + limit.name(), observation.holds(), observation.file().toString());
+        }
     }
 
     private static void syscall(ObjectNode entry, SeccompPlan.Entry plan, String errno, boolean enforced) {
