@@ -42,9 +42,9 @@ public final class CellSpecReader {
         }
         try {
             CellDocument doc = MAPPER.treeToValue(tree, CellDocument.class);
-            List<SpecProblem> unknownSyscalls = LinuxSyscalls.unknownDenials(doc);
-            if (!unknownSyscalls.isEmpty()) {
-                return new SpecReadResult.Invalid(unknownSyscalls);
+            List<SpecProblem> authorityProblems = AuthorityChecks.problems(doc);
+            if (!authorityProblems.isEmpty()) {
+                return new SpecReadResult.Invalid(authorityProblems);
             }
             return new SpecReadResult.Valid(doc, digest(bytes));
         } catch (JsonProcessingException e) {

@@ -6,9 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.TreeMap;
@@ -32,23 +30,6 @@ public final class LinuxSyscalls {
 
     public static Map<String, Integer> all() {
         return Collections.unmodifiableMap(NUMBERS);
-    }
-
-    /** Every name in {@code authority.syscalls.deny} that is not a system call, with its JSON pointer. */
-    static List<SpecProblem> unknownDenials(CellDocument document) {
-        List<SpecProblem> problems = new ArrayList<>();
-        SyscallAuthority syscalls = document.spec() == null ? null : document.spec().authority().syscalls();
-        if (syscalls == null) {
-            return problems;
-        }
-        for (int i = 0; i < syscalls.deny().size(); i++) {
-            String name = syscalls.deny().get(i);
-            if (name == null || !NUMBERS.containsKey(name)) {
-                problems.add(new SpecProblem("/spec/authority/syscalls/deny/" + i,
-                        "unknown system call '" + name + "' (names as in Linux x86-64, e.g. \"ptrace\")"));
-            }
-        }
-        return problems;
     }
 
     private static Map<String, Integer> load() {

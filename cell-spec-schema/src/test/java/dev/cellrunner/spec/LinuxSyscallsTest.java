@@ -2,8 +2,6 @@ package dev.cellrunner.spec;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LinuxSyscallsTest {
@@ -20,26 +18,5 @@ class LinuxSyscallsTest {
     @Test
     void numbersAreUnique() {
         assertThat(LinuxSyscalls.all().values()).doesNotHaveDuplicates();
-    }
-
-    @Test
-    void unknownDeniedNameIsASpecProblemWithItsPointer() {
-        SpecReadResult result = CellSpecReader.read(document("[\"ptrace\", \"ptrac\"]"));
-        assertThat(result).isInstanceOf(SpecReadResult.Invalid.class);
-        assertThat(((SpecReadResult.Invalid) result).problems()).singleElement().satisfies(problem -> {
-            assertThat(problem.pointer()).isEqualTo("/spec/authority/syscalls/deny/1");
-            assertThat(problem.message()).contains("ptrac");
-        });
-    }
-
-    @Test
-    void knownDeniedNamesAreValid() {
-        assertThat(CellSpecReader.read(document("[\"ptrace\", \"chmod\"]"))).isInstanceOf(SpecReadResult.Valid.class);
-    }
-
-    private static byte[] document(String deny) {
-        return ("{\"apiVersion\":\"cellos.io/v1\",\"kind\":\"ExecutionCell\",\"spec\":{\"id\":\"x\","
-                + "\"authority\":{\"syscalls\":{\"deny\":" + deny + "}},\"lifetime\":{\"ttlSeconds\":5},"
-                + "\"run\":{\"argv\":[\"/bin/true\"]}}}").getBytes(StandardCharsets.UTF_8);
     }
 }
