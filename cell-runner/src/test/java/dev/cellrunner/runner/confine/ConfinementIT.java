@@ -2,8 +2,6 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -15,18 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The confinement event against what the test itself reads from the kernel, and descriptor hygiene. */
-class ConfinementIT {
-    private CellRunnerCli cli;
-
-    @BeforeEach
-    void scratch() throws Exception {
-        cli = new CellRunnerCli();
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        cli.close();
-    }
+class ConfinementIT extends CellRunnerCase {
 
     @Test
     void hostSideOracleAgreesWithTheConfinementEvent() throws Exception {

@@ -2,25 +2,12 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** run.user / run.group switch only the workload, through raw per-thread system calls. */
-class ConfinementIdentityIT {
-    private CellRunnerCli cli;
-
-    @BeforeEach
-    void scratch() throws Exception {
-        cli = new CellRunnerCli();
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        cli.close();
-    }
+class ConfinementIdentityIT extends CellRunnerCase {
 
     @Test
     void workloadRunsAsTheNamedUserWithItsOwnTempDir() throws Exception {

@@ -3,7 +3,6 @@ package dev.cellrunner.runner.confine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,28 +11,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Landlock on the real kernel, observed from inside the cell and from the host. */
-class LandlockIT {
-    private CellRunnerCli cli;
+class LandlockIT extends CellRunnerCase {
     private Path readOnly;
     private Path readWrite;
     private Path outside;
 
     @BeforeEach
-    void scratch() throws Exception {
-        cli = new CellRunnerCli();
+    void directories() throws Exception {
         readOnly = Files.createDirectory(cli.scratch().resolve("ro"));
         readWrite = Files.createDirectory(cli.scratch().resolve("rw"));
         outside = Files.createDirectory(cli.scratch().resolve("outside"));
         Files.writeString(readOnly.resolve("data.txt"), "inside\n");
         Files.writeString(outside.resolve("secret.txt"), "secret\n");
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        cli.close();
     }
 
     @Test
@@ -111,8 +102,7 @@ class LandlockIT {
 
     @Test
     void tcpConnectIsLimitedToDeclaredPortsAndBindIsDenied() throws Exception {
-        Path perl = Path.of("/usr/bin/perl");
-        assumeTrue(Files.isExecutable(perl), "SKIP: /usr/bin/perl is missing (Debian's perl-base provides it)");
+        Path perl = perl();
         String script = String.join("\n",
                 "use Socket;",
                 "sub attempt { my ($name, $port, $bind) = @_; socket(my $s, PF_INET, SOCK_STREAM, 0) or die $!;",
@@ -131,8 +121,7 @@ class LandlockIT {
 
     @Test
     void signalsToProcessesOutsideTheCellAreDenied() throws Exception {
-        Path perl = Path.of("/usr/bin/perl");
-        assumeTrue(Files.isExecutable(perl), "SKIP: /usr/bin/perl is missing (Debian's perl-base provides it)");
+        Path perl = perl();
         CellRunnerCli.Run run = cli.run(CellRunnerCli.cell(perl.toString(), "-e",
                 "print 'kill=', (kill(0, getppid()) ? 0 : $!+0), qq(\\n);"));
         assertThat(run.stdout()).as(run.toString()).isEqualTo("kill=1\n");

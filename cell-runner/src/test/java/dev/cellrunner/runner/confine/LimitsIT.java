@@ -2,8 +2,6 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -12,21 +10,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Resource limits through the host's cgroups (v1 controllers on this machine kind, v2 elsewhere). */
-class LimitsIT {
-    private CellRunnerCli cli;
-
-    @BeforeEach
-    void scratch() throws Exception {
-        cli = new CellRunnerCli();
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        cli.close();
-    }
+class LimitsIT extends CellRunnerCase {
 
     @Test
     void aForkBombIsStoppedByPidsMaxAndReported() throws Exception {
@@ -60,8 +46,7 @@ class LimitsIT {
 
     @Test
     void aMemoryHogIsKilledByMemoryMaxBytes() throws Exception {
-        Path perl = Path.of("/usr/bin/perl");
-        assumeTrue(Files.isExecutable(perl), "SKIP: /usr/bin/perl is missing (Debian's perl-base provides it)");
+        Path perl = perl();
         ObjectNode document = CellRunnerCli.cell(perl.toString(), "-e",
                 "my $x = 'a' x (512 * 1024 * 1024); print qq(survived\\n);");
         CellRunnerCli.limits(document).put("memoryMaxBytes", 64L * 1024 * 1024);

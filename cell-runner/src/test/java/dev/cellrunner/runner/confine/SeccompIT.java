@@ -2,7 +2,6 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -10,28 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The seccomp filter on the real kernel. The probes are perl one-liners (perl-base is Essential in
  * Debian, so it is on every CI machine): perl's syscall() reaches any system call without a compiler.
  * Each prints {@code name=errno} (0 when the call succeeded).
  */
-class SeccompIT {
-    private static final Path PERL = Path.of("/usr/bin/perl");
-    private CellRunnerCli cli;
+class SeccompIT extends CellRunnerCase {
+    private Path perl;
 
     @BeforeEach
-    void scratch() throws Exception {
-        assumeTrue(Files.isExecutable(PERL), "SKIP: /usr/bin/perl is missing (Debian's perl-base provides it)");
-        cli = new CellRunnerCli();
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        if (cli != null) {
-            cli.close();
-        }
+    void probeInterpreter() {
+        perl = perl();
     }
 
     @Test
@@ -48,7 +37,7 @@ class SeccompIT {
                 "if (open(my $ns, '<', '/proc/1/ns/net')) { report('setns', syscall(308, fileno($ns), 0x40000000)); }",
                 "else { print 'setns=open:', $!+0, qq(\\n); }",
                 "print 'netns=', readlink('/proc/self/ns/net'), qq(\\n);");
-        CellRunnerCli.Run run = cli.run(CellRunnerCli.cell(PERL.toString(), "-e", script));
+        CellRunnerCli.Run run = cli.run(CellRunnerCli.cell(perl.toString(), "-e", script));
         assertThat(run.exitCode()).as(run.toString()).isZero();
         String eperm = "=1\n";
         assertThat(run.stdout()).as(run.toString()).contains("ptrace" + eperm, "mount" + eperm, "unshare" + eperm,
@@ -61,7 +50,7 @@ class SeccompIT {
 
     @Test
     void documentDenialsAreAddedToTheDefaults() throws Exception {
-        ObjectNode document = CellRunnerCli.cell(PERL.toString(), "-e",
+        ObjectNode document = CellRunnerCli.cell(perl.toString(), "-e",
                 "my $rc = syscall(110); print 'getppid=', ($rc == -1 ? $!+0 : 0), qq(\\n);");
         ((ObjectNode) document.get("spec")).putObject("authority").putObject("syscalls").putArray("deny")
                 .add("getppid");
