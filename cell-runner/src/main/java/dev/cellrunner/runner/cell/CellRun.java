@@ -8,9 +8,9 @@ import dev.cellrunner.runner.cgroup.CellCgroup;
 import dev.cellrunner.runner.cgroup.CellGroups;
 import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
+import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Confiner;
 import dev.cellrunner.runner.confine.PrivateTempDir;
-import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
@@ -343,5 +343,4 @@ public final class CellRun {
         trail.sync();
         return ExitCodes.REFUSED;
     }
-
 }

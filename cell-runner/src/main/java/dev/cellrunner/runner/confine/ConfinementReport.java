@@ -92,7 +92,8 @@ public final class ConfinementReport {
                 holds = uids.equals(repeat(identity.uid()));
             }
             requested.put("gid", identity.gid());
-            holds &= gids.equals(repeat(identity.gid())) && words(status.groups()).equals(Integer.toString(identity.gid()));
+            holds &= gids.equals(repeat(identity.gid()))
+                    && words(status.groups()).equals(Integer.toString(identity.gid()));
         }
         enforced(section, "identity", holds, statusFile + " Uid/Gid/Groups");
     }

@@ -25,7 +25,8 @@ public final class IdentityResolver {
         Integer uid = null;
         Integer gid = null;
         if (user != null) {
-            Pointer entry = isNumber(user) ? LibC.INSTANCE.getpwuid(Integer.parseInt(user)) : LibC.INSTANCE.getpwnam(user);
+            LibC libc = LibC.INSTANCE;
+            Pointer entry = isNumber(user) ? libc.getpwuid(Integer.parseInt(user)) : libc.getpwnam(user);
             if (entry == null && !isNumber(user)) {
                 throw new Refusal("run.user", "no user '" + user + "' on this host");
             }

@@ -49,9 +49,9 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  *
  * <p>In both cases runner-private paths (the event trail, the other cells' temp dirs) are carved out:
  * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
- * rule that could modify one is refused. Names in their directories stay listable, contents do not. With egress declared and ABI >= 4, TCP connect is limited to
- * the declared TCP ports and bind is denied; with ABI >= 6 abstract unix sockets and signals are
- * scoped to the cell.
+ * rule that could modify one is refused. Names in their directories stay listable, contents do not.
+ * With egress declared and ABI >= 4, TCP connect is limited to the declared TCP ports and bind is
+ * denied; with ABI >= 6 abstract unix sockets and signals are scoped to the cell.
  */
 public final class LandlockPlanner {
     static final List<String> LIBRARIES = List.of("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",

@@ -25,7 +25,8 @@ public final class SeccompPolicy {
     }
 
     public static final List<Denial> DENIED = List.of(
-            new Denial("io_uring_setup", "io_uring performs I/O that this filter cannot see and is a frequent source of kernel exploits"),
+            new Denial("io_uring_setup",
+                    "io_uring performs I/O that this filter cannot see and is a frequent source of kernel exploits"),
             new Denial("io_uring_enter", "see io_uring_setup"),
             new Denial("io_uring_register", "see io_uring_setup"),
             new Denial("ptrace", "tracing other processes reads and rewrites their memory"),

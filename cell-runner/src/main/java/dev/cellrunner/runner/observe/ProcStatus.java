@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /** The confinement-relevant lines of /proc/&lt;pid&gt;/status, as the kernel reports them. */
-public record ProcStatus(String state, String noNewPrivs, String seccomp, String seccompFilters, String capInh, String capPrm,
-                         String capEff, String capBnd, String capAmb, String uid, String gid, String groups) {
+public record ProcStatus(String state, String noNewPrivs, String seccomp, String seccompFilters, String capInh,
+                         String capPrm, String capEff, String capBnd, String capAmb, String uid, String gid,
+                         String groups) {
 
     public static ProcStatus read(long pid) throws IOException {
         return parse(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")));
