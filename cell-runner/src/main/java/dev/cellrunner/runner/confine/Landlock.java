@@ -108,8 +108,8 @@ public final class Landlock {
         try {
             fd = libc.open(rule.path().toString(), O_PATH | O_CLOEXEC);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() == ENOENT) {
-                return; // vanished since planning (e.g. a file in /tmp): there is nothing left to allow
+            if (e.getErrorCode() == ENOENT && rule.carved()) {
+                return; // a sibling listed while carving (e.g. a file in /tmp) is gone: nothing left to allow
             }
             throw new OsError("open(" + rule.path() + ", O_PATH) for a landlock rule", e);
         }

@@ -103,7 +103,7 @@ public final class LandlockPlanner {
         for (LandlockRule rule : rules) {
             long access = rule.access() & handledFs;
             if (access != 0) {
-                result.add(new LandlockRule(rule.path(), access, rule.source()));
+                result.add(new LandlockRule(rule.path(), access, rule.source(), rule.carved()));
             }
         }
         return result;
@@ -195,7 +195,7 @@ public final class LandlockPlanner {
         for (Path dir = rule.path(); !dir.equals(secret); dir = dir.resolve(secret.getName(dir.getNameCount()))) {
             Path towards = dir.resolve(secret.getName(dir.getNameCount()));
             if ((rule.access() & READ_DIR) != 0) {
-                rules.add(new LandlockRule(dir, READ_DIR, source));
+                rules.add(new LandlockRule(dir, READ_DIR, source, true));
             }
             try (Stream<Path> entries = Files.list(dir)) {
                 for (Path entry : entries.sorted().toList()) {
@@ -205,7 +205,7 @@ public final class LandlockPlanner {
                     long access = Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) ? rule.access()
                             : rule.access() & FILE_RIGHTS;
                     if (access != 0) {
-                        rules.add(new LandlockRule(entry, access, source));
+                        rules.add(new LandlockRule(entry, access, source, true));
                     }
                 }
             } catch (IOException e) {

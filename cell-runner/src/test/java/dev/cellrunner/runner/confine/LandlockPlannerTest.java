@@ -113,11 +113,11 @@ class LandlockPlannerTest {
                 List.of(trail.toRealPath()));
         String source = "test except " + trail.toRealPath();
         assertThat(carved).containsExactlyInAnyOrder(
-                new LandlockRule(base, READ_DIR, source),
-                new LandlockRule(base.resolve("other"), EXEC, source),
-                new LandlockRule(base.resolve("state"), READ_DIR, source),
-                new LandlockRule(base.resolve("state/cell-runner"), READ_DIR, source),
-                new LandlockRule(base.resolve("state/cell-runner/notes.txt"), READ_FILE | EXECUTE, source));
+                new LandlockRule(base, READ_DIR, source, true),
+                new LandlockRule(base.resolve("other"), EXEC, source, true),
+                new LandlockRule(base.resolve("state"), READ_DIR, source, true),
+                new LandlockRule(base.resolve("state/cell-runner"), READ_DIR, source, true),
+                new LandlockRule(base.resolve("state/cell-runner/notes.txt"), READ_FILE | EXECUTE, source, true));
     }
 
     @Test
