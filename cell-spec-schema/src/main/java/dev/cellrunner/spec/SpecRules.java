@@ -34,8 +34,20 @@ final class SpecRules {
         rules.egress(list(spec.path("authority").path("egressRules")), "/spec/authority/egressRules");
         rules.secrets(list(spec.path("authority").path("secretRefs")), spec.path("run").path("env"));
         rules.paths(spec);
+        rules.syscalls(list(spec.path("authority").path("syscalls").path("deny")), "/spec/authority/syscalls/deny");
         rules.principal(spec.path("run").path("user"), "/spec/run/user");
         rules.principal(spec.path("run").path("group"), "/spec/run/group");
+    }
+
+    /** Denied system calls must exist on this architecture: a typo would silently deny nothing. */
+    private void syscalls(JsonNode deny, String pointer) {
+        for (int i = 0; i < deny.size(); i++) {
+            JsonNode name = deny.get(i);
+            if (name.isTextual() && LinuxSyscalls.number(name.textValue()).isEmpty()) {
+                problems.add(JsonPointers.child(pointer, i), "unknown system call '" + name.textValue()
+                        + "' (names as in Linux x86-64, e.g. \"ptrace\")");
+            }
+        }
     }
 
     /** The node if it is an array, else an empty one: get(i) on an object would answer null. */

@@ -7,7 +7,6 @@ import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.runner.egress.EgressEventData;
 import dev.cellrunner.runner.egress.NetworkEnforcement;
 import dev.cellrunner.runner.egress.NetworkSetup;
-import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.Run;
@@ -67,20 +66,6 @@ final class CellEventData {
             namespace.put("failure", observed.failure());
         }
         EgressEventData.policy(data, network);
-        return data;
-    }
-
-    static ObjectNode confinement(ProcStatus status, long pid) {
-        ObjectNode data = JSON.createObjectNode();
-        ObjectNode observed = data.putObject("observed");
-        observed.put("via", "/proc/" + pid + "/status");
-        observed.put("noNewPrivs", status.noNewPrivs());
-        observed.put("seccomp", status.seccomp());
-        observed.put("capEff", status.capEff());
-        observed.put("capPrm", status.capPrm());
-        observed.put("capBnd", status.capBnd());
-        observed.put("capAmb", status.capAmb());
-        observed.put("uid", status.uid());
         return data;
     }
 

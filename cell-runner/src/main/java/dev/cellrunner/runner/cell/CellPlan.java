@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cell;
 
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.EgressRule;
 
@@ -17,10 +18,12 @@ import java.util.Optional;
  * @param environment the child's complete environment (secret values included: never log this)
  * @param lifetime    the shorter of {@code lifetime.ttlSeconds} and {@code run.timeoutMs}
  * @param egress      the egress rules pinned to the addresses they open (hostnames resolved once, before start)
+ * @param confinement what the launch thread applies before the workload starts (confine package)
  */
 public record CellPlan(CellDocument document, String specDigest, String cellId, List<String> argv,
                        Optional<Path> executable, Map<String, String> environment, Path workingDirectory,
-                       Duration lifetime, List<EgressRule> egressRules, List<PinnedRule> egress) {
+                       Duration lifetime, List<EgressRule> egressRules, List<PinnedRule> egress,
+                       ConfinementPlan confinement) {
     public CellPlan {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);

@@ -3,6 +3,9 @@ package dev.cellrunner.runner.cell;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.EgressRefusal;
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.runner.confine.ConfinementPlan;
+import dev.cellrunner.runner.confine.ConfinementPlanner;
+import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.Run;
@@ -30,9 +33,10 @@ public final class CellPlanner {
     /**
      * @param resolvedNames what each hostname of the egress rules resolved to, once, before start
      *                      (absent: it did not resolve, and the cell is refused)
+     * @param host          what this machine can enforce and which runner files a cell must not reach
      */
     public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv,
-                                Map<String, List<InetAddress>> resolvedNames) throws Refusal {
+                                Map<String, List<InetAddress>> resolvedNames, HostFacts host) throws Refusal {
         CellSpec spec = document.spec();
         Run run = spec.run();
         Map<String, String> env = new HashMap<>();
@@ -60,9 +64,11 @@ public final class CellPlanner {
         } catch (EgressRefusal e) {
             throw new Refusal("network.egress", e.getMessage());
         }
-        return new CellPlan(document, specDigest, spec.id(), run.argv(),
-                resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory), env, workingDirectory,
-                lifetime, spec.authority().egressRules(), egress);
+        Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
+        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host);
+        env.putIfAbsent("TMPDIR", confinement.tempDir().toString());
+        return new CellPlan(document, specDigest, spec.id(), run.argv(), executable, env, workingDirectory,
+                lifetime, spec.authority().egressRules(), egress, confinement);
     }
 
     /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */

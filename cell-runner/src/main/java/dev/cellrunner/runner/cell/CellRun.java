@@ -1,12 +1,17 @@
 package dev.cellrunner.runner.cell;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.EventTypes;
 import dev.cellrunner.events.SinkException;
 import dev.cellrunner.runner.cgroup.CellCgroup;
-import dev.cellrunner.runner.cgroup.CgroupLayout;
+import dev.cellrunner.runner.cgroup.CellGroups;
+import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
-import dev.cellrunner.runner.confine.Capabilities;
+import dev.cellrunner.runner.confine.ConfinementReport;
+import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.PrivateTempDir;
+import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.egress.CellNetwork;
 import dev.cellrunner.runner.egress.NetworkRefusal;
 import dev.cellrunner.runner.observe.NetDev;
@@ -45,6 +50,8 @@ public final class CellRun {
     private final OutputStream stderr;
     private final Consumer<String> log;
     private CellNetwork network;
+    /** The cell's cgroups, once created. */
+    private CellGroups groups;
 
     public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
         this.plan = plan;
@@ -93,23 +100,28 @@ public final class CellRun {
     }
 
     private int confineAndRun(LaunchThread launch) throws SinkException, InterruptedException {
-        CellCgroup cgroup;
         try {
-            cgroup = createCgroup();
+            groups = CellGroups.create(plan.confinement().limits(),
+                    "cellrunner-" + ProcessHandle.current().pid() + "-" + trail.run().runId());
         } catch (Refusal refusal) {
             trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
             return refused(refusal.getMessage());
         }
         try {
+            List<Probe> probes;
             try {
-                confineLaunchThread(launch);
+                createTempDir();
+                placeInV1Groups(launch);
+                probes = confineLaunchThread(launch);
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
             }
-            return launchAndWait(launch, cgroup);
+            return launchAndWait(launch, probes);
         } finally {
-            removeCgroup(cgroup);
+            launch.close(); // a v1 group cannot be removed while the launch thread is in it
+            groups.remove(log);
+            removeTempDir();
         }
     }
 
@@ -138,32 +150,53 @@ public final class CellRun {
         }
     }
 
-    /** Takes from the launch thread what the workload must not inherit (CONFINEMENT order, see confine). */
-    private void confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+    private void createTempDir() throws Refusal {
         try {
-            launch.call(() -> {
-                Capabilities.dropBoundingAndAmbient();
-                Capabilities.clearSets();
-                return null;
-            });
+            PrivateTempDir.create(plan.confinement().tempDir(), plan.confinement().identity());
+        } catch (IOException e) {
+            throw new Refusal("confinement", "cannot create the cell's temp dir: " + e.getMessage(), e);
+        }
+    }
+
+    private void removeTempDir() {
+        try {
+            PrivateTempDir.remove(plan.confinement().tempDir());
+        } catch (IOException e) {
+            log.accept("cannot remove " + plan.confinement().tempDir() + ": " + e.getMessage());
+        }
+    }
+
+    /** Confines the launch thread (see {@link Confiner}); a probe that does not hold refuses the cell. */
+    private List<Probe> confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+        List<Probe> probes;
+        try {
+            probes = launch.call(() -> Confiner.apply(plan.confinement()));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            throw new Refusal("capabilities", e.getMessage(), e);
+            throw new Refusal("confinement", e.getMessage(), e);
         }
+        for (Probe probe : probes) {
+            if (!probe.holds()) {
+                throw new Refusal(probe.control(), probe.probe() + " answered " + probe.observed() + ", expected "
+                        + probe.expected());
+            }
+        }
+        return probes;
     }
 
-    private CellCgroup createCgroup() throws Refusal {
+    /** cgroup v1 places threads: the workload is born in the groups its launch thread is in. */
+    private void placeInV1Groups(LaunchThread launch) throws Refusal {
         try {
-            Path parent = CgroupLayout.ofThisProcess().v2Own()
-                    .orElseThrow(() -> new Refusal("lifetime", "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
-            return CellCgroup.create(parent, "cellrunner-" + ProcessHandle.current().pid() + "-" + trail.run().runId());
+            groups.limits().placeThread(launch.tid());
         } catch (IOException e) {
-            throw new Refusal("lifetime", "cannot create the cell's cgroup: " + e.getMessage(), e);
+            throw new Refusal("run.limits", "cannot place the launch thread in the cell's cgroup v1 groups: "
+                    + e.getMessage(), e);
         }
     }
 
-    private int launchAndWait(LaunchThread launch, CellCgroup cgroup) throws SinkException, InterruptedException {
+    private int launchAndWait(LaunchThread launch, List<Probe> probes)
+            throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
         if (plan.executable().isEmpty()) {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
@@ -171,28 +204,33 @@ public final class CellRun {
         }
         SpawnedProcess process;
         try {
-            process = spawnInside(launch, cgroup);
+            process = spawnInside(launch);
         } catch (SpawnException e) {
             return finish(spawnFailed(startNanos, e.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
                     e.getMessage()));
         } catch (Exception e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
+        tightenLimits(launch);
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
         OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
-        observeConfinement(process.pid());
-        return finish(await(process, cgroup, startNanos, out, err));
+        String mismatch = observeConfinement(process.pid(), probes);
+        if (mismatch != null) {
+            killGroup(groups.leaf());
+        }
+        return finish(await(process, groups.leaf(), startNanos, out, err), mismatch);
     }
 
     /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
-    private SpawnedProcess spawnInside(LaunchThread launch, CellCgroup cgroup) throws Exception {
+    private SpawnedProcess spawnInside(LaunchThread launch) throws Exception {
         SpawnRequest request = new SpawnRequest(plan.executable().orElseThrow().toString(), plan.argv(),
                 plan.environment(), plan.workingDirectory(), false);
-        Path home = CgroupLayout.ofThisProcess().v2Own().orElseThrow();
+        Path home = groups.runnerHome();
         SpawnLock.LOCK.lock();
         try {
-            RunnerMigration.moveRunnerTo(cgroup.dir());
+            groups.admitRunner();
+            RunnerMigration.moveRunnerTo(groups.leaf().dir());
             try {
                 return launch.call(() -> Spawner.spawn(request));
             } finally {
@@ -203,12 +241,31 @@ public final class CellRun {
         }
     }
 
-    private void observeConfinement(int pid) throws SinkException {
+    /** The exact limits, with the runner and the launch thread out of the groups; observation checks them. */
+    private void tightenLimits(LaunchThread launch) {
         try {
-            trail.emit(EventTypes.CONFINEMENT, CellEventData.confinement(ProcStatus.read(pid), pid));
+            groups.limits().tighten();
+            groups.limits().releaseThread(launch.tid());
         } catch (IOException e) {
-            log.accept("cannot read /proc/" + pid + "/status: " + e.getMessage());
+            log.accept("cannot set the exact cgroup limits: " + e.getMessage());
         }
+    }
+
+    /** Emits requested next to observed; returns why the cell must be killed, or null when all holds. */
+    private String observeConfinement(int pid, List<Probe> probes) throws SinkException {
+        ProcStatus status;
+        CgroupObservation cgroups;
+        try {
+            cgroups = CgroupObservation.of(pid, groups);
+            status = ProcStatus.read(pid); // second: if it shows an exited process, the cgroup lines may be stale
+        } catch (IOException e) {
+            String reason = "cannot observe the workload in /proc/" + pid + ": " + e.getMessage();
+            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(new Refusal("confinement", reason)));
+            return reason;
+        }
+        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups);
+        trail.emit(EventTypes.CONFINEMENT, report.data());
+        return report.mismatches().isEmpty() ? null : "confinement mismatch: " + String.join("; ", report.mismatches());
     }
 
     private Outcome await(SpawnedProcess process, CellCgroup cgroup, long startNanos, OutputPump out,
@@ -271,10 +328,28 @@ public final class CellRun {
     }
 
     private int finish(Outcome outcome) throws SinkException {
+        return finish(outcome, null);
+    }
+
+    /**
+     * Reports the end of a cell. A confinement mismatch found after start ends as {@code failed} (the
+     * command did start, so not {@code refused}), {@code forced}, with exit 69: a control did not hold.
+     */
+    private int finish(Outcome outcome, String confinementMismatch) throws SinkException {
         trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit(),
                 network.setup(), network.observeAfterRun()));
-        trail.emit(EventTypes.COMMAND_COMPLETED, CellEventData.completed(outcome));
+        ObjectNode completed = CellEventData.completed(outcome);
+        if (groups != null && !groups.limits().plan().limits().isEmpty()) {
+            completed.set("limits", CellEventData.JSON.valueToTree(groups.limits().counters()));
+        }
+        trail.emit(EventTypes.COMMAND_COMPLETED, completed);
         trail.sync();
+        if (confinementMismatch != null) {
+            log.accept("killed: " + confinementMismatch);
+            trail.emit(EventTypes.DESTROYED, CellEventData.destroyed("failed", "forced", confinementMismatch));
+            trail.sync();
+            return ExitCodes.REFUSED;
+        }
         String result = outcome.exitCode() == 0 ? "succeeded" : "failed";
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result, outcome.forced() ? "forced" : "clean",
                 outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : null));
@@ -287,13 +362,5 @@ public final class CellRun {
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed("refused", "clean", reason));
         trail.sync();
         return ExitCodes.REFUSED;
-    }
-
-    private void removeCgroup(CellCgroup cgroup) {
-        try {
-            cgroup.remove();
-        } catch (IOException e) {
-            log.accept("cannot remove " + cgroup.dir() + ": " + e.getMessage());
-        }
     }
 }

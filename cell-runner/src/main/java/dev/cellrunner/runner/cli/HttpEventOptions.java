@@ -55,7 +55,7 @@ final class HttpEventOptions {
         return trustedCertificates == null ? settings : settings.withTls(TrustedCertificates.fromPem(trustedCertificates));
     }
 
-    private Path spoolDir(Map<String, String> env) {
+    Path spoolDir(Map<String, String> env) {
         return spoolDir != null ? spoolDir : EventSinkOptions.stateDir(env).resolve("spool");
     }
 }

@@ -12,6 +12,7 @@ import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
+import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpecReader;
@@ -108,12 +109,29 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         CellPlan plan;
         try {
             plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    HostResolver.resolve(valid.document().spec().authority().egressRules()));
+                    HostResolver.resolve(valid.document().spec().authority().egressRules()),
+                    HostFacts.probe(runnerFiles(targets, env)));
         } catch (Refusal refusal) {
             return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
         }
         return new CellRun(plan, trail, new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err), log).run();
+    }
+
+    /** What a cell must neither read nor write: the JSONL trails, the signing key, the HTTP spool. */
+    private List<Path> runnerFiles(List<String> targets, Map<String, String> env) {
+        List<Path> files = new ArrayList<>();
+        for (String target : targets) {
+            if (target.startsWith("jsonl:")) {
+                files.add(Path.of(target.substring("jsonl:".length())));
+            } else {
+                files.add(http.spoolDir(env));
+            }
+        }
+        if (signingKey != null) {
+            files.add(signingKey);
+        }
+        return files;
     }
 
     private static RunIdentity identity(CellDocument document) {

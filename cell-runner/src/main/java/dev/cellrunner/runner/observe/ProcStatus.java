@@ -8,11 +8,17 @@ import java.util.List;
 import java.util.Map;
 
 /** The confinement-relevant lines of /proc/&lt;pid&gt;/status, as the kernel reports them. */
-public record ProcStatus(String noNewPrivs, String seccomp, String capInh, String capPrm, String capEff,
-                         String capBnd, String capAmb, String uid, String gid) {
+public record ProcStatus(String state, String noNewPrivs, String seccomp, String seccompFilters, String capInh,
+                         String capPrm, String capEff, String capBnd, String capAmb, String uid, String gid,
+                         String groups) {
 
     public static ProcStatus read(long pid) throws IOException {
         return parse(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")));
+    }
+
+    /** A zombie: it has exited and waits to be reaped; its cgroup lines no longer say where it ran. */
+    public boolean exited() {
+        return state != null && (state.startsWith("Z") || state.startsWith("X"));
     }
 
     static ProcStatus parse(List<String> lines) {
@@ -23,8 +29,8 @@ public record ProcStatus(String noNewPrivs, String seccomp, String capInh, Strin
                 fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
             }
         }
-        return new ProcStatus(fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("CapInh"),
-                fields.get("CapPrm"), fields.get("CapEff"), fields.get("CapBnd"), fields.get("CapAmb"),
-                fields.get("Uid"), fields.get("Gid"));
+        return new ProcStatus(fields.get("State"), fields.get("NoNewPrivs"), fields.get("Seccomp"), fields.get("Seccomp_filters"),
+                fields.get("CapInh"), fields.get("CapPrm"), fields.get("CapEff"), fields.get("CapBnd"),
+                fields.get("CapAmb"), fields.get("Uid"), fields.get("Gid"), fields.get("Groups"));
     }
 }

@@ -23,6 +23,12 @@ public interface LibC extends Library {
 
     int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 
+    int bind(int fd, Pointer address, int length) throws LastErrorException;
+
+    int listen(int fd, int backlog) throws LastErrorException;
+
+    int connect(int fd, Pointer address, int length) throws LastErrorException;
+
     int open(String path, int flags) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
@@ -43,4 +49,12 @@ public interface LibC extends Library {
     int waitid(int idType, int id, Pointer siginfo, int options) throws LastErrorException;
 
     String strerror(int errnum);
+
+    /** {@code struct passwd *} (pw_uid at offset 16, pw_gid at 20 on x86-64), or null. Through NSS. */
+    Pointer getpwnam(String name);
+
+    Pointer getpwuid(int uid);
+
+    /** {@code struct group *} (gr_gid at offset 16 on x86-64), or null. Through NSS. */
+    Pointer getgrnam(String name);
 }

@@ -4,6 +4,9 @@ package dev.cellrunner.runner.os;
 public final class Syscalls {
     public static final long GETTID = 186;
     public static final long CAPSET = 126;
+    public static final long SETGROUPS = 116;
+    public static final long SETRESUID = 117;
+    public static final long SETRESGID = 119;
 
     private Syscalls() {
     }

@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.spec.Authority;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
@@ -17,6 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CellPlannerTest {
+    private static HostFacts host() throws Refusal {
+        return HostFacts.probe(List.of());
+    }
+
     private static CellDocument document(List<String> secrets, Run run, long ttlSeconds) {
         return new CellDocument(CellDocument.API_VERSION, CellDocument.KIND, new CellSpec("plan-test", null,
                 new Authority(secrets, List.of(), null, null), new Lifetime(ttlSeconds), run));
@@ -30,10 +35,11 @@ class CellPlannerTest {
     void environmentIsMinimalPathPlusDeclaredVariablesAndSecrets() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
                 run(List.of("true"), Map.of("CI", "true"), null, null), 60), "sha256:x",
-                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t", "HOME", "/root", "CELLOS_SECRET_OTHER", "no"), Map.of());
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t", "HOME", "/root", "CELLOS_SECRET_OTHER", "no"), Map.of(), host());
 
         assertThat(plan.environment()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "PATH", CellPlanner.DEFAULT_PATH, "CI", "true", "NPM_TOKEN", "s3cr3t"));
+                "PATH", CellPlanner.DEFAULT_PATH, "CI", "true", "NPM_TOKEN", "s3cr3t",
+                "TMPDIR", plan.confinement().tempDir().toString()));
         assertThat(plan.executable()).contains(Path.of("/usr/bin/true"));
     }
 
@@ -41,7 +47,7 @@ class CellPlannerTest {
     void secretsStayWithTheRunnerWhenDeliveryIsNone() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of("NPM_TOKEN"),
                 run(List.of("true"), Map.of(), SecretDelivery.NONE, null), 60), "sha256:x",
-                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t"), Map.of());
+                Map.of("CELLOS_SECRET_NPM_TOKEN", "s3cr3t"), Map.of(), host());
 
         assertThat(plan.environment()).doesNotContainKey("NPM_TOKEN");
     }
@@ -49,7 +55,7 @@ class CellPlannerTest {
     @Test
     void aDeclaredSecretTheRunnerDoesNotHaveIsARefusalThatNamesOnlyTheVariable() {
         assertThatThrownBy(() -> CellPlanner.plan(document(List.of("DEPLOY_KEY"),
-                run(List.of("true"), Map.of(), null, null), 60), "sha256:x", Map.of(), Map.of()))
+                run(List.of("true"), Map.of(), null, null), 60), "sha256:x", Map.of(), Map.of(), host()))
                 .isInstanceOf(Refusal.class)
                 .hasMessageContaining("CELLOS_SECRET_DEPLOY_KEY");
     }
@@ -57,15 +63,15 @@ class CellPlannerTest {
     @Test
     void lifetimeIsTheShorterOfTtlAndTimeout() throws Refusal {
         assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 1500L), 60),
-                "d", Map.of(), Map.of()).lifetime()).isEqualTo(Duration.ofMillis(1500));
+                "d", Map.of(), Map.of(), host()).lifetime()).isEqualTo(Duration.ofMillis(1500));
         assertThat(CellPlanner.plan(document(List.of(), run(List.of("true"), Map.of(), null, 900_000L), 60),
-                "d", Map.of(), Map.of()).lifetime()).isEqualTo(Duration.ofSeconds(60));
+                "d", Map.of(), Map.of(), host()).lifetime()).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
     void executableIsLookedUpInTheCellsPathNotTheRunners() throws Refusal {
         CellPlan plan = CellPlanner.plan(document(List.of(),
-                run(List.of("sh"), Map.of("PATH", "/nonexistent"), null, null), 60), "d", Map.of(), Map.of());
+                run(List.of("sh"), Map.of("PATH", "/nonexistent"), null, null), 60), "d", Map.of(), Map.of(), host());
 
         assertThat(plan.executable()).isEmpty();
     }

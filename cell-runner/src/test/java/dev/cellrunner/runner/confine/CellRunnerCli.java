@@ -50,11 +50,13 @@ final class CellRunnerCli implements AutoCloseable {
         return document;
     }
 
+    static ObjectNode authority(ObjectNode document) {
+        ObjectNode spec = (ObjectNode) document.get("spec");
+        return spec.has("authority") ? (ObjectNode) spec.get("authority") : spec.putObject("authority");
+    }
+
     static ObjectNode filesystem(ObjectNode document) {
-        ObjectNode authority = (ObjectNode) document.path("spec").path("authority");
-        if (authority.isMissingNode()) {
-            authority = ((ObjectNode) document.get("spec")).putObject("authority");
-        }
+        ObjectNode authority = authority(document);
         return authority.has("filesystem") ? (ObjectNode) authority.get("filesystem")
                 : authority.putObject("filesystem");
     }

@@ -1,8 +1,6 @@
 package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -12,19 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A root workload starts without any capability, so it cannot undo its own network isolation. */
-class ConfinementCapabilitiesIT {
+class ConfinementCapabilitiesIT extends CellRunnerCase {
     private static final String EMPTY = "0000000000000000";
-    private CellRunnerCli cli;
-
-    @BeforeEach
-    void scratch() throws Exception {
-        cli = new CellRunnerCli();
-    }
-
-    @AfterEach
-    void clean() throws Exception {
-        cli.close();
-    }
 
     @Test
     void nftFlushRulesetFailsInside() throws Exception {

@@ -42,8 +42,8 @@ class DocumentValidationStrictTest {
     @MethodSource("invalidDocuments")
     @DisplayName("an invalid document")
     void invalidDocumentIsRefused(String what, String pointer, UnaryOperator<Spec> breakIt, Harness h) {
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(breakIt.apply(Spec.shell("crconf-invalid", "touch " + marker)));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(breakIt.apply(Spec.shell("crconf-invalid", "touch " + marker).writable(h.cellDir())));
 
         RunResult run = h.call(RunnerCall.run(spec));
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(65);

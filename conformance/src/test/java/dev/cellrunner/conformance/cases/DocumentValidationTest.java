@@ -23,8 +23,8 @@ class DocumentValidationTest {
     @Test
     @DisplayName("malformed JSON: run and validate exit 65, nothing runs, no events")
     void malformedJson(Harness h) {
-        Path marker = h.file("ran");
-        String whole = Spec.shell("crconf-bad-json", "touch " + marker).json();
+        Path marker = h.cellFile("ran");
+        String whole = Spec.shell("crconf-bad-json", "touch " + marker).writable(h.cellDir()).json();
         Path spec = h.write("bad.json", whole.substring(0, whole.length() - 3));
 
         RunResult run = h.call(RunnerCall.run(spec));
@@ -41,8 +41,8 @@ class DocumentValidationTest {
     @Test
     @DisplayName("a valid document validates (exit 0) and validate runs nothing")
     void validDocumentValidates(Harness h) {
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-valid", "touch " + marker));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(Spec.shell("crconf-valid", "touch " + marker).writable(h.cellDir()));
 
         RunResult validate = h.call(RunnerCall.of("validate", spec.toString()));
 
@@ -54,8 +54,8 @@ class DocumentValidationTest {
     @DisplayName("the document can come from standard input (run - and validate -)")
     void documentFromStdin(Harness h) {
         Kernel.requireNetworkNamespaces();
-        Path marker = h.file("ran");
-        Spec spec = Spec.shell("crconf-stdin", "touch " + marker);
+        Path marker = h.cellFile("ran");
+        Spec spec = Spec.shell("crconf-stdin", "touch " + marker).writable(h.cellDir());
 
         RunResult run = h.call(RunnerCall.runFromStdin(spec.json()));
         assertThat(run.exitCode()).as(run.describe()).isZero();

@@ -69,8 +69,8 @@ class EventsTest {
     @Test
     @DisplayName("a refused cell (declared secret not provided) emits started, what was refused, destroyed(refused), exits 69, runs nothing")
     void orderOfARefusedRun(Harness h) {
-        Path marker = h.file("ran");
-        Spec spec = Spec.shell("crconf-refused-secret", "touch " + marker).secretRef("CRCONF_ABSENT_SECRET");
+        Path marker = h.cellFile("ran");
+        Spec spec = Spec.shell("crconf-refused-secret", "touch " + marker).writable(h.cellDir()).secretRef("CRCONF_ABSENT_SECRET");
 
         RunResult result = h.run(spec);
 

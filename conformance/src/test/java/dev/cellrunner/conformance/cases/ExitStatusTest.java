@@ -70,8 +70,8 @@ class ExitStatusTest {
     @Test
     @DisplayName("a bad command line exits 64 and runs nothing")
     void badCommandLine(Harness h) {
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-usage", "touch " + marker));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(Spec.shell("crconf-usage", "touch " + marker).writable(h.cellDir()));
         RunResult result = h.call(RunnerCall.of("run", "--crconf-no-such-option", spec.toString()));
 
         assertThat(result.exitCode()).as(result.describe()).isEqualTo(64);
@@ -83,8 +83,8 @@ class ExitStatusTest {
     @DisplayName("fail closed: a runner that may not create a network namespace exits 69, refuses in events, runs nothing")
     void refusesWhenNamespaceCannotBeCreated(Harness h) {
         Kernel.requireNetworkNamespaces();
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-refused", "touch " + marker));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(Spec.shell("crconf-refused", "touch " + marker).writable(h.cellDir()));
         // Root without any capability: the kernel refuses unshare(CLONE_NEWNET) with EPERM.
         RunResult result = h.call(RunnerCall.run(spec).wrappedBy("setpriv", "--bounding-set=-all", "--inh-caps=-all"));
 
@@ -97,8 +97,8 @@ class ExitStatusTest {
     @Test
     @DisplayName("a required event sink that cannot be opened exits 74 and runs nothing")
     void sinkFailureExits74(Harness h) {
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-sink", "touch " + marker));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(Spec.shell("crconf-sink", "touch " + marker).writable(h.cellDir()));
         RunResult result = h.call(RunnerCall.of("run", "--events", "jsonl:/proc/crconf-no-such-dir/events.jsonl",
                 spec.toString()));
 

@@ -30,13 +30,13 @@ class LifetimeTest {
     void ttlKillsTheWholeTree(Harness h) {
         Kernel.requireNetworkNamespaces();
         String marker = h.marker();
-        Path grandchildPid = h.file("grandchild.pid");
+        Path grandchildPid = h.cellFile("grandchild.pid");
         // The grandchild leaves the process group and session (setsid) and is reparented away from the
         // runner; both it and the direct child ignore SIGTERM and carry the marker in argv[0].
         String grandchild = "echo $$ > " + grandchildPid + "; trap '' TERM; exec -a " + marker + "-grandchild sleep 60";
         String script = "( setsid /bin/bash -c \"" + grandchild + "\" & ); trap '' TERM; "
                 + "while [ ! -s " + grandchildPid + " ]; do sleep 0.05; done; exec -a " + marker + "-child sleep 60";
-        Spec spec = Spec.cell("crconf-ttl", "/bin/bash", "-c", script).ttlSeconds(2);
+        Spec spec = Spec.cell("crconf-ttl", "/bin/bash", "-c", script).writable(h.cellDir()).ttlSeconds(2);
 
         try {
             assertWholeTreeEnds(h.call(RunnerCall.run(h.writeSpec(spec)).limit(Duration.ofSeconds(30))), marker,

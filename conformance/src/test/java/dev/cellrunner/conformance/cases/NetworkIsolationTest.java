@@ -42,9 +42,9 @@ class NetworkIsolationTest {
     @DisplayName("loopback-only namespace: inside the cell /proc/self/net/dev lists only lo, and the host's view of the cell agrees")
     void loopbackOnlyInsideAndFromTheHost(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
-        Path inside = h.file("inside-net-dev");
+        Path inside = h.cellFile("inside-net-dev");
         CellHold hold = h.hold("cell");
-        Spec spec = Spec.shell("crconf-netdev", "cat /proc/self/net/dev > " + inside + "; " + hold.script());
+        Spec spec = Spec.shell("crconf-netdev", "cat /proc/self/net/dev > " + inside + "; " + hold.script()).writable(h.cellDir());
         RunningRunner running = h.start(RunnerCall.run(h.writeSpec(spec)));
 
         long pid = hold.awaitPid(running);

@@ -40,7 +40,7 @@ class RunOutputTest {
         Kernel.requireNetworkNamespaces();
         CellHold hold = h.hold("cell");
         Spec spec = Spec.shell("crconf-stream",
-                "printf 'first-line\\n'; printf 'to-stderr\\n' >&2; " + hold.script() + "; printf 'last\\n'");
+                "printf 'first-line\\n'; printf 'to-stderr\\n' >&2; " + hold.script() + "; printf 'last\\n'").writable(h.cellDir());
         RunningRunner running = h.start(RunnerCall.run(h.writeSpec(spec)));
 
         hold.awaitPid(running);
@@ -83,13 +83,13 @@ class RunOutputTest {
     @DisplayName("hostile argv (newlines, quotes, $(...), ;, globs, UTF-8) reaches the program byte-exact, no shell")
     void hostileArgvIsPassedExactly(Harness h) {
         Kernel.requireNetworkNamespaces();
-        Path pwned = h.file("pwned");
+        Path pwned = h.cellFile("pwned");
         List<String> hostile = List.of("line one\nline two", "it's \"double\" and 'single'", "$(touch " + pwned + ")",
                 "`touch " + pwned + "`", "; touch " + pwned, "&& touch " + pwned, "| cat", "*", "  padded  ", "",
                 "tab\there", "ünïcødé ☃ 🧪", "$HOME ${PATH}", "\\backslash\\n", "--help");
         List<String> argv = new ArrayList<>(List.of("/usr/bin/printf", "<%s>"));
         argv.addAll(hostile);
-        RunResult result = h.run(Spec.cell("crconf-argv", argv.toArray(String[]::new)));
+        RunResult result = h.run(Spec.cell("crconf-argv", argv.toArray(String[]::new)).writable(h.cellDir()));
 
         StringBuilder expected = new StringBuilder();
         hostile.forEach(a -> expected.append('<').append(a).append('>'));
@@ -110,8 +110,9 @@ class RunOutputTest {
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
         List<String> names = result.stdoutText().lines().map(l -> l.substring(0, l.indexOf('='))).toList();
+        // CONTRACT.md section 1: run.env, delivered secrets, a minimal PATH and TMPDIR (the cell's own temp dir)
         assertThat(names).as("variables the command saw:\n%s", result.stdoutText())
-                .containsExactlyInAnyOrder("PATH", "CRCONF_GIVEN");
+                .containsExactlyInAnyOrder("PATH", "TMPDIR", "CRCONF_GIVEN");
         assertThat(result.stdoutText()).contains("CRCONF_GIVEN=from the document\n");
     }
 

@@ -61,8 +61,8 @@ class SinksTest {
     @DisplayName("--events none writes no trail and the command still runs")
     void eventsNone(Harness h) {
         Kernel.requireNetworkNamespaces();
-        Path marker = h.file("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-no-sink", "touch " + marker));
+        Path marker = h.cellFile("ran");
+        Path spec = h.writeSpec(Spec.shell("crconf-no-sink", "touch " + marker).writable(h.cellDir()));
 
         RunResult result = h.call(RunnerCall.of("run", "--events", "none", spec.toString()));
 

@@ -51,6 +51,26 @@ public final class Harness implements AutoCloseable {
         return dir.resolve(name);
     }
 
+    /**
+     * A directory the cell may write (declare it with {@link Spec#writable}); apart from the trails and
+     * specs in {@link #dir()}, which a cell must never be able to touch.
+     */
+    public Path cellDir() {
+        Path cell = dir.resolve("cell");
+        try {
+            Files.createDirectories(cell);
+            Files.setPosixFilePermissions(cell, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return cell;
+    }
+
+    /** A file in {@link #cellDir()}: where a cell leaves markers and pid files for the case to read. */
+    public Path cellFile(String name) {
+        return cellDir().resolve(name);
+    }
+
     /** A string unique to this case, to find its processes and files on the host. */
     public String marker() {
         return "crconf-" + UUID.randomUUID().toString().substring(0, 12);
@@ -111,9 +131,12 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    /** A cell-side script fragment that reports its pid and waits until the case releases it. */
+    /**
+     * A cell-side script fragment that reports its pid and waits until the case releases it; its files
+     * are in {@link #cellDir()}, which the spec must declare with {@link Spec#writable}.
+     */
     public CellHold hold(String name) {
-        return new CellHold(dir.resolve(name + ".pid"), dir.resolve(name + ".release"));
+        return new CellHold(cellFile(name + ".pid"), cellFile(name + ".release"));
     }
 
     @Override

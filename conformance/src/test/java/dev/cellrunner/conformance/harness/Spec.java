@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 
 /** An ExecutionCell document (CONTRACT.md §1) built field by field; {@link #json()} is what the runner reads. */
@@ -92,6 +93,11 @@ public final class Spec {
         readOnly.forEach(fs.putArray("readOnly")::add);
         readWrite.forEach(fs.putArray("readWrite")::add);
         return this;
+    }
+
+    /** The whole host readable and executable, {@code dir} writable: for cells that leave files for the case. */
+    public Spec writable(Path dir) {
+        return filesystem(List.of("/"), List.of(dir.toString()));
     }
 
     public Spec deniedSyscalls(String... names) {

@@ -1,0 +1,260 @@
+package dev.cellrunner.runner.confine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.cgroup.CellLimits;
+import dev.cellrunner.runner.cgroup.CgroupObservation;
+import dev.cellrunner.runner.cgroup.LimitsPlan;
+import dev.cellrunner.runner.observe.ProcStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code data} of the {@code confinement} event: for each control what was requested next to what
+ * the kernel shows for the running workload (its /proc files) or answered to a probe, with
+ * {@code enforced} and {@code observedVia}. Every control that does not hold is a mismatch; the cell
+ * is killed for any.
+ */
+public final class ConfinementReport {
+    /** How /proc/&lt;pid&gt;/status prints an empty capability set. */
+    public static final String NO_CAPABILITIES = "0000000000000000";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectNode data = JSON.createObjectNode();
+    private final List<String> mismatches = new ArrayList<>();
+
+    private ConfinementReport() {
+    }
+
+    /** Compares {@code plan} with what the kernel reports for process {@code pid}. */
+    public static ConfinementReport of(ConfinementPlan plan, List<Probe> probes, long pid, ProcStatus status,
+                                       CgroupObservation cgroups) {
+        ConfinementReport report = new ConfinementReport();
+        String statusFile = "/proc/" + pid + "/status";
+        report.data.put("pid", pid);
+        report.data.put("tempDir", plan.tempDir().toString());
+        report.capabilities(status, statusFile);
+        report.identity(plan.identity(), status, statusFile);
+        report.noNewPrivs(status, statusFile);
+        report.landlock(plan, probes);
+        report.seccomp(plan.seccomp(), probes, status, statusFile);
+        report.cgroups(cgroups, status.exited(), "/proc/" + pid + "/cgroup");
+        report.limits(cgroups);
+        report.data.put("enforced", report.mismatches.isEmpty());
+        ArrayNode list = report.data.putArray("mismatches");
+        report.mismatches.forEach(list::add);
+        return report;
+    }
+
+    public ObjectNode data() {
+        return data;
+    }
+
+    public List<String> mismatches() {
+        return List.copyOf(mismatches);
+    }
+
+    private void capabilities(ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("capabilities");
+        ObjectNode requested = section.putObject("requested");
+        ObjectNode observed = section.putObject("observed");
+        String[][] sets = {{"inheritable", status.capInh()}, {"permitted", status.capPrm()},
+                {"effective", status.capEff()}, {"bounding", status.capBnd()}, {"ambient", status.capAmb()}};
+        boolean empty = true;
+        for (String[] set : sets) {
+            requested.put(set[0], NO_CAPABILITIES);
+            observed.put(set[0], set[1]);
+            empty &= NO_CAPABILITIES.equals(set[1]);
+        }
+        enforced(section, "capabilities", empty, statusFile + " CapInh/CapPrm/CapEff/CapBnd/CapAmb");
+    }
+
+    private void identity(Identity identity, ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("identity");
+        ObjectNode observed = section.putObject("observed");
+        String uids = words(status.uid());
+        String gids = words(status.gid());
+        observed.put("uid", uids);
+        observed.put("gid", gids);
+        observed.put("groups", words(status.groups()));
+        boolean holds = true;
+        if (identity == null) {
+            section.put("requested", "unchanged (the runner's own uid and gid)");
+        } else {
+            ObjectNode requested = section.putObject("requested");
+            requested.put("user", identity.user());
+            requested.put("group", identity.group());
+            if (identity.uid() != null) {
+                requested.put("uid", identity.uid());
+                holds = uids.equals(repeat(identity.uid()));
+            }
+            requested.put("gid", identity.gid());
+            holds &= gids.equals(repeat(identity.gid()))
+                    && words(status.groups()).equals(Integer.toString(identity.gid()));
+        }
+        enforced(section, "identity", holds, statusFile + " Uid/Gid/Groups");
+    }
+
+    private void landlock(ConfinementPlan plan, List<Probe> probes) {
+        ObjectNode section = data.putObject("landlock");
+        section.put("abi", plan.landlockAbi());
+        if (plan.landlock().isEmpty()) {
+            section.put("mode", "unavailable");
+            section.put("requested", false);
+            section.put("enforced", false);
+            section.put("observedVia", "landlock_create_ruleset(LANDLOCK_CREATE_RULESET_VERSION) answered no ABI");
+            return;
+        }
+        LandlockPlan landlock = plan.landlock().get();
+        section.put("mode", landlock.declared() ? "declared" : "default: read-only host");
+        section.put("requested", landlock.declared());
+        section.set("handledAccessFs", strings(LandlockAccess.filesystemNames(landlock.handledFs())));
+        section.set("handledAccessNet", strings(LandlockAccess.networkNames(landlock.handledNet())));
+        section.set("scoped", strings(LandlockAccess.scopeNames(landlock.scoped())));
+        ArrayNode rules = section.putArray("rules");
+        for (LandlockRule rule : landlock.requested()) {
+            ObjectNode entry = rules.addObject();
+            entry.put("path", rule.path().toString());
+            entry.set("access", strings(LandlockAccess.filesystemNames(rule.access())));
+            entry.put("source", rule.source());
+            ArrayNode except = JSON.createArrayNode();
+            landlock.privatePaths().stream().filter(path -> path.startsWith(rule.path()))
+                    .forEach(path -> except.add(path.toString()));
+            if (!except.isEmpty()) {
+                entry.set("except", except);
+            }
+        }
+        section.put("rulesApplied", landlock.rules().size());
+        ArrayNode ports = section.putArray("tcpConnectPorts");
+        landlock.tcpConnectPorts().forEach(ports::add);
+        section.set("probes", probes(probes, "landlock"));
+        boolean holds = probes.stream().filter(p -> p.control().equals("landlock")).allMatch(Probe::holds);
+        enforced(section, "landlock", holds,
+                "probes from the launch thread after landlock_restrict_self; the workload inherits its domain");
+    }
+
+    private void noNewPrivs(ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("noNewPrivs");
+        section.put("requested", true);
+        section.put("observed", status.noNewPrivs());
+        enforced(section, "noNewPrivs", "1".equals(status.noNewPrivs()), statusFile + " NoNewPrivs");
+    }
+
+    private void seccomp(SeccompPlan plan, List<Probe> probes, ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("seccomp");
+        section.put("architecture", "x86_64 only: any other architecture and the x32 ABI are killed");
+        ObjectNode requested = section.putObject("requested");
+        requested.put("seccomp", "2");
+        requested.put("seccompFilters", "at least 1");
+        boolean filtered = "2".equals(status.seccomp()) && atLeastOne(status.seccompFilters());
+        boolean probed = probes.stream().filter(p -> p.control().equals("seccomp")).allMatch(Probe::holds);
+        String via = statusFile + " Seccomp/Seccomp_filters and probes from the launch thread";
+        ArrayNode denied = section.putArray("denied");
+        for (SeccompPlan.Entry entry : plan.denied()) {
+            syscall(denied.addObject(), entry, "EPERM", filtered && probed);
+        }
+        ArrayNode enosys = section.putArray("enosys");
+        for (SeccompPlan.Entry entry : plan.notImplemented()) {
+            syscall(enosys.addObject(), entry, "ENOSYS", filtered && probed);
+        }
+        ArrayNode rules = section.putArray("argumentRules");
+        for (SeccompPolicy.ArgumentRule rule : plan.argumentRules()) {
+            ObjectNode entry = rules.addObject();
+            entry.put("syscall", rule.syscall());
+            entry.put("when", rule.when());
+            entry.put("errno", "EPERM");
+            entry.put("reason", rule.reason());
+        }
+        ObjectNode observed = section.putObject("observed");
+        observed.put("seccomp", status.seccomp());
+        observed.put("seccompFilters", status.seccompFilters());
+        section.set("probes", probes(probes, "seccomp"));
+        enforced(section, "seccomp", filtered && probed, via);
+    }
+
+    private void cgroups(CgroupObservation cgroups, boolean exited, String cgroupFile) {
+        ObjectNode section = data.putObject("cgroups");
+        ObjectNode requested = section.putObject("requested");
+        cgroups.expected().forEach((hierarchy, group) -> requested.put(hierarchy, group.toString()));
+        if (exited) {
+            // cgroup v1 shows an exited process in the root groups: where it ran is no longer visible
+            section.put("observed", "the process had already exited");
+            section.putNull("enforced");
+            section.put("observedVia", cgroupFile);
+            return;
+        }
+        ObjectNode observed = section.putObject("observed");
+        cgroups.expected().keySet().forEach(hierarchy -> observed.put(hierarchy, cgroups.observed().get(hierarchy)));
+        enforced(section, "cgroups", cgroups.inExpectedGroups(), cgroupFile);
+    }
+
+    private void limits(CgroupObservation cgroups) {
+        ObjectNode section = data.putObject("limits");
+        for (CellLimits.LimitObservation observation : cgroups.limits()) {
+            LimitsPlan.Limit limit = observation.limit();
+            ObjectNode entry = section.putObject(limit.name());
+            entry.put("requested", limit.value());
+            entry.put("mechanism", limit.mechanism().label() + " " + limit.controller());
+            entry.put("observed", observation.observed());
+            enforced(entry, "limits." + limit.name(), observation.holds(), observation.file().toString());
+        }
+    }
+
+    private static void syscall(ObjectNode entry, SeccompPlan.Entry plan, String errno, boolean enforced) {
+        entry.put("syscall", plan.syscall());
+        entry.put("number", plan.number());
+        entry.put("errno", errno);
+        entry.put("source", plan.source());
+        entry.put("reason", plan.reason());
+        entry.put("enforced", enforced);
+    }
+
+    private static ArrayNode probes(List<Probe> probes, String control) {
+        ArrayNode list = JSON.createArrayNode();
+        for (Probe probe : probes) {
+            if (probe.control().equals(control)) {
+                ObjectNode entry = list.addObject();
+                entry.put("probe", probe.probe());
+                entry.put("expected", probe.expected());
+                entry.put("observed", probe.observed());
+            }
+        }
+        return list;
+    }
+
+    private void enforced(ObjectNode section, String control, boolean holds, String via) {
+        section.put("enforced", holds);
+        section.put("observedVia", via);
+        if (!holds) {
+            mismatches.add(control + ": requested " + section.get("requested") + ", observed "
+                    + Objects.requireNonNullElse(section.get("observed"), section.get("probes")));
+        }
+    }
+
+    private static ArrayNode strings(List<String> values) {
+        ArrayNode array = JSON.createArrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
+    /** "0\t0\t0\t0" as "0 0 0 0". */
+    private static String words(String line) {
+        return line == null ? "" : String.join(" ", line.trim().split("\\s+"));
+    }
+
+    private static String repeat(int id) {
+        return String.join(" ", List.of(Integer.toString(id), Integer.toString(id), Integer.toString(id),
+                Integer.toString(id)));
+    }
+
+    private static boolean atLeastOne(String count) {
+        try {
+            return count != null && Integer.parseInt(count.trim()) >= 1;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

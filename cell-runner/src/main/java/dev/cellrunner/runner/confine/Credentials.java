@@ -1,0 +1,37 @@
+package dev.cellrunner.runner.confine;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.Syscalls;
+
+/**
+ * Switches the calling thread's user and groups with raw system calls. glibc's setuid family would
+ * switch every thread of the runner (it broadcasts to all threads, as POSIX demands); the kernel call
+ * changes only this one. Supplementary groups become just the target group.
+ */
+public final class Credentials {
+    private Credentials() {
+    }
+
+    public static void switchTo(Identity identity) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        long gid = identity.gid();
+        try (Memory groups = new Memory(4)) {
+            groups.setInt(0, identity.gid());
+            libc.syscall(Syscalls.SETGROUPS, 1L, groups);
+            libc.syscall(Syscalls.SETRESGID, gid, gid, gid);
+        } catch (LastErrorException e) {
+            throw new OsError("setgroups/setresgid(" + gid + ")", e);
+        }
+        if (identity.uid() != null) {
+            long uid = identity.uid();
+            try {
+                libc.syscall(Syscalls.SETRESUID, uid, uid, uid);
+            } catch (LastErrorException e) {
+                throw new OsError("setresuid(" + uid + ")", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.cellrunner.runner.confine;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Landlock through raw system calls: ABI detection, and restricting the calling thread (the launch
+ * thread) to a {@link LandlockPlan}; the workload inherits the domain. Probes made from the restricted
+ * thread then show that the kernel enforces it.
+ */
+public final class Landlock {
+    private static final long SYS_CREATE_RULESET = 444;
+    private static final long SYS_ADD_RULE = 445;
+    private static final long SYS_RESTRICT_SELF = 446;
+    private static final long CREATE_RULESET_VERSION = 1;
+    private static final long RULE_PATH_BENEATH = 1;
+    private static final long RULE_NET_PORT = 2;
+    /** {@code struct landlock_path_beneath_attr} is packed: u64 allowed_access, s32 parent_fd. */
+    private static final int PATH_BENEATH_SIZE = 12;
+    private static final int NET_PORT_SIZE = 16;
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_DIRECTORY = 0x10000;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_PATH = 0x200000;
+    private static final int AF_UNIX = 1;
+    private static final int AF_INET = 2;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_NONBLOCK = 0x800;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int EACCES = 13;
+    private static final int ENOENT = 2;
+    private static final int EPERM = 1;
+    private static final List<String> WRITE_PROBE_FILES = List.of("/etc/ld.so.cache", "/etc/passwd", "/etc/hostname");
+
+    private Landlock() {
+    }
+
+    /** The kernel's landlock ABI version, or 0 when landlock is missing or disabled. */
+    public static int abi() {
+        try {
+            return (int) LibC.INSTANCE.syscall(SYS_CREATE_RULESET, null, 0L, CREATE_RULESET_VERSION);
+        } catch (LastErrorException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Builds the ruleset. Done before the thread gives up its identity and capabilities, because
+     * opening a rule's path needs the runner's own access to it (e.g. a root-only parent directory).
+     * Only the ruleset fields this ABI knows are passed. Returns the ruleset file descriptor.
+     */
+    static int createRuleset(LandlockPlan plan) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int size = plan.abi() >= 6 ? 24 : plan.abi() >= 4 ? 16 : 8;
+        int ruleset;
+        try (Memory attr = new Memory(24)) {
+            attr.clear();
+            attr.setLong(0, plan.handledFs());
+            attr.setLong(8, plan.handledNet());
+            attr.setLong(16, plan.scoped());
+            ruleset = (int) libc.syscall(SYS_CREATE_RULESET, attr, (long) size, 0L);
+        } catch (LastErrorException e) {
+            throw new OsError("landlock_create_ruleset", e);
+        }
+        try {
+            for (LandlockRule rule : plan.rules()) {
+                addPathRule(ruleset, rule);
+            }
+            for (int port : plan.tcpConnectPorts()) {
+                try (Memory attr = new Memory(NET_PORT_SIZE)) {
+                    attr.setLong(0, LandlockAccess.NET_CONNECT_TCP);
+                    attr.setLong(8, port);
+                    libc.syscall(SYS_ADD_RULE, (long) ruleset, RULE_NET_PORT, attr, 0L);
+                } catch (LastErrorException e) {
+                    throw new OsError("landlock_add_rule(tcp connect " + port + ")", e);
+                }
+            }
+        } catch (OsError e) {
+            libc.close(ruleset);
+            throw e;
+        }
+        return ruleset;
+    }
+
+    /** Restricts the calling thread to the ruleset (no_new_privs must be set) and closes it. */
+    static void restrictSelf(int ruleset) throws OsError {
+        try {
+            LibC.INSTANCE.syscall(SYS_RESTRICT_SELF, (long) ruleset, 0L);
+        } catch (LastErrorException e) {
+            throw new OsError("landlock_restrict_self", e);
+        } finally {
+            LibC.INSTANCE.close(ruleset);
+        }
+    }
+
+    private static void addPathRule(int ruleset, LandlockRule rule) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int fd;
+        try {
+            fd = libc.open(rule.path().toString(), O_PATH | O_CLOEXEC);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == ENOENT && rule.carved()) {
+                return; // a sibling listed while carving (e.g. a file in /tmp) is gone: nothing left to allow
+            }
+            throw new OsError("open(" + rule.path() + ", O_PATH) for a landlock rule", e);
+        }
+        try (Memory attr = new Memory(PATH_BENEATH_SIZE)) {
+            attr.setLong(0, rule.access());
+            attr.setInt(8, fd);
+            libc.syscall(SYS_ADD_RULE, (long) ruleset, RULE_PATH_BENEATH, attr, 0L);
+        } catch (LastErrorException e) {
+            throw new OsError("landlock_add_rule(" + rule.path() + ")", e);
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** Runner-private regular files, listed while the thread may still look at them. */
+    static List<Path> privateFiles(LandlockPlan plan) {
+        return plan.privatePaths().stream().filter(Files::isRegularFile).toList();
+    }
+
+    /**
+     * What the restricted thread can no longer do: read or write runner-private files (else write a
+     * host file no rule makes writable), list / when no rule covers it, connect to an undeclared TCP
+     * port, signal the runner's parent, connect to an abstract unix socket created outside the domain.
+     */
+    static List<Probe> probe(LandlockPlan plan, List<Path> privateFiles, AbstractSocket outside) {
+        List<Probe> probes = new ArrayList<>();
+        LibC libc = LibC.INSTANCE;
+        for (Path file : privateFiles) {
+            probes.add(Probe.expect("landlock", "open(" + file + ", O_RDONLY)", EACCES,
+                    () -> openAndClose(file.toString(), O_RDONLY)));
+            probes.add(Probe.expect("landlock", "open(" + file + ", O_WRONLY)", EACCES,
+                    () -> openAndClose(file.toString(), O_WRONLY)));
+        }
+        if (privateFiles.isEmpty()) {
+            WRITE_PROBE_FILES.stream().map(Path::of).filter(Files::isRegularFile)
+                    .filter(file -> !writable(plan, file)).findFirst()
+                    .ifPresent(file -> probes.add(Probe.expect("landlock", "open(" + file + ", O_WRONLY)", EACCES,
+                            () -> openAndClose(file.toString(), O_WRONLY))));
+        }
+        if (plan.rules().stream().noneMatch(rule -> rule.path().equals(Path.of("/")))) {
+            probes.add(Probe.expect("landlock", "open(/, O_RDONLY|O_DIRECTORY)", EACCES,
+                    () -> openAndClose("/", O_RDONLY | O_DIRECTORY)));
+        }
+        if (plan.handledNet() != 0) {
+            int port = undeclaredPort(plan.tcpConnectPorts());
+            probes.add(Probe.expect("landlock", "connect(127.0.0.1:" + port + ")", EACCES, () -> connectTcp(port)));
+        }
+        if ((plan.scoped() & LandlockAccess.SCOPE_SIGNAL) != 0) {
+            // Not the runner itself: landlock lets threads of one process signal each other.
+            long outsider = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
+            probes.add(Probe.expect("landlock", "kill(" + outsider + " outside the cell, 0)", EPERM,
+                    () -> libc.kill((int) outsider, 0)));
+        }
+        if (outside != null) {
+            probes.add(Probe.expect("landlock", "connect(abstract unix @" + outside.name() + ")", EPERM,
+                    outside::connect));
+        }
+        return probes;
+    }
+
+    private static boolean writable(LandlockPlan plan, Path file) {
+        return plan.rules().stream().anyMatch(rule -> file.startsWith(rule.path())
+                && (rule.access() & LandlockAccess.WRITE_FILE) != 0);
+    }
+
+    private static int undeclaredPort(List<Integer> declared) {
+        int port = 9;
+        while (declared.contains(port)) {
+            port++;
+        }
+        return port;
+    }
+
+    private static long openAndClose(String path, int flags) {
+        int fd = LibC.INSTANCE.open(path, flags | O_CLOEXEC);
+        LibC.INSTANCE.close(fd);
+        return fd;
+    }
+
+    private static long connectTcp(int port) {
+        LibC libc = LibC.INSTANCE;
+        int fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        try (Memory address = new Memory(16)) {
+            address.clear();
+            address.setShort(0, (short) AF_INET);
+            address.setByte(2, (byte) (port >> 8));
+            address.setByte(3, (byte) port);
+            address.write(4, new byte[] {127, 0, 0, 1}, 0, 4);
+            return libc.connect(fd, address, 16);
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /**
+     * A listening abstract unix socket made before the thread is restricted, so it lies outside the
+     * domain; connecting to it afterwards must fail when abstract sockets are scoped.
+     */
+    record AbstractSocket(int fd, String name) implements AutoCloseable {
+        static AbstractSocket listen(String name) throws OsError {
+            LibC libc = LibC.INSTANCE;
+            int fd;
+            try {
+                fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            } catch (LastErrorException e) {
+                throw new OsError("socket(AF_UNIX) for the landlock probe", e);
+            }
+            try (Memory address = address(name)) {
+                libc.bind(fd, address, length(name));
+                libc.listen(fd, 1);
+            } catch (LastErrorException e) {
+                libc.close(fd);
+                throw new OsError("listen(@" + name + ") for the landlock probe", e);
+            }
+            return new AbstractSocket(fd, name);
+        }
+
+        long connect() {
+            LibC libc = LibC.INSTANCE;
+            int client = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            try (Memory address = address(name)) {
+                return libc.connect(client, address, length(name));
+            } finally {
+                libc.close(client);
+            }
+        }
+
+        @Override
+        public void close() {
+            LibC.INSTANCE.close(fd);
+        }
+
+        private static Memory address(String name) {
+            byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
+            Memory address = new Memory(110);
+            address.clear();
+            address.setShort(0, (short) AF_UNIX);
+            address.write(3, bytes, 0, bytes.length); // sun_path[0] stays 0: the abstract namespace
+            return address;
+        }
+
+        private static int length(String name) {
+            return 3 + name.length();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.cellrunner.runner.confine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The landlock domain of one cell.
+ *
+ * @param abi              the kernel's landlock ABI version
+ * @param declared         whether the document declared {@code authority.filesystem}; if not, the
+ *                         default read-only host view applies
+ * @param handledFs        filesystem rights the domain controls (all the ABI offers)
+ * @param handledNet       TCP rights the domain controls (when egress is declared and ABI >= 4)
+ * @param scoped           IPC scopes (ABI >= 6)
+ * @param requested        the rules as planned, before private paths were carved out (what the event lists)
+ * @param rules            the rules applied: {@code requested} with private paths carved out
+ * @param tcpConnectPorts  the only TCP ports connect() may reach when {@code handledNet} is set
+ * @param privatePaths     runner files and directories the cell must not reach (carved out of every rule)
+ */
+public record LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
+                           List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
+                           List<Path> privatePaths) {
+    public LandlockPlan {
+        requested = List.copyOf(requested);
+        rules = List.copyOf(rules);
+        tcpConnectPorts = List.copyOf(tcpConnectPorts);
+        privatePaths = List.copyOf(privatePaths);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.cellrunner.runner.confine;
+
+import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.spec.EgressRule;
+import dev.cellrunner.spec.FilesystemAuthority;
+import dev.cellrunner.spec.Protocol;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static dev.cellrunner.runner.confine.LandlockAccess.EXEC;
+import static dev.cellrunner.runner.confine.LandlockAccess.EXECUTE;
+import static dev.cellrunner.runner.confine.LandlockAccess.FILE_RIGHTS;
+import static dev.cellrunner.runner.confine.LandlockAccess.MODIFY;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ_DIR;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ_FILE;
+import static dev.cellrunner.runner.confine.LandlockAccess.TRUNCATE;
+import static dev.cellrunner.runner.confine.LandlockAccess.WRITE;
+import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
+
+/**
+ * Turns {@code authority.filesystem} and the egress rules into a landlock domain.
+ *
+ * <p>With {@code authority.filesystem} declared, the cell may use exactly: {@code readOnly} (read
+ * files, list directories, execute: what a read-only mount allows), {@code readWrite} (read, create,
+ * write, truncate, rename, remove; no execute, like a noexec mount), {@code exec} (read and execute,
+ * which makes a readWrite path executable too), plus this baseline the workload needs to start:
+ * <ul>
+ *   <li>the executable, any {@code #!} interpreter and the ELF interpreter: read and execute;</li>
+ *   <li>shared libraries: read in /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib and
+ *       /etc/ld.so.cache (those that exist);</li>
+ *   <li>/dev/null: read, write, truncate; /dev/zero, /dev/random, /dev/urandom: read;</li>
+ *   <li>the cell's private temp dir ($TMPDIR, created per cell, removed after): read and write.</li>
+ * </ul>
+ * /proc and /etc are not in the baseline: /etc holds host secrets (a root workload reads root-owned
+ * files by ownership alone) and /proc shows every host process; list them (or parts) in readOnly when
+ * the workload needs them. Landlock also keeps a cell from ptrace-style access (/proc/&lt;pid&gt;/mem,
+ * environ) to any process outside its domain.
+ *
+ * <p>Without {@code authority.filesystem} (and landlock present) the cell sees a read-only host: read
+ * and execute beneath /, write only to /dev/null and its temp dir.
+ *
+ * <p>In both cases runner-private paths (the event trail, the other cells' temp dirs) are carved out:
+ * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
+ * rule that could modify one is refused. Names in their directories stay listable, contents do not.
+ * With egress declared and ABI >= 4, TCP connect is limited to the declared TCP ports and bind is
+ * denied; with ABI >= 6 abstract unix sockets and signals are scoped to the cell.
+ */
+public final class LandlockPlanner {
+    static final List<String> LIBRARIES = List.of("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",
+            "/etc/ld.so.cache");
+    static final List<String> READABLE_DEVICES = List.of("/dev/zero", "/dev/random", "/dev/urandom");
+    static final String DEFAULT_SOURCE = "default: read-only host";
+
+    private LandlockPlanner() {
+    }
+
+    /**
+     * @param privatePaths runner files and directories the cell must not reach (need not exist)
+     * @return empty when the kernel has no landlock and the document asks nothing of it
+     */
+    public static Optional<LandlockPlan> plan(FilesystemAuthority filesystem, List<EgressRule> egress,
+                                              Optional<Path> executable, Path tempDir, int abi,
+                                              List<Path> privatePaths) throws Refusal {
+        if (abi <= 0) {
+            if (filesystem != null) {
+                throw new Refusal("authority.filesystem", "this kernel has no landlock (Linux 5.13 or later with "
+                        + "landlock in its LSM list is needed), so the declared filesystem rules cannot be enforced");
+            }
+            return Optional.empty();
+        }
+        List<Path> privates = existing(privatePaths);
+        List<LandlockRule> rules = new ArrayList<>();
+        if (filesystem == null) {
+            rules.add(new LandlockRule(Path.of("/"), EXEC, DEFAULT_SOURCE));
+        } else {
+            declared(rules, filesystem.readOnly(), EXEC, "authority.filesystem.readOnly", privates);
+            declared(rules, filesystem.exec(), EXEC, "authority.filesystem.exec", privates);
+            declared(rules, filesystem.readWrite(), WRITE, "authority.filesystem.readWrite", privates);
+            baseline(rules, executable);
+        }
+        add(rules, Path.of("/dev/null"), READ_FILE | WRITE_FILE | TRUNCATE, "baseline: /dev/null");
+        rules.add(new LandlockRule(tempDir, WRITE, "baseline: private temp dir"));
+        long handledFs = LandlockAccess.filesystem(abi);
+        List<LandlockRule> requested = masked(rules, handledFs);
+        long handledNet = egress.isEmpty() ? 0 : LandlockAccess.network(abi);
+        List<Integer> ports = handledNet == 0 ? List.of() : egress.stream()
+                .filter(rule -> rule.protocol() == Protocol.TCP).map(EgressRule::port).distinct().sorted().toList();
+        return Optional.of(new LandlockPlan(abi, filesystem != null, handledFs, handledNet,
+                LandlockAccess.scopes(abi), requested, carve(requested, privates), ports, privates));
+    }
+
+    /** Only rights the ABI knows; a rule left with none is dropped. */
+    private static List<LandlockRule> masked(List<LandlockRule> rules, long handledFs) {
+        List<LandlockRule> result = new ArrayList<>();
+        for (LandlockRule rule : rules) {
+            long access = rule.access() & handledFs;
+            if (access != 0) {
+                result.add(new LandlockRule(rule.path(), access, rule.source(), rule.carved()));
+            }
+        }
+        return result;
+    }
+
+    private static void declared(List<LandlockRule> rules, List<String> paths, long access, String source,
+                                 List<Path> privates) throws Refusal {
+        for (String declared : paths) {
+            Path real;
+            try {
+                real = Path.of(declared).toRealPath();
+            } catch (NoSuchFileException e) {
+                throw new Refusal(source, declared + " does not exist on this host");
+            } catch (IOException e) {
+                throw new Refusal(source, declared + ": " + e.getMessage());
+            }
+            for (Path secret : privates) {
+                if (secret.equals(real) || (secret.startsWith(real) && (access & MODIFY) != 0)) {
+                    throw new Refusal(source, declared + " would expose the runner's own " + secret
+                            + " (event trail or another cell's files) to the cell; narrow the rule or move the trail");
+                }
+            }
+            rules.add(new LandlockRule(real, fitted(real, access), source));
+        }
+    }
+
+    private static void baseline(List<LandlockRule> rules, Optional<Path> executable) throws Refusal {
+        if (executable.isPresent()) {
+            List<Path> chain;
+            try {
+                chain = ExecutableChain.of(executable.get());
+            } catch (IOException e) {
+                throw new Refusal("authority.filesystem", "cannot read " + executable.get() + ": " + e.getMessage());
+            }
+            for (Path file : chain) {
+                add(rules, file, READ_FILE | EXECUTE, "baseline: executable " + file);
+            }
+        }
+        for (String library : LIBRARIES) {
+            add(rules, Path.of(library), READ, "baseline: shared libraries");
+        }
+        for (String device : READABLE_DEVICES) {
+            add(rules, Path.of(device), READ_FILE, "baseline: " + device);
+        }
+    }
+
+    /** Adds a rule on the real path of {@code path}; baseline paths that do not exist are skipped. */
+    private static void add(List<LandlockRule> rules, Path path, long access, String source) {
+        try {
+            Path real = path.toRealPath();
+            rules.add(new LandlockRule(real, fitted(real, access), source));
+        } catch (IOException e) {
+            // not on this host: nothing to allow
+        }
+    }
+
+    /** Landlock refuses directory rights on a file rule. */
+    private static long fitted(Path real, long access) {
+        return Files.isDirectory(real) ? access : access & FILE_RIGHTS;
+    }
+
+    /** Replaces every rule that covers a private path by rules on the siblings along the way. */
+    static List<LandlockRule> carve(List<LandlockRule> rules, List<Path> privates) throws Refusal {
+        List<LandlockRule> result = new ArrayList<>(rules);
+        for (Path secret : privates) {
+            List<LandlockRule> next = new ArrayList<>();
+            for (LandlockRule rule : result) {
+                if ((rule.access() & ~READ_DIR) == 0) {
+                    next.add(rule); // listing names reveals no content
+                } else if (secret.equals(rule.path())) {
+                    continue; // a generated rule on the private file itself: dropped
+                } else if (!secret.startsWith(rule.path())) {
+                    next.add(rule);
+                } else if ((rule.access() & MODIFY) != 0) {
+                    throw new Refusal("authority.filesystem", rule.path() + " (" + rule.source()
+                            + ") would let the cell modify the runner's own " + secret);
+                } else {
+                    next.addAll(around(rule, secret));
+                }
+            }
+            result = next;
+        }
+        return result;
+    }
+
+    private static List<LandlockRule> around(LandlockRule rule, Path secret) throws Refusal {
+        List<LandlockRule> rules = new ArrayList<>();
+        String source = rule.source() + " except " + secret;
+        for (Path dir = rule.path(); !dir.equals(secret); dir = dir.resolve(secret.getName(dir.getNameCount()))) {
+            Path towards = dir.resolve(secret.getName(dir.getNameCount()));
+            if ((rule.access() & READ_DIR) != 0) {
+                rules.add(new LandlockRule(dir, READ_DIR, source, true));
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                for (Path entry : entries.sorted().toList()) {
+                    if (entry.equals(towards) || Files.isSymbolicLink(entry)) {
+                        continue; // a link's target is allowed or not by its own path
+                    }
+                    long access = Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) ? rule.access()
+                            : rule.access() & FILE_RIGHTS;
+                    if (access != 0) {
+                        rules.add(new LandlockRule(entry, access, source, true));
+                    }
+                }
+            } catch (IOException e) {
+                throw new Refusal("authority.filesystem", "cannot list " + dir + " to keep " + secret
+                        + " out of the cell: " + e.getMessage());
+            }
+        }
+        return rules;
+    }
+
+    private static List<Path> existing(List<Path> paths) {
+        List<Path> real = new ArrayList<>();
+        for (Path path : paths) {
+            try {
+                real.add(path.toRealPath());
+            } catch (IOException e) {
+                // a private path that does not exist needs no protection
+            }
+        }
+        return real;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.cellrunner.runner.confine;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+
+import java.util.List;
+
+import static dev.cellrunner.runner.confine.SeccompProgram.ENOSYS;
+import static dev.cellrunner.runner.confine.SeccompProgram.EPERM;
+
+/**
+ * Installs a seccomp filter on the calling thread only (no SECCOMP_FILTER_FLAG_TSYNC: the rest of the
+ * runner stays unfiltered). The kernel requires no_new_privs first, which {@link NoNewPrivileges} sets.
+ */
+public final class Seccomp {
+    private static final long SYS_SECCOMP = 317;
+    private static final int SECCOMP_SET_MODE_FILTER = 1;
+    private static final int SOCK_FPROG_SIZE = 16;
+    private static final long SYS_PROCESS_VM_READV = 310;
+    private static final long SYS_CLONE3 = 435;
+
+    private Seccomp() {
+    }
+
+    public static void install(List<BpfInstruction> program) throws OsError {
+        try (Memory filter = new Memory((long) program.size() * BpfInstruction.SIZE);
+             Memory fprog = new Memory(SOCK_FPROG_SIZE)) {
+            for (int i = 0; i < program.size(); i++) {
+                BpfInstruction instruction = program.get(i);
+                long at = (long) i * BpfInstruction.SIZE;
+                filter.setShort(at, (short) instruction.code());
+                filter.setByte(at + 2, (byte) instruction.jt());
+                filter.setByte(at + 3, (byte) instruction.jf());
+                filter.setInt(at + 4, instruction.k());
+            }
+            fprog.clear();
+            fprog.setShort(0, (short) program.size());
+            fprog.setPointer(8, filter);
+            LibC.INSTANCE.syscall(SYS_SECCOMP, (long) SECCOMP_SET_MODE_FILTER, 0L, fprog);
+        } catch (LastErrorException e) {
+            throw new OsError("seccomp(SECCOMP_SET_MODE_FILTER)", e);
+        }
+    }
+
+    /**
+     * Calls the filter must answer, made from the filtered thread: process_vm_readv on itself with no
+     * buffers (harmless, returns 0 unfiltered) must give EPERM; clone3 with no arguments (EINVAL
+     * unfiltered) must give ENOSYS.
+     */
+    static List<Probe> probe() {
+        LibC libc = LibC.INSTANCE;
+        long self = ProcessHandle.current().pid();
+        return List.of(
+                Probe.expect("seccomp", "process_vm_readv(self, no buffers)", EPERM,
+                        () -> libc.syscall(SYS_PROCESS_VM_READV, self, null, 0L, null, 0L, 0L)),
+                Probe.expect("seccomp", "clone3(NULL, 0)", ENOSYS, () -> libc.syscall(SYS_CLONE3, null, 0L)));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.cellrunner.runner.confine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Landlock on the real kernel, observed from inside the cell and from the host. */
+class LandlockIT extends CellRunnerCase {
+    private Path readOnly;
+    private Path readWrite;
+    private Path outside;
+
+    @BeforeEach
+    void directories() throws Exception {
+        readOnly = Files.createDirectory(cli.scratch().resolve("ro"));
+        readWrite = Files.createDirectory(cli.scratch().resolve("rw"));
+        outside = Files.createDirectory(cli.scratch().resolve("outside"));
+        Files.writeString(readOnly.resolve("data.txt"), "inside\n");
+        Files.writeString(outside.resolve("secret.txt"), "secret\n");
+    }
+
+    @Test
+    void readingOutsideTheAllowedPathsFailsAndInsideWorks() throws Exception {
+        ObjectNode document = declared(CellRunnerCli.cell("/bin/cat", readOnly.resolve("data.txt").toString(),
+                outside.resolve("secret.txt").toString()));
+        CellRunnerCli.Run run = cli.run(document);
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("inside\n");
+        assertThat(run.stderr()).contains("secret.txt: Permission denied");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.event("confinement").get("landlock").get("enforced").asBoolean()).isTrue();
+    }
+
+    @Test
+    void writingToReadOnlyFailsAndToReadWriteWorksVisiblyOnTheHost() throws Exception {
+        ObjectNode document = declared(CellRunnerCli.cell("/bin/sh", "-c",
+                "echo a > " + readOnly + "/new.txt; echo \"ro=$?\"; echo b > " + readWrite + "/new.txt; echo \"rw=$?\""));
+        CellRunnerCli.Run run = cli.run(document);
+        assertThat(run.stdout()).as(run.toString()).contains("ro=2", "rw=0");
+        assertThat(readOnly.resolve("new.txt")).doesNotExist();
+        assertThat(readWrite.resolve("new.txt")).hasContent("b");
+    }
+
+    @Test
+    void aFileInAWritablePathIsNotExecutableUnlessListedInExec() throws Exception {
+        Files.copy(Path.of("/bin/true"), readWrite.resolve("true"), StandardCopyOption.COPY_ATTRIBUTES);
+        String script = readWrite + "/true; echo \"exec=$?\"";
+        CellRunnerCli.Run denied = cli.run(declared(CellRunnerCli.cell("/bin/sh", "-c", script)));
+        assertThat(denied.stdout()).as(denied.toString()).isEqualTo("exec=126\n");
+        ObjectNode document = declared(CellRunnerCli.cell("/bin/sh", "-c", script));
+        CellRunnerCli.filesystem(document).putArray("exec").add(readWrite.resolve("true").toString());
+        CellRunnerCli.Run allowed = cli.run(document);
+        assertThat(allowed.stdout()).as(allowed.toString()).isEqualTo("exec=0\n");
+    }
+
+    @Test
+    void theTrailIsNeitherReadableNorWritableFromInside() throws Exception {
+        ObjectNode document = CellRunnerCli.cell("/bin/sh", "-c", "");
+        String id = document.get("spec").get("id").asText();
+        Path trail = cli.scratch().resolve(id + ".events.jsonl");
+        String script = "cat " + trail + " >/dev/null; echo \"read=$?\"; echo forged >> " + trail + "; echo \"write=$?\"";
+        ((ArrayNode) document.get("spec").get("run").get("argv")).set(2, script);
+        CellRunnerCli.filesystem(document).putArray("readOnly").add(cli.scratch().toString());
+        CellRunnerCli.filesystem(document).putArray("exec").add("/usr/bin").add("/bin");
+        CellRunnerCli.Run declared = cli.run(document);
+        assertThat(declared.stdout()).as(declared.toString()).isEqualTo("read=1\nwrite=2\n");
+
+        ((ObjectNode) document.get("spec").get("authority")).remove("filesystem");
+        CellRunnerCli.Run undeclared = cli.run(document);
+        assertThat(undeclared.stdout()).as(undeclared.toString()).isEqualTo("read=1\nwrite=2\n");
+        assertThat(Files.readAllLines(trail)).doesNotContain("forged");
+    }
+
+    @Test
+    void aWritableRuleOverTheTrailIsRefused() throws Exception {
+        ObjectNode document = CellRunnerCli.cell("/bin/true");
+        CellRunnerCli.filesystem(document).putArray("readWrite").add(cli.scratch().toString());
+        CellRunnerCli.Run run = cli.run(document);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(69);
+        assertThat(run.stderr()).contains("authority.filesystem.readWrite", ".events.jsonl");
+        assertThat(run.event("destroyed").get("outcome").asText()).isEqualTo("refused");
+    }
+
+    @Test
+    void withoutFilesystemRulesTheHostIsReadOnlyAndTmpdirIsPrivate() throws Exception {
+        Path hostTmp = cli.scratch().resolve("written-by-cell");
+        CellRunnerCli.Run run = cli.run(CellRunnerCli.cell("/bin/sh", "-c",
+                "cat /etc/hostname > /dev/null && echo read=ok; echo x > " + hostTmp + "; echo \"host=$?\"; "
+                        + "echo y > \"$TMPDIR/file\" && cat \"$TMPDIR/file\""));
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("read=ok\nhost=2\ny\n");
+        assertThat(hostTmp).doesNotExist();
+        Path tempDir = Path.of(run.event("confinement").get("tempDir").asText());
+        assertThat(tempDir).doesNotExist();
+    }
+
+    @Test
+    void tcpConnectIsLimitedToDeclaredPortsAndBindIsDenied() throws Exception {
+        Path perl = perl();
+        String script = String.join("\n",
+                "use Socket;",
+                "sub attempt { my ($name, $port, $bind) = @_; socket(my $s, PF_INET, SOCK_STREAM, 0) or die $!;",
+                "  my $ok = $bind ? bind($s, pack_sockaddr_in($port, inet_aton('127.0.0.1')))",
+                "                 : connect($s, pack_sockaddr_in($port, inet_aton('127.0.0.1')));",
+                "  print $name, '=', ($ok ? 0 : $!+0), qq(\\n); }",
+                "attempt('declared', 443, 0); attempt('undeclared', 8443, 0); attempt('bind', 0, 1);");
+        ObjectNode document = CellRunnerCli.cell(perl.toString(), "-e", script);
+        ((ObjectNode) document.get("spec")).putObject("authority").putArray("egressRules").addObject()
+                .put("host", "198.51.100.10").put("port", 443).put("protocol", "tcp");
+        CellRunnerCli.Run run = cli.run(document);
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("declared=111\nundeclared=13\nbind=13\n");
+        JsonNode landlock = run.event("confinement").get("landlock");
+        assertThat(landlock.get("tcpConnectPorts").toString()).isEqualTo("[443]");
+    }
+
+    @Test
+    void signalsToProcessesOutsideTheCellAreDenied() throws Exception {
+        Path perl = perl();
+        CellRunnerCli.Run run = cli.run(CellRunnerCli.cell(perl.toString(), "-e",
+                "print 'kill=', (kill(0, getppid()) ? 0 : $!+0), qq(\\n);"));
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("kill=1\n");
+    }
+
+    private ObjectNode declared(ObjectNode document) {
+        ObjectNode filesystem = CellRunnerCli.filesystem(document);
+        filesystem.putArray("readOnly").add(readOnly.toString());
+        filesystem.putArray("readWrite").add(readWrite.toString());
+        return document;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.cellrunner.runner.confine;
+
+import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.spec.EgressRule;
+import dev.cellrunner.spec.FilesystemAuthority;
+import dev.cellrunner.spec.Protocol;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static dev.cellrunner.runner.confine.LandlockAccess.EXEC;
+import static dev.cellrunner.runner.confine.LandlockAccess.EXECUTE;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ_DIR;
+import static dev.cellrunner.runner.confine.LandlockAccess.READ_FILE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LandlockPlannerTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void filesystemRulesOnAKernelWithoutLandlockAreRefused() {
+        FilesystemAuthority fs = new FilesystemAuthority(List.of("/usr"), null, null);
+        assertThatThrownBy(() -> plan(fs, List.of(), 0, List.of()))
+                .isInstanceOf(Refusal.class).hasMessageContaining("authority.filesystem")
+                .hasMessageContaining("no landlock");
+    }
+
+    @Test
+    void withoutLandlockAndWithoutFilesystemRulesThereIsNoDomain() throws Exception {
+        assertThat(LandlockPlanner.plan(null, List.of(), Optional.empty(), root.resolve("t"), 0, List.of())).isEmpty();
+    }
+
+    @Test
+    void handlesEveryRightTheAbiOffers() throws Exception {
+        assertThat(LandlockAccess.filesystem(1)).isEqualTo(0x1fffL);
+        assertThat(LandlockAccess.filesystem(2)).isEqualTo(0x3fffL);
+        assertThat(LandlockAccess.filesystem(4)).isEqualTo(0x7fffL);
+        assertThat(LandlockAccess.filesystem(7)).isEqualTo(0xffffL);
+        assertThat(plan(null, List.of(), 3, List.of()).handledFs()).isEqualTo(0x7fffL);
+        assertThat(plan(null, List.of(), 3, List.of()).scoped()).isZero();
+        assertThat(plan(null, List.of(), 6, List.of()).scoped()).isEqualTo(3);
+    }
+
+    @Test
+    void tcpConnectIsLimitedToDeclaredTcpPortsFromAbi4() throws Exception {
+        List<EgressRule> egress = List.of(new EgressRule("198.51.100.10", 443, Protocol.TCP),
+                new EgressRule("198.51.100.11", 53, Protocol.UDP), new EgressRule("198.51.100.12", 443, null));
+        assertThat(plan(null, egress, 3, List.of()).handledNet()).isZero();
+        LandlockPlan plan = plan(null, egress, 4, List.of());
+        assertThat(plan.handledNet()).isEqualTo(LandlockAccess.NET_BIND_TCP | LandlockAccess.NET_CONNECT_TCP);
+        assertThat(plan.tcpConnectPorts()).containsExactly(443);
+        assertThat(plan(null, List.of(), 7, List.of()).handledNet()).isZero();
+    }
+
+    @Test
+    void declaredPathsGetTheirRightsAndFilesOnlyFileRights() throws Exception {
+        Path data = Files.createDirectory(root.resolve("data"));
+        Path tool = Files.createFile(root.resolve("tool"));
+        FilesystemAuthority fs = new FilesystemAuthority(List.of(data.toString()), null, List.of(tool.toString()));
+        LandlockPlan plan = plan(fs, List.of(), 7, List.of());
+        assertThat(plan.rules()).contains(new LandlockRule(data.toRealPath(), EXEC, "authority.filesystem.readOnly"),
+                new LandlockRule(tool.toRealPath(), READ_FILE | EXECUTE, "authority.filesystem.exec"));
+    }
+
+    @Test
+    void aDeclaredPathThatDoesNotExistIsRefused() {
+        FilesystemAuthority fs = new FilesystemAuthority(List.of(root.resolve("missing").toString()), null, null);
+        assertThatThrownBy(() -> plan(fs, List.of(), 7, List.of())).isInstanceOf(Refusal.class)
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void baselineHoldsTheExecutableChainDevicesAndTempDir() throws Exception {
+        FilesystemAuthority fs = new FilesystemAuthority(null, null, null);
+        Path sh = Path.of("/bin/sh");
+        LandlockPlan plan = LandlockPlanner.plan(fs, List.of(), Optional.of(sh), root.resolve("tmp"), 7, List.of())
+                .orElseThrow();
+        assertThat(plan.rules()).anySatisfy(rule -> {
+            assertThat(rule.path()).isEqualTo(sh.toRealPath());
+            assertThat(rule.access()).isEqualTo(READ_FILE | EXECUTE);
+        });
+        Path loader = ExecutableChain.elfInterpreter(sh).orElseThrow().toRealPath();
+        assertThat(plan.rules()).extracting(LandlockRule::path).contains(loader, Path.of("/dev/null"),
+                Path.of("/dev/urandom"), root.resolve("tmp"));
+        assertThat(plan.rules()).extracting(LandlockRule::path).doesNotContain(Path.of("/"), Path.of("/etc"),
+                Path.of("/proc"));
+    }
+
+    @Test
+    void scriptsBringTheirInterpreter() throws Exception {
+        Path script = Files.writeString(root.resolve("run.sh"), "#!/bin/sh -e\necho hi\n");
+        List<Path> chain = ExecutableChain.of(script);
+        assertThat(chain).startsWith(script, Path.of("/bin/sh"));
+        assertThat(chain).hasSize(3); // and the dynamic loader of /bin/sh
+    }
+
+    @Test
+    void aReadRuleIsCarvedAroundPrivateFiles() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("state/cell-runner"));
+        Path trail = Files.createFile(dir.resolve("events.jsonl"));
+        Files.createFile(dir.resolve("notes.txt"));
+        Files.createDirectory(root.resolve("other"));
+        Files.createSymbolicLink(root.resolve("link"), dir);
+        Path base = root.toRealPath();
+        List<LandlockRule> carved = LandlockPlanner.carve(List.of(new LandlockRule(base, EXEC, "test")),
+                List.of(trail.toRealPath()));
+        String source = "test except " + trail.toRealPath();
+        assertThat(carved).containsExactlyInAnyOrder(
+                new LandlockRule(base, READ_DIR, source, true),
+                new LandlockRule(base.resolve("other"), EXEC, source, true),
+                new LandlockRule(base.resolve("state"), READ_DIR, source, true),
+                new LandlockRule(base.resolve("state/cell-runner"), READ_DIR, source, true),
+                new LandlockRule(base.resolve("state/cell-runner/notes.txt"), READ_FILE | EXECUTE, source, true));
+    }
+
+    @Test
+    void aWriteRuleOverAPrivateFileIsRefused() throws Exception {
+        Path trail = Files.createFile(root.resolve("events.jsonl"));
+        FilesystemAuthority fs = new FilesystemAuthority(null, List.of(root.toString()), null);
+        assertThatThrownBy(() -> plan(fs, List.of(), 7, List.of(trail))).isInstanceOf(Refusal.class)
+                .hasMessageContaining("authority.filesystem.readWrite").hasMessageContaining("events.jsonl");
+    }
+
+    @Test
+    void aRuleNamingAPrivateFileIsRefused() throws Exception {
+        Path trail = Files.createFile(root.resolve("events.jsonl"));
+        FilesystemAuthority fs = new FilesystemAuthority(List.of(trail.toString()), null, null);
+        assertThatThrownBy(() -> plan(fs, List.of(), 7, List.of(trail))).isInstanceOf(Refusal.class);
+    }
+
+    @Test
+    void theDefaultIsAReadOnlyHostWithoutPrivatePaths() throws Exception {
+        Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
+        LandlockPlan plan = plan(null, List.of(), 7, List.of(trail));
+        assertThat(plan.declared()).isFalse();
+        assertThat(plan.rules()).noneMatch(rule -> trail.startsWith(rule.path()) && (rule.access() & ~READ_DIR) != 0);
+        assertThat(plan.rules()).noneMatch(rule -> (rule.access() & LandlockAccess.MODIFY) != 0
+                && !rule.path().equals(root.resolve("tmp")) && !rule.path().equals(Path.of("/dev/null")));
+        assertThat(plan.privatePaths()).containsExactly(trail);
+        assertThat(plan.requested()).extracting(LandlockRule::path).contains(Path.of("/"));
+    }
+
+    private LandlockPlan plan(FilesystemAuthority fs, List<EgressRule> egress, int abi, List<Path> privates)
+            throws Refusal {
+        return LandlockPlanner.plan(fs, egress, Optional.empty(), root.resolve("tmp"), abi, privates).orElseThrow();
+    }
+}

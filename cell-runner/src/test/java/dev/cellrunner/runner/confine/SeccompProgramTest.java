@@ -1,0 +1,137 @@
+package dev.cellrunner.runner.confine;
+
+import dev.cellrunner.spec.LinuxSyscalls;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static dev.cellrunner.runner.confine.SeccompProgram.RET_ALLOW;
+import static dev.cellrunner.runner.confine.SeccompProgram.RET_ERRNO;
+import static dev.cellrunner.runner.confine.SeccompProgram.RET_KILL_PROCESS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The compiled filter, interpreted in Java for chosen (arch, nr, args). */
+class SeccompProgramTest {
+    private static final int X86_64 = SeccompProgram.AUDIT_ARCH_X86_64;
+    private static final int EPERM = RET_ERRNO | 1;
+    private static final int ENOSYS = RET_ERRNO | 38;
+    private static final SeccompPlan DEFAULT = SeccompPlan.of(List.of());
+    private static final List<BpfInstruction> PROGRAM = SeccompProgram.compile(DEFAULT);
+
+    static Stream<String> defaultDenied() {
+        return SeccompPolicy.DENIED.stream().map(SeccompPolicy.Denial::syscall);
+    }
+
+    static Stream<String> everythingElse() {
+        Set<String> answered = Stream.concat(defaultDenied(), Stream.of("clone3", "clone", "socket"))
+                .collect(Collectors.toSet());
+        return LinuxSyscalls.all().keySet().stream().filter(name -> !answered.contains(name));
+    }
+
+    @ParameterizedTest
+    @MethodSource("defaultDenied")
+    void defaultDeniedCallsAnswerEperm(String name) {
+        assertThat(run(nr(name))).isEqualTo(EPERM);
+    }
+
+    @ParameterizedTest
+    @MethodSource("everythingElse")
+    void otherCallsAreAllowed(String name) {
+        assertThat(run(nr(name))).isEqualTo(RET_ALLOW);
+    }
+
+    @Test
+    void issueListIsInTheDefaultPolicy() {
+        assertThat(defaultDenied()).contains("io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace",
+                "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open", "kexec_load", "kexec_file_load",
+                "init_module", "finit_module", "delete_module", "mount", "umount2", "pivot_root", "move_mount",
+                "open_tree", "fsopen", "fsmount", "fsconfig", "fspick", "unshare", "setns", "keyctl", "add_key",
+                "request_key", "userfaultfd", "open_by_handle_at", "swapon", "swapoff", "reboot", "acct", "quotactl");
+    }
+
+    @Test
+    void clone3AnswersEnosysSoGlibcFallsBackToClone() {
+        assertThat(run(nr("clone3"))).isEqualTo(ENOSYS);
+    }
+
+    @Test
+    void foreignArchitectureIsKilled() {
+        int i386 = 0x40000003;
+        assertThat(BpfInterpreter.run(PROGRAM, i386, nr("read"))).isEqualTo(RET_KILL_PROCESS);
+        assertThat(BpfInterpreter.run(PROGRAM, 0xC00000B7 /* aarch64 */, 0)).isEqualTo(RET_KILL_PROCESS);
+    }
+
+    @Test
+    void x32CallsAreKilled() {
+        assertThat(run(SeccompProgram.X32_SYSCALL_BIT | nr("read"))).isEqualTo(RET_KILL_PROCESS);
+        assertThat(run(SeccompProgram.X32_SYSCALL_BIT | nr("ptrace"))).isEqualTo(RET_KILL_PROCESS);
+        assertThat(run(-1)).isEqualTo(RET_KILL_PROCESS);
+    }
+
+    @Test
+    void cloneWithNamespaceFlagsIsDenied() {
+        long forkFlags = 0x01200000L | 17; // CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, as glibc fork
+        long threadFlags = 0x003d0f00L;
+        assertThat(run(nr("clone"), forkFlags)).isEqualTo(RET_ALLOW);
+        assertThat(run(nr("clone"), threadFlags)).isEqualTo(RET_ALLOW);
+        for (long flag : new long[] {0x00020000L, 0x02000000L, 0x04000000L, 0x08000000L, 0x10000000L, 0x20000000L,
+                0x40000000L}) {
+            assertThat(run(nr("clone"), forkFlags | flag)).as("flag 0x%x", flag).isEqualTo(EPERM);
+        }
+    }
+
+    @Test
+    void packetAndRawSocketsAreDeniedOthersAllowed() {
+        int socket = nr("socket");
+        long cloexec = 0x80000;
+        long nonblock = 0x800;
+        assertThat(run(socket, 17, 3)).as("AF_PACKET SOCK_RAW").isEqualTo(EPERM);
+        assertThat(run(socket, 17, 2)).as("AF_PACKET SOCK_DGRAM").isEqualTo(EPERM);
+        assertThat(run(socket, 2, 3 | cloexec, 1)).as("AF_INET SOCK_RAW ICMP").isEqualTo(EPERM);
+        assertThat(run(socket, 10, 3 | nonblock, 58)).as("AF_INET6 SOCK_RAW").isEqualTo(EPERM);
+        assertThat(run(socket, 2, 10)).as("AF_INET SOCK_PACKET").isEqualTo(EPERM);
+        assertThat(run(socket, 2, 1 | cloexec)).as("AF_INET SOCK_STREAM").isEqualTo(RET_ALLOW);
+        assertThat(run(socket, 10, 2)).as("AF_INET6 SOCK_DGRAM").isEqualTo(RET_ALLOW);
+        assertThat(run(socket, 1, 1)).as("AF_UNIX SOCK_STREAM").isEqualTo(RET_ALLOW);
+        assertThat(run(socket, 16, 3 | cloexec, 0)).as("AF_NETLINK SOCK_RAW NETLINK_ROUTE").isEqualTo(RET_ALLOW);
+    }
+
+    @Test
+    void upperArgumentBitsDoNotHideTheFamily() {
+        assertThat(run(nr("socket"), 0xffffffff_00000000L | 17, 3)).isEqualTo(EPERM);
+    }
+
+    @Test
+    void documentDenialsAreAddedOnce() {
+        SeccompPlan plan = SeccompPlan.of(List.of("chmod", "ptrace", "chmod", "clone3"));
+        List<BpfInstruction> program = SeccompProgram.compile(plan);
+        assertThat(BpfInterpreter.run(program, X86_64, nr("chmod"))).isEqualTo(EPERM);
+        assertThat(BpfInterpreter.run(program, X86_64, nr("clone3"))).isEqualTo(ENOSYS);
+        assertThat(plan.denied()).filteredOn(e -> e.syscall().equals("chmod")).singleElement()
+                .extracting(SeccompPlan.Entry::source).isEqualTo(SeccompPlan.SPEC);
+        assertThat(plan.denied()).filteredOn(e -> e.syscall().equals("ptrace")).singleElement()
+                .extracting(SeccompPlan.Entry::source).isEqualTo(SeccompPlan.DEFAULT);
+    }
+
+    @Test
+    void denyingEveryCallStillCompilesToShortJumps() {
+        SeccompPlan plan = SeccompPlan.of(List.copyOf(LinuxSyscalls.all().keySet()));
+        List<BpfInstruction> program = SeccompProgram.compile(plan);
+        assertThat(program.size()).isLessThan(4096); // BPF_MAXINSNS
+        assertThat(BpfInterpreter.run(program, X86_64, nr("read"))).isEqualTo(EPERM);
+        assertThat(BpfInterpreter.run(program, X86_64, nr("file_setattr"))).isEqualTo(EPERM);
+    }
+
+    private static int run(int nr, long... args) {
+        return BpfInterpreter.run(PROGRAM, X86_64, nr, args);
+    }
+
+    private static int nr(String name) {
+        return LinuxSyscalls.number(name).orElseThrow();
+    }
+}
