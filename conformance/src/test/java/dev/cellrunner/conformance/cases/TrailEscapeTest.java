@@ -9,7 +9,6 @@ import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,10 +19,9 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Escape attempts against the audit trail (conformance issue): each must fail, and the trail must verify. */
-@Tag("pending")
 @ContractSection("§3 escape attempts against the trail")
 @ExtendWith(HarnessExtension.class)
-class TrailEscapePendingTest {
+class TrailEscapeTest {
 
     @Test
     @DisplayName("the cell cannot read the runner's signing key, and the trail verifies")
@@ -52,7 +50,8 @@ class TrailEscapePendingTest {
 
         RunResult result = h.call(RunnerCall.of("run", "--events", "jsonl:" + trail, spec.toString()));
 
-        assertThat(Files.readString(trail)).as("the trail after the run\n%s", result.describe()).doesNotContain("crconf-forged");
+        // the forged text is in the started event's argv; what must not be there is the forged line itself
+        assertThat(Files.readAllLines(trail)).as("the trail after the run\n%s", result.describe()).doesNotContain(forged);
         RunResult verify = h.call(RunnerCall.of("verify", trail.toString()));
         assertThat(verify.exitCode()).as(verify.describe()).isZero();
     }

@@ -13,7 +13,6 @@ import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
 import dev.cellrunner.conformance.harness.Trail;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -33,10 +32,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CONTRACT.md §5 HTTP sink: CloudEvents HTTP binding, retries, spool; no event dropped silently. */
-@Tag("pending")
 @ContractSection("§5 sinks: HTTP")
 @ExtendWith(HarnessExtension.class)
-class HttpSinkPendingTest {
+class HttpSinkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A CloudEvents receiver on 127.0.0.1 that answers 503 to the first {@code failures} requests. */

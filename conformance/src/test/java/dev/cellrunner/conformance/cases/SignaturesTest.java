@@ -17,7 +17,6 @@ import dev.cellrunner.conformance.harness.Spec;
 import dev.cellrunner.conformance.harness.Trail;
 import dev.cellrunner.conformance.harness.TrailVerifier;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,10 +39,9 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CONTRACT.md §3: every event signed (DSSE, Ed25519) and hash-chained; {@code verify} detects tampering. */
-@Tag("pending")
 @ContractSection("§3 signatures and chain")
 @ExtendWith(HarnessExtension.class)
-class SignaturesPendingTest {
+class SignaturesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Ways to damage a trail; RESERIALISED is harmless by contract and must still verify. */
@@ -153,7 +151,7 @@ class SignaturesPendingTest {
         List<String> out = new ArrayList<>(lines);
         switch (change) {
             case UNCHANGED -> { }
-            case RESERIALISED -> out.replaceAll(SignaturesPendingTest::reserialise);
+            case RESERIALISED -> out.replaceAll(SignaturesTest::reserialise);
             case DATA_ALTERED -> out.set(out.size() - 2, out.get(out.size() - 2).replace("\"exitCode\":3", "\"exitCode\":0"));
             case LINES_SWAPPED -> out.add(1, out.remove(2));
             case MIDDLE_DELETED -> out.remove(2);
