@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,15 +44,19 @@ import java.util.function.Consumer;
 public final class CellRun {
     private static final int ENOENT = 2;
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
 
     private final CellPlan plan;
     private final EventTrail trail;
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final Consumer<String> log;
+    private final CountDownLatch ended = new CountDownLatch(1);
+    /** Set by the shutdown hook: the runner is stopping, so nothing more may start. */
+    private volatile boolean stopping;
     private CellNetwork network;
     /** The cell's cgroups, once created. */
-    private CellGroups groups;
+    private volatile CellGroups groups;
 
     public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
         this.plan = plan;
@@ -62,6 +67,8 @@ public final class CellRun {
     }
 
     public int run() {
+        Thread stopper = new Thread(this::stopForShutdown, "cell-stop-on-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopper);
         try {
             trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
             return isolateAndRun();
@@ -70,6 +77,29 @@ public final class CellRun {
             return ExitCodes.SINK_FAILED;
         } finally {
             trail.close();
+            ended.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopper);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waited for this run to end
+            }
+        }
+    }
+
+    /**
+     * The runner is told to stop (SIGTERM, SIGINT): a cell must not outlive its supervisor, so its
+     * processes are killed, and the run is given time to report that in its events before the JVM ends.
+     */
+    private void stopForShutdown() {
+        stopping = true;
+        CellGroups cellGroups = groups;
+        if (cellGroups != null) {
+            killGroup(cellGroups.leaf());
+        }
+        try {
+            ended.await(SHUTDOWN_REPORT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -201,6 +231,9 @@ public final class CellRun {
         if (plan.executable().isEmpty()) {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
                     plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
+        }
+        if (stopping) {
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "the runner is stopping"));
         }
         SpawnedProcess process;
         try {
@@ -350,9 +383,11 @@ public final class CellRun {
             trail.sync();
             return ExitCodes.REFUSED;
         }
-        String result = outcome.exitCode() == 0 ? "succeeded" : "failed";
-        trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result, outcome.forced() ? "forced" : "clean",
-                outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : null));
+        String result = outcome.exitCode() == 0 && !stopping ? "succeeded" : "failed";
+        String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired"
+                : stopping ? "the runner was told to stop (SIGTERM or SIGINT); the cell was killed" : null;
+        trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result,
+                outcome.forced() || stopping ? "forced" : "clean", reason));
         trail.sync();
         return outcome.exitCode();
     }
