@@ -27,6 +27,11 @@ public final class CellCgroup {
         return new CellCgroup(dir);
     }
 
+    /** A group that exists already (gc: a group of a runner that is gone). */
+    public static CellCgroup existing(Path dir) {
+        return new CellCgroup(dir);
+    }
+
     public Path dir() {
         return dir;
     }

@@ -13,6 +13,9 @@ import java.util.function.Consumer;
  * Everything is created below the runner's own groups and removed afterwards.
  */
 public final class CellGroups {
+    /** A cell's groups are named this prefix, the runner's PID, '-' and the run id (gc reads the PID back). */
+    static final String PREFIX = "cellrunner-";
+
     private final CellCgroup leaf;
     private final CellLimits limits;
     private final V2Delegation delegation;
@@ -25,7 +28,9 @@ public final class CellGroups {
         this.runnerHome = runnerHome;
     }
 
-    public static CellGroups create(LimitsPlan plan, String name) throws Refusal {
+    /** Creates the groups of run {@code runId}, named so that gc can tell whose they are. */
+    public static CellGroups create(LimitsPlan plan, String runId) throws Refusal {
+        String name = PREFIX + ProcessHandle.current().pid() + "-" + runId;
         V2Delegation delegation = null;
         CellCgroup leaf = null;
         try {

@@ -22,6 +22,9 @@ import java.util.TreeSet;
  * {@code systemd-run --scope -p Delegate=yes}).
  */
 public final class V2Delegation {
+    /** The runner's own leaf is this prefix plus its PID. */
+    static final String RUNNER_LEAF_PREFIX = "cellrunner-runner-";
+
     private final Path own;
     private final Path runnerLeaf;
     private final Set<String> enabled;
@@ -49,7 +52,7 @@ public final class V2Delegation {
                         + "use controllers); start the runner in a cgroup of its own");
             }
             if (procs.contains(self)) {
-                runnerLeaf = own.resolve("cellrunner-runner-" + self);
+                runnerLeaf = own.resolve(RUNNER_LEAF_PREFIX + self);
                 Files.createDirectories(runnerLeaf);
                 RunnerMigration.moveRunnerTo(runnerLeaf);
             }

@@ -21,7 +21,7 @@ public final class ConfinementPlanner {
             throws Refusal {
         CellSpec spec = document.spec();
         Identity identity = IdentityResolver.resolve(spec.run().user(), spec.run().group());
-        Path tempDir = host.tempBase().resolve("cell-" + UUID.randomUUID());
+        Path tempDir = host.tempBase().resolve(TempDirLeftovers.name(ProcessHandle.current().pid(), UUID.randomUUID()));
         Optional<LandlockPlan> landlock = LandlockPlanner.plan(spec.authority().filesystem(),
                 spec.authority().egressRules(), executable, tempDir, host.landlockAbi(), host.privatePaths());
         SyscallAuthority syscalls = spec.authority().syscalls();

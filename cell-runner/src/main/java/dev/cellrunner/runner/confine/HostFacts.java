@@ -38,7 +38,7 @@ public record HostFacts(int landlockAbi, Path tempBase, List<Path> privatePaths,
 
     /** @param runnerFiles files of this runner the cell must not read or write (e.g. the JSONL trail) */
     public static HostFacts probe(List<Path> runnerFiles) throws Refusal {
-        Path base = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve(TEMP_BASE);
+        Path base = tempBaseDir();
         try {
             try {
                 Files.createDirectory(base, PosixFilePermissions.asFileAttribute(TEMP_BASE_MODE));
@@ -65,6 +65,11 @@ public record HostFacts(int landlockAbi, Path tempBase, List<Path> privatePaths,
             cgroups = new CgroupLayout(Optional.empty(), Map.of());
         }
         return new HostFacts(Landlock.abi(), base, privates, cgroups, v2Controllers);
+    }
+
+    /** {@code $java.io.tmpdir/cellrunner-cells}, where every cell's temp dir is created. */
+    public static Path tempBaseDir() {
+        return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve(TEMP_BASE);
     }
 
     /** A shared temp dir someone else planted (a link, another owner, writable by others) is not used. */

@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.egress;
 
+import dev.cellrunner.runner.observe.RunnerProcesses;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -118,8 +120,7 @@ public final class Forwarding {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(users)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                boolean alive = CellNetNames.ownerOf(name).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive)
-                        .orElse(false);
+                boolean alive = CellNetNames.ownerOf(name).map(RunnerProcesses::isLive).orElse(false);
                 if (alive) {
                     live.add(name);
                 } else {

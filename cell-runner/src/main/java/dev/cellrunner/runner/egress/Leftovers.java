@@ -2,6 +2,7 @@ package dev.cellrunner.runner.egress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cellrunner.runner.observe.RunnerProcesses;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ public final class Leftovers {
     private Leftovers() {
     }
 
-    /** Removes leftovers; returns what was removed. Problems are reported through {@code log}. */
+    /** Removes leftovers; returns what it did, one sentence each. Problems are reported through {@code log}. */
     public static List<String> collect(Map<String, String> env, Consumer<String> log) {
         List<String> removed = new ArrayList<>();
         try {
@@ -29,7 +30,7 @@ public final class Leftovers {
             for (JsonNode link : listJson(ip, List.of("-j", "link", "show"))) {
                 String name = link.path("ifname").asText();
                 if (ownedByDeadRunner(name) && remove(ip, List.of("link", "delete", name), log)) {
-                    removed.add("veth " + name);
+                    removed.add("removed veth " + name);
                 }
             }
         } catch (Tools.ToolMissing | IOException e) {
@@ -42,7 +43,7 @@ public final class Leftovers {
                 String name = table.path("name").asText();
                 if (table.isObject() && ownedByDeadRunner(name)
                         && remove(nft, List.of("delete", "table", table.path("family").asText(), name), log)) {
-                    removed.add("nft table " + table.path("family").asText() + " " + name);
+                    removed.add("removed nft table " + table.path("family").asText() + " " + name);
                 }
             }
         } catch (Tools.ToolMissing | IOException e) {
@@ -61,7 +62,7 @@ public final class Leftovers {
 
     static boolean ownedByDeadRunner(String name) {
         return CellNetNames.ownerOf(name)
-                .map(pid -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true))
+                .map(pid -> !RunnerProcesses.isLive(pid))
                 .orElse(false);
     }
 

@@ -55,4 +55,10 @@ class CgroupLayoutTest {
         assertThat(layout.v2Own()).isEmpty();
         assertThat(layout.v1Own()).isEmpty();
     }
+
+    @Test
+    void gcLooksInTheV2MountAndTheV1MountsOfTheLimitControllers() {
+        assertThat(CgroupLayout.cellHierarchies(HYBRID_MOUNTS)).containsExactly(Path.of("/sys/fs/cgroup/unified"),
+                Path.of("/sys/fs/cgroup/memory"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu,cpuacct"));
+    }
 }
