@@ -131,7 +131,7 @@ public final class CellRun {
 
     private int confineAndRun(LaunchThread launch) throws SinkException, InterruptedException {
         try {
-            groups = CellGroups.create(plan.confinement().limits(), trail.run().runId());
+            groups = CellGroups.create(plan.confinement().limits(), trail.run().runId(), log);
         } catch (Refusal refusal) {
             trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
             return refused(refusal.getMessage());

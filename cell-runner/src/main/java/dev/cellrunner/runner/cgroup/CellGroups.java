@@ -5,6 +5,7 @@ import dev.cellrunner.runner.cell.Refusal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +16,8 @@ import java.util.function.Consumer;
 public final class CellGroups {
     /** A cell's groups are named this prefix, the runner's PID, '-' and the run id (gc reads the PID back). */
     static final String PREFIX = "cellrunner-";
+    /** How long a run waits for orphaned cells it found to die before it goes on. */
+    private static final Duration ORPHAN_KILL_WAIT = Duration.ofSeconds(1);
 
     private final CellCgroup leaf;
     private final CellLimits limits;
@@ -28,8 +31,12 @@ public final class CellGroups {
         this.runnerHome = runnerHome;
     }
 
-    /** Creates the groups of run {@code runId}, named so that gc can tell whose they are. */
-    public static CellGroups create(LimitsPlan plan, String runId) throws Refusal {
+    /**
+     * Creates the groups of run {@code runId}. First kills the cells among its siblings whose runner is
+     * gone (a cell must not outlive its runner; see {@link DeadRunnerGroups#killOrphansIn}); {@code log}
+     * says what it killed (the empty groups it removes are not worth a line).
+     */
+    public static CellGroups create(LimitsPlan plan, String runId, Consumer<String> log) throws Refusal {
         String name = PREFIX + ProcessHandle.current().pid() + "-" + runId;
         V2Delegation delegation = null;
         CellCgroup leaf = null;
@@ -37,6 +44,11 @@ public final class CellGroups {
             CgroupLayout layout = CgroupLayout.ofThisProcess();
             Path own = layout.v2Own().orElseThrow(() -> new Refusal("lifetime",
                     "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
+            for (String done : DeadRunnerGroups.killOrphansIn(own, ORPHAN_KILL_WAIT)) {
+                if (!done.startsWith("removed")) {
+                    log.accept(done);
+                }
+            }
             delegation = V2Delegation.enable(own, plan.controllers(LimitsPlan.Mechanism.V2));
             leaf = CellCgroup.create(own, name);
             CellLimits limits = CellLimits.create(plan, layout.v1Own(), leaf.dir(), name);
