@@ -70,6 +70,23 @@ final class EventSinkOptions {
         return sinks;
     }
 
+    /** What a cell must neither read nor write: the JSONL trails, the HTTP spool, the signing key. */
+    static List<Path> runnerFiles(List<String> targets, HttpEventOptions http, Map<String, String> env,
+                                  Path signingKey) {
+        List<Path> files = new ArrayList<>();
+        for (String target : targets) {
+            if (target.startsWith("jsonl:")) {
+                files.add(Path.of(target.substring("jsonl:".length())));
+            } else {
+                files.add(http.spoolDir(env));
+            }
+        }
+        if (signingKey != null) {
+            files.add(signingKey);
+        }
+        return files;
+    }
+
     static Path defaultTrail(Map<String, String> env) {
         return stateDir(env).resolve("events.jsonl");
     }

@@ -10,7 +10,7 @@ import java.util.Set;
 @Command(name = "cell-runner", mixinStandardHelpOptions = true, version = "cell-runner 0.1.0",
         description = "Runs one command exactly as an ExecutionCell document allows, with a signed audit trail.",
         subcommands = {RunCommand.class, ValidateCommand.class, VerifyCommand.class, KeygenCommand.class,
-                FlushCommand.class, GcCommand.class})
+                FlushCommand.class, GcCommand.class, PlanCommand.class})
 public final class Main {
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 

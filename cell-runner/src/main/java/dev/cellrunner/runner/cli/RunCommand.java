@@ -110,28 +110,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         try {
             plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
                     HostResolver.resolve(valid.document().spec().authority().egressRules()),
-                    HostFacts.probe(runnerFiles(targets, env)));
+                    HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, env, signingKey)));
         } catch (Refusal refusal) {
             return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
         }
         return new CellRun(plan, trail, new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err), log).run();
-    }
-
-    /** What a cell must neither read nor write: the JSONL trails, the signing key, the HTTP spool. */
-    private List<Path> runnerFiles(List<String> targets, Map<String, String> env) {
-        List<Path> files = new ArrayList<>();
-        for (String target : targets) {
-            if (target.startsWith("jsonl:")) {
-                files.add(Path.of(target.substring("jsonl:".length())));
-            } else {
-                files.add(http.spoolDir(env));
-            }
-        }
-        if (signingKey != null) {
-            files.add(signingKey);
-        }
-        return files;
     }
 
     private static RunIdentity identity(CellDocument document) {
