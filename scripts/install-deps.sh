@@ -8,6 +8,7 @@ command -v ip >/dev/null || need_apt+=(iproute2)
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 command -v hyperfine >/dev/null || need_apt+=(hyperfine)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
+command -v ping >/dev/null || need_apt+=(iputils-ping)  # conformance: ICMP escape attempts
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_apt+=(maven)

@@ -43,6 +43,7 @@ class DocumentValidationStrictTest {
     @DisplayName("an invalid document")
     void invalidDocumentIsRefused(String what, String pointer, UnaryOperator<Spec> breakIt, Harness h) {
         Path marker = h.cellFile("ran");
+        ContractChecks.assertWouldRun(h, Spec.shell("crconf-valid", "touch " + marker).writable(h.cellDir()), marker);
         Path spec = h.writeSpec(breakIt.apply(Spec.shell("crconf-invalid", "touch " + marker).writable(h.cellDir())));
 
         RunResult run = h.call(RunnerCall.run(spec));

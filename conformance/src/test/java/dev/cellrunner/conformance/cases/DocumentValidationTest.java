@@ -24,7 +24,9 @@ class DocumentValidationTest {
     @DisplayName("malformed JSON: run and validate exit 65, nothing runs, no events")
     void malformedJson(Harness h) {
         Path marker = h.cellFile("ran");
-        String whole = Spec.shell("crconf-bad-json", "touch " + marker).writable(h.cellDir()).json();
+        Spec valid = Spec.shell("crconf-bad-json", "touch " + marker).writable(h.cellDir());
+        ContractChecks.assertWouldRun(h, valid, marker);
+        String whole = valid.json();
         Path spec = h.write("bad.json", whole.substring(0, whole.length() - 3));
 
         RunResult run = h.call(RunnerCall.run(spec));
@@ -42,7 +44,9 @@ class DocumentValidationTest {
     @DisplayName("a valid document validates (exit 0) and validate runs nothing")
     void validDocumentValidates(Harness h) {
         Path marker = h.cellFile("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-valid", "touch " + marker).writable(h.cellDir()));
+        Spec cell = Spec.shell("crconf-valid", "touch " + marker).writable(h.cellDir());
+        ContractChecks.assertWouldRun(h, cell, marker);
+        Path spec = h.writeSpec(cell);
 
         RunResult validate = h.call(RunnerCall.of("validate", spec.toString()));
 

@@ -41,14 +41,21 @@ class EventsTest {
         Kernel.requireNetworkNamespaces();
         EventSchemas schemas = EventSchemas.load(h.runner().repositoryRoot());
         List<String> problems = new ArrayList<>();
+        Set<EventType> seen = EnumSet.noneOf(EventType.class);
+        Set<String> outcomes = new HashSet<>();
         for (RunResult run : variedRuns(h)) {
+            assertThat(run.trail().events()).as("events of a run to check\n%s", run.describe()).isNotEmpty();
+            outcomes.add(run.trail().data(EventType.DESTROYED).path("outcome").asText());
             for (CellEvent event : run.trail().events()) {
+                EventType.of(event.type()).ifPresent(seen::add);
                 problems.addAll(schemas.envelopeProblems(event));
                 if (SCHEMA_CHECKED_HERE.contains(event.eventType())) {
                     problems.addAll(schemas.dataProblems(event));
                 }
             }
         }
+        assertThat(seen).as("event types the checked runs produced").containsExactlyInAnyOrder(EventType.values());
+        assertThat(outcomes).as("destroyed.outcome of the checked runs").containsExactlyInAnyOrder("succeeded", "failed", "refused");
         assertThat(problems).as("schema problems").isEmpty();
     }
 
@@ -71,6 +78,7 @@ class EventsTest {
     void orderOfARefusedRun(Harness h) {
         Path marker = h.cellFile("ran");
         Spec spec = Spec.shell("crconf-refused-secret", "touch " + marker).writable(h.cellDir()).secretRef("CRCONF_ABSENT_SECRET");
+        ContractChecks.assertWouldRun(h, spec, marker, call -> call.env("CELLOS_SECRET_CRCONF_ABSENT_SECRET", "given"));
 
         RunResult result = h.run(spec);
 

@@ -71,7 +71,9 @@ class ExitStatusTest {
     @DisplayName("a bad command line exits 64 and runs nothing")
     void badCommandLine(Harness h) {
         Path marker = h.cellFile("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-usage", "touch " + marker).writable(h.cellDir()));
+        Spec cell = Spec.shell("crconf-usage", "touch " + marker).writable(h.cellDir());
+        ContractChecks.assertWouldRun(h, cell, marker);
+        Path spec = h.writeSpec(cell);
         RunResult result = h.call(RunnerCall.of("run", "--crconf-no-such-option", spec.toString()));
 
         assertThat(result.exitCode()).as(result.describe()).isEqualTo(64);
@@ -84,7 +86,9 @@ class ExitStatusTest {
     void refusesWhenNamespaceCannotBeCreated(Harness h) {
         Kernel.requireNetworkNamespaces();
         Path marker = h.cellFile("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-refused", "touch " + marker).writable(h.cellDir()));
+        Spec cell = Spec.shell("crconf-refused", "touch " + marker).writable(h.cellDir());
+        ContractChecks.assertWouldRun(h, cell, marker);
+        Path spec = h.writeSpec(cell);
         // Root without any capability: the kernel refuses unshare(CLONE_NEWNET) with EPERM.
         RunResult result = h.call(RunnerCall.run(spec).wrappedBy("setpriv", "--bounding-set=-all", "--inh-caps=-all"));
 
@@ -98,7 +102,9 @@ class ExitStatusTest {
     @DisplayName("a required event sink that cannot be opened exits 74 and runs nothing")
     void sinkFailureExits74(Harness h) {
         Path marker = h.cellFile("ran");
-        Path spec = h.writeSpec(Spec.shell("crconf-sink", "touch " + marker).writable(h.cellDir()));
+        Spec cell = Spec.shell("crconf-sink", "touch " + marker).writable(h.cellDir());
+        ContractChecks.assertWouldRun(h, cell, marker);
+        Path spec = h.writeSpec(cell);
         RunResult result = h.call(RunnerCall.of("run", "--events", "jsonl:/proc/crconf-no-such-dir/events.jsonl",
                 spec.toString()));
 

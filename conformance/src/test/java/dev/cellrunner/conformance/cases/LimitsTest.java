@@ -38,16 +38,15 @@ class LimitsTest {
                 Spec.shell("crconf-limits", hold.script()).writable(h.cellDir()).memoryMaxBytes(MEMORY).pidsMax(PIDS))));
 
         long pid = hold.awaitPid(running);
-        List<String> cgroups = Proc.cgroups(pid);
-        Optional<String> pidsMax = controllerFile(cgroups, "pids", "pids.max");
-        Optional<String> memoryMax = controllerFile(cgroups, "memory", "memory.max")
-                .or(() -> controllerFile(cgroups, "memory", "memory.limit_in_bytes"));
+        List<Path> groups = Proc.ownCgroupDirectories(pid);
+        Optional<String> pidsMax = limitFile(groups, "pids.max");
+        Optional<String> memoryMax = limitFile(groups, "memory.max", "memory.limit_in_bytes");
         hold.release();
         RunResult result = running.awaitExit();
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
-        assertThat(pidsMax).as("pids.max of the cell's cgroup (%s)", cgroups).hasValue(Integer.toString(PIDS));
-        assertThat(memoryMax).as("memory limit of the cell's cgroup (%s)", cgroups).hasValue(Long.toString(MEMORY));
+        assertThat(pidsMax).as("pids.max of the cell's cgroups %s", groups).hasValue(Integer.toString(PIDS));
+        assertThat(memoryMax).as("memory limit of the cell's cgroups %s", groups).hasValue(Long.toString(MEMORY));
     }
 
     @Test
@@ -62,23 +61,19 @@ class LimitsTest {
 
         String started = result.stdoutText().strip();
         assertThat(started).as(result.describe()).startsWith("started=");
+        // perl itself is one of the PIDS tasks; a cell that could not fork at all would prove nothing
         assertThat(Integer.parseInt(started.substring("started=".length()))).as("background processes the cell held")
-                .isLessThan(PIDS);
+                .isBetween(PIDS - 2, PIDS - 1);
     }
 
-    /** The file of that controller for a process's cgroup lines: v1 ("N:pids:/path") or v2 ("0::/path"). */
-    private static Optional<String> controllerFile(List<String> cgroups, String controller, String file) {
-        for (String line : cgroups) {
-            String[] parts = line.split(":", 3);
-            List<String> controllers = List.of(parts[1].split(","));
-            List<Path> candidates = controllers.contains(controller)
-                    ? List.of(Path.of("/sys/fs/cgroup", controller, parts[2], file))
-                    : parts[1].isEmpty() ? List.of(Path.of("/sys/fs/cgroup", parts[2], file),
-                    Path.of("/sys/fs/cgroup/unified", parts[2], file)) : List.of();
-            for (Path candidate : candidates) {
+    /** The content of the first of {@code names} found in the cell's own cgroup directories. */
+    private static Optional<String> limitFile(List<Path> groups, String... names) {
+        for (Path group : groups) {
+            for (String name : names) {
+                Path file = group.resolve(name);
                 try {
-                    if (Files.exists(candidate)) {
-                        return Optional.of(Files.readString(candidate).strip());
+                    if (Files.exists(file)) {
+                        return Optional.of(Files.readString(file).strip());
                     }
                 } catch (IOException e) {
                     return Optional.empty();

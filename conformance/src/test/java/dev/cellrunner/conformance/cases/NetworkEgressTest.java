@@ -1,12 +1,15 @@
 package dev.cellrunner.conformance.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cellrunner.conformance.harness.ContractChecks;
 import dev.cellrunner.conformance.harness.ContractSection;
 import dev.cellrunner.conformance.harness.EventType;
 import dev.cellrunner.conformance.harness.Harness;
 import dev.cellrunner.conformance.harness.HarnessExtension;
 import dev.cellrunner.conformance.harness.Kernel;
+import dev.cellrunner.conformance.harness.KeyFiles;
 import dev.cellrunner.conformance.harness.RunResult;
+import dev.cellrunner.conformance.harness.RunnerCall;
 import dev.cellrunner.conformance.harness.Spec;
 import dev.cellrunner.conformance.harness.TestNetHost;
 import org.junit.jupiter.api.DisplayName;
@@ -50,7 +53,7 @@ class NetworkEgressTest {
             RunResult result = h.run(Spec.cell("crconf-egress-deny", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, UNDECLARED))
                     .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
 
-            assertThat(result.stdoutText()).as(result.describe()).doesNotContain(NetworkIsolationTest.CONNECTED);
+            NetworkIsolationTest.assertAttemptFailed(result, "a connect to the undeclared port");
             assertThat(host.accepted(UNDECLARED)).as("connections on the undeclared port").isEqualTo(before);
             JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
             assertThat(enforcement.path("nftRulesApplied").asBoolean()).as("nftRulesApplied").isTrue();
@@ -59,20 +62,23 @@ class NetworkEgressTest {
     }
 
     @Test
-    @DisplayName("UDP: a datagram to the declared port arrives at the test host, one to an undeclared port does not")
+    @DisplayName("UDP: a datagram to the declared port arrives at the test host, one to an undeclared port of that host does not; the trail verifies")
     void udpOnlyToTheDeclaredPort(Harness h) {
         Kernel.requireNetworkNamespaces();
         Kernel.requireNfTables();
+        KeyFiles keys = KeyFiles.generate(h, "keys");
         try (TestNetHost host = TestNetHost.create(h)) {
             long before = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams");
             String send = "printf declared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15353; sleep 0.5; "
                     + "printf undeclared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15354; sleep 0.5";
-            RunResult result = h.run(Spec.cell("crconf-egress-udp", "/bin/bash", "-c", send)
-                    .egress(TestNetHost.PEER_ADDRESS, 15353, "udp"));
+            RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-egress-udp", "/bin/bash", "-c", send)
+                    .egress(TestNetHost.PEER_ADDRESS, 15353, "udp"))).signedWith(keys.privateKey()));
 
+            // the declared datagram arriving is the proof that the cell ran and sent both
             long arrived = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams") - before;
             assertThat(arrived).as("datagrams that reached the test host (declared 1 + undeclared 0)\n%s",
                     result.describe()).isEqualTo(1);
+            ContractChecks.assertTrailVerifies(h, result.trail().file(), keys.publicKey());
         }
     }
 }

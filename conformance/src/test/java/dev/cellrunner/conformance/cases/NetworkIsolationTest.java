@@ -10,6 +10,7 @@ import dev.cellrunner.conformance.harness.Harness;
 import dev.cellrunner.conformance.harness.HarnessExtension;
 import dev.cellrunner.conformance.harness.HostListener;
 import dev.cellrunner.conformance.harness.Kernel;
+import dev.cellrunner.conformance.harness.KeyFiles;
 import dev.cellrunner.conformance.harness.Proc;
 import dev.cellrunner.conformance.harness.RunResult;
 import dev.cellrunner.conformance.harness.RunnerCall;
@@ -31,11 +32,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(HarnessExtension.class)
 class NetworkIsolationTest {
     static final String CONNECTED = "CRCONF-CONNECTED";
+    /** Printed by the cell before it tries: without it, a runner that never ran the cell would pass. */
+    static final String ATTEMPT = "CRCONF-ATTEMPT";
 
-    /** A bash command that tries a TCP connect for at most 5 s and prints CONNECTED only if it succeeds. */
+    /** A bash command that announces the attempt, tries a TCP connect for at most 5 s and prints CONNECTED only if it succeeds. */
     static String[] tcpConnect(String host, int port) {
         return new String[] {"/usr/bin/timeout", "5", "/bin/bash", "-c",
-                "exec 3<>/dev/tcp/" + host + "/" + port + " && echo " + CONNECTED};
+                "echo " + ATTEMPT + "; exec 3<>/dev/tcp/" + host + "/" + port + " && echo " + CONNECTED};
+    }
+
+    /** The cell ran and made its attempt, and the attempt failed. */
+    static void assertAttemptFailed(RunResult result, String what) {
+        assertThat(result.stdoutText()).as("the cell ran and tried %s\n%s", what, result.describe()).contains(ATTEMPT);
+        assertThat(result.stdoutText()).as("%s succeeded\n%s", what, result.describe()).doesNotContain(CONNECTED);
+        assertThat(result.exitCode()).as("the exit status of %s\n%s", what, result.describe()).isNotZero();
     }
 
     @Test
@@ -78,8 +88,7 @@ class NetworkIsolationTest {
         Kernel.requireNetworkNamespaces();
         RunResult result = h.run(Spec.cell("crconf-testnet1", tcpConnect("192.0.2.1", 80)));
 
-        assertThat(result.stdoutText()).as("the connect succeeded\n%s", result.describe()).doesNotContain(CONNECTED);
-        assertThat(result.exitCode()).as("the connect's exit status\n%s", result.describe()).isNotZero();
+        assertAttemptFailed(result, "a connect to 192.0.2.1:80");
         assertThat(result.trail().data(EventType.COMPLETED).path("exitCode").asInt()).isEqualTo(result.exitCode());
     }
 
@@ -115,16 +124,20 @@ class NetworkIsolationTest {
         assertThat(result.trail().data(EventType.NETWORK_ENFORCEMENT).path("commandExitCode").asInt()).isEqualTo(3);
     }
 
-    /** The cell's connect to the host listener must fail, and the listener must have accepted nothing from it. */
+    /**
+     * The cell's connect to the host listener must fail, the listener must have accepted nothing from
+     * it, and the signed trail of that run must verify.
+     */
     static void assertUnreachable(Harness h, HostListener listener, String address) {
         listener.proveReachableFromHost();
+        KeyFiles keys = KeyFiles.generate(h, "keys");
         int before = listener.accepted();
-        RunResult result = h.run(Spec.cell("crconf-hostlo", tcpConnect(address, listener.port())));
+        RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-hostlo", tcpConnect(address, listener.port()))))
+                .signedWith(keys.privateKey()));
 
-        assertThat(result.stdoutText()).as("the cell connected to the host's %s:%d\n%s", address, listener.port(),
-                result.describe()).doesNotContain(CONNECTED);
-        assertThat(result.exitCode()).as("the connect's exit status\n%s", result.describe()).isNotZero();
+        assertAttemptFailed(result, "a connect to the host's " + address + ":" + listener.port());
         Await.pause(300);
         assertThat(listener.accepted()).as("connections the host listener accepted from the cell").isEqualTo(before);
+        ContractChecks.assertTrailVerifies(h, result.trail().file(), keys.publicKey());
     }
 }

@@ -75,6 +75,7 @@ class RunOutputTest {
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
         assertThat(result.trail().data(EventType.COMPLETED).path("stdoutBytes").asLong()).isEqualTo(HUGE_OUTPUT_BYTES);
+        assertThat(peakKib).as("the runner's memory was read at least once while it ran").isPositive();
         assertThat(peakKib * 1024).as("peak resident memory (VmHWM) of the runner's processes, bytes")
                 .isLessThan(HUGE_OUTPUT_BYTES);
     }

@@ -26,11 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -111,18 +107,13 @@ class SignaturesTest {
     @DisplayName("the CellOS variables CELLOS_EVENT_SIGNING_KEY_BASE64 + CELLOS_EVENT_SIGNING_KID sign the trail; the seed appears nowhere")
     void cellOsSigningVariables(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
-        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        byte[] encodedPrivate = pair.getPrivate().getEncoded();
-        String seed = Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(Arrays.copyOfRange(encodedPrivate, encodedPrivate.length - 32, encodedPrivate.length));
-        byte[] raw = Arrays.copyOfRange(pair.getPublic().getEncoded(), 12, 44);
+        KeyFiles.CellOsKey key = KeyFiles.cellOsKey(h, "cellos-key");
 
-        RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-cellos-key", "/usr/bin/true")))
-                .env("CELLOS_EVENT_SIGNING_KEY_BASE64", seed).env("CELLOS_EVENT_SIGNING_KID", "crconf-kid"));
+        RunResult result = h.call(key.applyTo(RunnerCall.run(h.writeSpec(Spec.cell("crconf-cellos-key", "/usr/bin/true")))));
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
-        assertThat(TrailVerifier.problems(result.trail().events(), raw)).isEmpty();
-        assertThat(Files.readString(result.trail().file()) + result.stderr()).doesNotContain(seed);
+        assertThat(TrailVerifier.problems(result.trail().events(), key.rawPublicKey())).isEmpty();
+        assertThat(Files.readString(result.trail().file()) + result.stderr()).doesNotContain(key.seed());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -48,6 +48,11 @@ final class EgressCellRun {
                     .orElseThrow(() -> new AssertionError("no " + typeSuffix + " event in " + events + "\nstderr: " + stderr));
         }
 
+        /** The host end of the cell's uplink as network_policy reports it, or "" when there is none. */
+        String hostInterface() {
+            return data("network_policy").path("enforcement").path("uplink").path("hostInterface").asText("");
+        }
+
         /** The veth and nft table names the runner reported, to check the real host never saw them. */
         List<String> runnerNames() {
             List<String> names = new ArrayList<>();
@@ -70,6 +75,9 @@ final class EgressCellRun {
     private final List<String> probes = new ArrayList<>();
     private String hostsFile = "";
     private Long timeoutMs;
+    private Path writable;
+    private Path signingKey;
+    private final ObjectNode limits = JSON.createObjectNode();
 
     EgressCellRun(EgressTestNet net) {
         this.net = net;
@@ -96,6 +104,23 @@ final class EgressCellRun {
         return this;
     }
 
+    /** The whole host readable, {@code dir} writable: for cells that leave files for the case. */
+    EgressCellRun writable(Path dir) {
+        writable = dir;
+        return this;
+    }
+
+    EgressCellRun limit(String name, long value) {
+        limits.put(name, value);
+        return this;
+    }
+
+    /** Runs with {@code --signing-key FILE}. */
+    EgressCellRun signedWith(Path privateKey) {
+        signingKey = privateKey;
+        return this;
+    }
+
     EgressCellRun timeoutMs(long millis) {
         timeoutMs = millis;
         return this;
@@ -105,12 +130,21 @@ final class EgressCellRun {
         ObjectNode doc = JSON.createObjectNode().put("apiVersion", "cellos.io/v1").put("kind", "ExecutionCell");
         ObjectNode spec = doc.putObject("spec").put("id", "egress-" + RUNS.incrementAndGet());
         spec.putObject("lifetime").put("ttlSeconds", 60);
-        spec.putObject("authority").set("egressRules", rules);
+        ObjectNode authority = spec.putObject("authority");
+        authority.set("egressRules", rules);
+        if (writable != null) {
+            ObjectNode filesystem = authority.putObject("filesystem");
+            filesystem.putArray("readOnly").add("/");
+            filesystem.putArray("readWrite").add(writable.toString());
+        }
         ObjectNode run = spec.putObject("run");
         String command = script + String.join("\n", probes) + "\nwait\n";
         run.putArray("argv").add("/bin/bash").add("-c").add(command);
         if (timeoutMs != null) {
             run.put("timeoutMs", timeoutMs);
+        }
+        if (!limits.isEmpty()) {
+            run.set("limits", limits);
         }
         return doc.toString();
     }
@@ -123,14 +157,31 @@ final class EgressCellRun {
         int n = RUNS.incrementAndGet();
         Path spec = Files.writeString(net.work.resolve("spec-" + n + ".json"), document());
         Path hosts = Files.writeString(net.work.resolve("hosts-" + n), hostsFile);
-        return new Invocation(List.of("nsenter", "--net=/run/netns/" + net.hostNs,
-                net.root.resolve("bin/cell-runner").toString(), "--events",
-                "jsonl:" + net.work.resolve("events-" + n + ".jsonl"), spec.toString()),
-                Map.of("CELL_RUNNER_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts), net.work.resolve("events-" + n + ".jsonl"));
+        List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + net.hostNs,
+                net.runner.toString(), "run", "--events", "jsonl:" + net.work.resolve("events-" + n + ".jsonl")));
+        if (signingKey != null) {
+            command.addAll(List.of("--signing-key", signingKey.toString()));
+        }
+        command.add(spec.toString());
+        return new Invocation(command, Map.of("CELL_RUNNER_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts),
+                net.work.resolve("events-" + n + ".jsonl"));
     }
 
     /** A runner that was started and not yet waited for. */
     record Started(Process process, Path events, Path out, Path err) {
+        /** Waits (at most 60 s) until the trail holds an event whose type ends with {@code typeSuffix}. */
+        void awaitEvent(String typeSuffix) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            // plain text search: a line being appended right now is not parsed half-written
+            while (!Files.exists(events) || !Files.readString(events).contains(typeSuffix + "\"")) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("no " + typeSuffix + " event while the runner ran; stderr:\n"
+                            + Files.readString(err));
+                }
+                Thread.sleep(50);
+            }
+        }
+
         Outcome await() throws IOException, InterruptedException {
             if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();

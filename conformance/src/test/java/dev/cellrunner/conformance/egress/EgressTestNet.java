@@ -2,6 +2,8 @@ package dev.cellrunner.conformance.egress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cellrunner.conformance.harness.KeyFiles;
+import dev.cellrunner.conformance.harness.RunnerUnderTest;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -22,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runs and the machine's real network are never touched:
  * <pre>
  *   [runner "host" ns egtXXXXh] egtXXXXa ---- egtXXXXb [test hosts ns egtXXXXt]
- *     198.51.100.1/24 192.0.2.254/24            198.51.100.10, .11 /24, 192.0.2.1/24
+ *     198.51.100.1/24 192.0.2.254/24            198.51.100.10, .11 /24, 192.0.2.1, .53 /24
  *     2001:db8::1/64, echo server on :7100      2001:db8::10, ::11 /64, echo servers on 7000-7003
  * </pre>
  * The runner under test runs inside the "host" namespace (nsenter --net, nothing else changes), so its
@@ -42,11 +44,15 @@ final class EgressTestNet implements AutoCloseable {
     final String hostsNs = prefix + "t";
     final Path work;
     final Path root;
+    /** The runner under test (see {@link RunnerUnderTest}): the same cases judge any implementation. */
+    final Path runner;
     private final List<Process> servers = new ArrayList<>();
 
     private EgressTestNet() throws IOException {
         work = Files.createTempDirectory(prefix + "-");
-        root = Path.of(System.getProperty("cellrunner.root", "..")).toAbsolutePath().normalize();
+        RunnerUnderTest underTest = RunnerUnderTest.fromEnvironment();
+        root = underTest.repositoryRoot();
+        runner = underTest.executable();
     }
 
     /** Skips with the reason printed where this machine cannot host the test network. */
@@ -92,7 +98,7 @@ final class EgressTestNet implements AutoCloseable {
         }
         sh("ip", "-n", hostNs, "addr", "add", "2001:db8::1/64", "dev", a, "nodad");
         sh("ip", "-n", hostNs, "link", "set", a, "up");
-        for (String address : List.of("198.51.100.10/24", "198.51.100.11/24", "192.0.2.1/24")) {
+        for (String address : List.of("198.51.100.10/24", "198.51.100.11/24", "192.0.2.1/24", "192.0.2.53/24")) {
             sh("ip", "-n", hostsNs, "addr", "add", address, "dev", b);
         }
         for (String address : List.of("2001:db8::10/64", "2001:db8::11/64")) {
@@ -123,6 +129,32 @@ final class EgressTestNet implements AutoCloseable {
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A directory a cell may write (declare it with {@link EgressCellRun#writable}), apart from the trails. */
+    Path cellDir(String name) throws IOException {
+        Path dir = Files.createDirectories(work.resolve("cell-" + name));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return dir;
+    }
+
+    /** {@code keygen --out DIR}: the private key file and the public one ("pub" in its name). */
+    KeyFiles keygen(String name) throws IOException {
+        Path dir = work.resolve(name);
+        Result keygen = exec(List.of(runner.toString(), "keygen", "--out", dir.toString()), Map.of(), null, 60);
+        assertThat(keygen.exitCode()).as("keygen: " + keygen.stderr()).isZero();
+        try (var files = Files.list(dir)) {
+            List<Path> all = files.sorted().toList();
+            Path pub = all.stream().filter(f -> f.getFileName().toString().contains("pub")).findFirst().orElseThrow();
+            Path key = all.stream().filter(f -> !f.equals(pub)).findFirst().orElseThrow();
+            return new KeyFiles(key, pub);
+        }
+    }
+
+    /** {@code verify --key PUB TRAIL} of the runner under test. */
+    Result verify(Path trail, KeyFiles keys) throws IOException {
+        return exec(List.of(runner.toString(), "verify", "--key", keys.publicKey().toString(), trail.toString()),
+                Map.of(), null, 60);
     }
 
     /** Runs a command in the runner's host namespace (or anywhere, for ip -n); returns stdout. */

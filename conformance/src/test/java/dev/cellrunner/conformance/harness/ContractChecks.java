@@ -3,11 +3,12 @@ package dev.cellrunner.conformance.harness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Assertions several contract sections share: event order of a run, "nothing ran", no stack traces. */
+/** Assertions several contract sections share: event order of a run, "nothing ran" and its control, a verifying trail, no stack traces. */
 public final class ContractChecks {
     /** §2: started, network_policy, [confinement], network_enforcement, completed, destroyed. */
     private static final Pattern COMPLETED_RUN =
@@ -50,6 +51,44 @@ public final class ContractChecks {
                 .isFalse();
         assertThat(result.trail().events()).as("events written although nothing may run\n%s", result.describe())
                 .isEmpty();
+    }
+
+    /**
+     * The precondition of every "nothing ran" case: run as it is, {@code spec} does leave {@code marker}.
+     * Without this control, a runner that never runs anything would pass those cases. The marker is
+     * removed again afterwards.
+     */
+    public static void assertWouldRun(Harness h, Spec spec, Path marker) {
+        assertWouldRun(h, spec, marker, call -> { });
+    }
+
+    /** The same, with {@code adjust} applied to the control run's call (e.g. the environment it needs). */
+    public static void assertWouldRun(Harness h, Spec spec, Path marker, Consumer<RunnerCall> adjust) {
+        RunnerCall call = RunnerCall.run(h.writeSpec(spec));
+        adjust.accept(call);
+        RunResult control = h.call(call);
+        assertThat(control.exitCode()).as("control run of the same document\n%s", control.describe()).isZero();
+        assertThat(marker).as("control run: the document's command leaves %s\n%s", marker, control.describe()).exists();
+        try {
+            Files.delete(marker);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * §3: {@code verify --key PUB TRAIL} accepts the trail, and the suite's own verifier finds every event
+     * signed by that key and chained. The trail must hold at least one run.
+     */
+    public static void assertTrailVerifies(Harness h, Path trail, Path publicKey) {
+        Trail events = Trail.read(trail);
+        assertThat(events.runs()).as("runs in %s", trail).isNotEmpty();
+        RunResult verify = h.call(RunnerCall.of("verify", "--key", publicKey.toString(), trail.toString()));
+        assertThat(verify.exitCode()).as("verify --key of the trail\n%s\n%s", verify.describe(), verify.stdoutText())
+                .isZero();
+        byte[] raw = KeyFiles.rawPublicKey(publicKey);
+        events.runs().forEach((runId, run) -> assertThat(TrailVerifier.problems(run, raw))
+                .as("the suite's own check of run %s", runId).isEmpty());
     }
 
     /** Team rule: users never see a stack trace, whatever the input. */

@@ -68,6 +68,58 @@ public final class Proc {
         return lines(PROC.resolve(pid + "/cgroup"));
     }
 
+    /**
+     * The cgroup directories of the process that it does not share with this JVM: the cell's own groups,
+     * one per hierarchy (the v2 leaf and each v1 group). Mount points come from /proc/self/mountinfo.
+     */
+    public static List<Path> ownCgroupDirectories(long pid) {
+        Map<String, Path> mounts = cgroupMounts();
+        List<String> ours = cgroups(ProcessHandle.current().pid());
+        List<Path> dirs = new ArrayList<>();
+        for (String line : cgroups(pid)) {
+            String[] parts = line.split(":", 3);
+            if (parts.length != 3 || ours.contains(line)) {
+                continue;
+            }
+            Path mount = mounts.get(parts[1]);
+            if (mount == null) {
+                continue;
+            }
+            Path dir = Path.of(mount.toString(), parts[2]);
+            if (Files.isDirectory(dir) && !dirs.contains(dir)) {
+                dirs.add(dir);
+            }
+        }
+        return dirs;
+    }
+
+    /** The controllers field of /proc/PID/cgroup ("" for v2, "pids", "cpu,cpuacct") to its mount point. */
+    private static Map<String, Path> cgroupMounts() {
+        Map<String, Path> mounts = new LinkedHashMap<>();
+        List<String> subsystems = lines(PROC.resolve("cgroups")).stream().filter(l -> !l.startsWith("#"))
+                .map(l -> l.split("\\s+")[0]).toList();
+        for (String line : lines(PROC.resolve("self/mountinfo"))) {
+            String[] halves = line.split(" - ", 2);
+            String[] left = halves[0].split(" ");
+            String[] right = halves.length == 2 ? halves[1].split(" ") : new String[0];
+            if (left.length < 5 || right.length < 3) {
+                continue;
+            }
+            if (right[0].equals("cgroup2")) {
+                mounts.putIfAbsent("", Path.of(left[4]));
+            } else if (right[0].equals("cgroup")) {
+                List<String> controllers = new ArrayList<>();
+                for (String option : right[2].split(",")) {
+                    if (subsystems.contains(option) || option.startsWith("name=")) {
+                        controllers.add(option);
+                    }
+                }
+                mounts.putIfAbsent(String.join(",", controllers), Path.of(left[4]));
+            }
+        }
+        return mounts;
+    }
+
     /** Kills (SIGKILL) every process carrying the marker: cleanup after a runner that let one escape. */
     public static void killProcessesWithMarker(String marker) {
         processesWithMarker(marker).forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(':'))))

@@ -43,6 +43,12 @@ public final class RunnerCall {
         return new RunnerCall(List.of(arguments));
     }
 
+    /** Adds {@code --signing-key FILE} after the subcommand: the run signs its trail with that key. */
+    public RunnerCall signedWith(Path privateKey) {
+        arguments.addAll(1, List.of("--signing-key", privateKey.toString()));
+        return this;
+    }
+
     public RunnerCall stdin(String text) {
         this.stdin = text.getBytes(StandardCharsets.UTF_8);
         return this;
