@@ -1,6 +1,7 @@
 package dev.cellrunner.conformance.report;
 
 import dev.cellrunner.conformance.harness.RunnerUnderTest;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 /**
  * Runs every conformance case without Maven and writes the Markdown report and JUnit XML.
@@ -23,7 +23,9 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPacka
  * Exit status 0 when no case failed, 1 otherwise, 64 for a bad command line.
  */
 public final class ConformanceMain {
-    private static final String CASES_PACKAGE = "dev.cellrunner.conformance.cases";
+    /** Every package that holds cases: one class per contract section, each annotated with {@code @ContractSection}. */
+    private static final List<String> CASE_PACKAGES = List.of("dev.cellrunner.conformance.cases",
+            "dev.cellrunner.conformance.egress");
 
     private ConformanceMain() {
     }
@@ -56,7 +58,7 @@ public final class ConformanceMain {
         System.out.println("conformance: judging " + runner.executable() + "; reports in " + dir);
 
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage(CASES_PACKAGE));
+                .selectors(CASE_PACKAGES.stream().map(DiscoverySelectors::selectPackage).toList());
         if (!excludedTags.isEmpty()) {
             request.filters(TagFilter.excludeTags(excludedTags));
         }

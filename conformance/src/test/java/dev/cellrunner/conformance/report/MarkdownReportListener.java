@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * Writes {@code conformance-report.md} after every test plan, under Maven (registered through
  * META-INF/services) and under {@link ConformanceMain} alike. The directory is the system property
  * {@value #REPORT_DIR_PROPERTY}, else {@code target} of the working directory (the module's, under
- * Surefire). An aborted case whose reason is not a missing kernel feature is reported as a FAIL.
+ * Surefire). An aborted case whose reason is not a missing kernel feature is reported as a FAIL, and so is
+ * a case whose class does not name its contract section.
  */
 public final class MarkdownReportListener implements TestExecutionListener {
     public static final String REPORT_DIR_PROPERTY = "conformance.reportDir";
@@ -61,6 +62,12 @@ public final class MarkdownReportListener implements TestExecutionListener {
             return;
         }
         String message = result.getThrowable().map(MarkdownReportListener::message).orElse("");
+        if (id.isTest() && !isCaseClass(id)) {
+            results.add(row(id, CaseResult.Verdict.FAIL, "no @ContractSection on the case's class: every case must say "
+                    + "which part of the contract it judges (" + result.getStatus().name().toLowerCase(java.util.Locale.ROOT)
+                    + " otherwise)"));
+            return;
+        }
         switch (result.getStatus()) {
             case SUCCESSFUL -> results.add(row(id, CaseResult.Verdict.PASS, ""));
             case FAILED -> results.add(row(id, CaseResult.Verdict.FAIL, message));

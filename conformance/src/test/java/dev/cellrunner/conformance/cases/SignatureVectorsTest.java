@@ -1,7 +1,9 @@
-package dev.cellrunner.conformance;
+package dev.cellrunner.conformance.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cellrunner.conformance.harness.ContractSection;
+import dev.cellrunner.conformance.harness.RunnerUnderTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -16,7 +18,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -30,9 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Verifiability extension, with nothing but the JDK (SHA-256, Ed25519) and a JSON parser, then has the
  * CLI under test verify the same trail and reject a tampered copy.
  */
+@ContractSection("§3 signatures and chain: published vectors")
 class SignatureVectorsTest {
-    private static final Path ROOT = Path.of(System.getProperty("cellrunner.root", "..")).toAbsolutePath();
-    private static final Path VECTORS = ROOT.resolve("conformance/vectors");
+    private static final RunnerUnderTest RUNNER = RunnerUnderTest.fromEnvironment();
+    private static final Path VECTORS = RUNNER.repositoryRoot().resolve("conformance/vectors");
     private static final String PAYLOAD_TYPE = "https://cloudevents.io/verifiability/dsse/v0.1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -130,9 +132,7 @@ class SignatureVectorsTest {
     }
 
     private static int cli(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                System.getenv().getOrDefault("CELL_RUNNER_CMD", ROOT.resolve("bin/cell-runner").toString()).split(" ")));
-        command.addAll(List.of(args));
+        List<String> command = RUNNER.command(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
