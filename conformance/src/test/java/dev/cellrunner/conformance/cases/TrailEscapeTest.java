@@ -86,10 +86,8 @@ class TrailEscapeTest {
                 + ": > " + trail + "; echo \"truncate-exit=$?\"; "
                 + "ln " + trail + " " + h.cellFile("hardlink") + " && echo '" + FORGED + "' >> " + h.cellFile("hardlink") + "; "
                 + "ln -s " + trail + " " + h.cellFile("symlink") + " && echo '" + FORGED + "' >> " + h.cellFile("symlink") + "; true";
-        Path spec = h.writeSpec(Spec.shell("crconf-forge", script).writable(h.cellDir()));
 
-        RunResult result = h.call(RunnerCall.of("run", "--signing-key", keys.privateKey().toString(), "--events",
-                "jsonl:" + trail, spec.toString()));
+        RunResult result = runSignedInto(h, trail, keys, Spec.shell("crconf-forge", script).writable(h.cellDir()));
 
         if (!wasRefused(result, trail)) {
             assertThat(result.stdoutText()).as("the cell ran and could write its own directory\n%s", result.describe())
@@ -97,9 +95,7 @@ class TrailEscapeTest {
             assertThat(result.stdoutText()).as("what the cell's writes reported").doesNotContain("append-exit=0",
                     "truncate-exit=0");
         }
-        // the forged text is in the started event's argv; what must not be there is the forged line itself
-        assertThat(Files.readAllLines(trail)).as("the trail after the run\n%s", result.describe()).doesNotContain(FORGED);
-        ContractChecks.assertTrailVerifies(h, trail, keys.publicKey());
+        assertNotForged(h, trail, keys, result);
     }
 
     @Test
@@ -109,15 +105,24 @@ class TrailEscapeTest {
         KeyFiles keys = KeyFiles.generate(h, "keys");
         Path trail = h.cellFile("trail.jsonl");
         String script = "echo " + ATTEMPT + "; echo '" + FORGED + "' >> " + trail + "; echo \"append-exit=$?\"; true";
-        Path spec = h.writeSpec(Spec.shell("crconf-forge-inside", script).writable(h.cellDir()));
 
-        RunResult result = h.call(RunnerCall.of("run", "--signing-key", keys.privateKey().toString(), "--events",
-                "jsonl:" + trail, spec.toString()));
+        RunResult result = runSignedInto(h, trail, keys, Spec.shell("crconf-forge-inside", script).writable(h.cellDir()));
 
         if (!wasRefused(result, trail)) {
             assertThat(result.stdoutText()).as("the cell ran\n%s", result.describe()).contains(ATTEMPT)
                     .doesNotContain("append-exit=0");
         }
+        assertNotForged(h, trail, keys, result);
+    }
+
+    /** {@code run --signing-key KEY --events jsonl:TRAIL SPEC}: a trail at a place of the case's choosing. */
+    private static RunResult runSignedInto(Harness h, Path trail, KeyFiles keys, Spec spec) {
+        return h.call(RunnerCall.of("run", "--signing-key", keys.privateKey().toString(), "--events", "jsonl:" + trail,
+                h.writeSpec(spec).toString()));
+    }
+
+    /** The forged text is in the started event's argv; what must not be there is the forged line itself. */
+    private static void assertNotForged(Harness h, Path trail, KeyFiles keys, RunResult result) throws IOException {
         assertThat(Files.readAllLines(trail)).as("the trail after the run\n%s", result.describe()).doesNotContain(FORGED);
         ContractChecks.assertTrailVerifies(h, trail, keys.publicKey());
     }
