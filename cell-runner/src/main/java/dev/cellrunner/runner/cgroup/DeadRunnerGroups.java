@@ -62,7 +62,7 @@ public final class DeadRunnerGroups {
     /**
      * At the start of a run: kills cells of dead runners among the children of {@code v2Dir} (where
      * runners started like this one put their cells) and removes their leaves once empty. One
-     * directory listing plus a /proc read per distinct runner PID; never throws.
+     * directory listing plus a /proc read per group of ours found there; never throws.
      */
     public static List<String> killOrphansIn(Path v2Dir, Duration wait) {
         return killOrphansIn(v2Dir, null, wait);
