@@ -71,6 +71,7 @@ public final class CellRun {
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
             trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
+            Phases.mark("started-emitted");
             return isolateAndRun();
         } catch (SinkException e) {
             log.accept(e.getMessage());
@@ -106,6 +107,7 @@ public final class CellRun {
     private int isolateAndRun() throws SinkException {
         try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
             NamespaceObservation namespace = isolateNetwork(launch);
+            Phases.mark("netns");
             if (!namespace.isolated()) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, null));
                 return refused("network.namespace: " + namespace.failure());
@@ -119,6 +121,7 @@ public final class CellRun {
                         CellEventData.networkEnforcement(plan, null, refusal.partial(), null));
                 return refused("network.egress: " + refusal.getMessage());
             }
+            Phases.mark("network");
             try (CellNetwork removedAfterRun = network) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
                 return confineAndRun(launch);
@@ -143,6 +146,7 @@ public final class CellRun {
                 createTempDir();
                 placeInV1Groups(launch);
                 probes = confineLaunchThread(launch);
+                Phases.mark("confined");
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
@@ -244,11 +248,13 @@ public final class CellRun {
         } catch (Exception e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
+        Phases.mark("spawned");
         tightenLimits(launch);
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
         OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
         String mismatch = observeConfinement(process.pid(), probes);
+        Phases.mark("observed");
         if (mismatch != null) {
             killGroup(groups.leaf());
         }
@@ -327,6 +333,7 @@ public final class CellRun {
             throw new IllegalStateException("cannot reap the cell's process", e.getCause());
         }
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
+        Phases.mark("exited");
         boolean forced = timedOut | killGroup(cgroup) > 0;
         long stdoutBytes = awaitDrain(out);
         long stderrBytes = awaitDrain(err);
@@ -389,6 +396,7 @@ public final class CellRun {
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result,
                 outcome.forced() || stopping ? "forced" : "clean", reason));
         trail.sync();
+        Phases.mark("destroyed-synced");
         return outcome.exitCode();
     }
 

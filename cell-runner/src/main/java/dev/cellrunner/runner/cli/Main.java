@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.Phases;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,10 @@ public final class Main {
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        Phases.mark("main");
+        int status = execute(args);
+        Phases.mark("exit");
+        System.exit(status);
     }
 
     public static int execute(String... args) {

@@ -10,6 +10,7 @@ import dev.cellrunner.runner.cell.CellPlan;
 import dev.cellrunner.runner.cell.CellPlanner;
 import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.Phases;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.confine.HostFacts;
@@ -65,6 +66,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
+        Phases.mark("cli-parsed");
         PrintWriter err = command.commandLine().getErr();
         Consumer<String> log = message -> {
             err.println("cell-runner: " + message);
@@ -85,6 +87,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             log.accept(e.getMessage());
             return ExitCodes.USAGE;
         }
+        Phases.mark("key-ready");
         byte[] bytes;
         try {
             bytes = SpecInput.read(source);
@@ -93,6 +96,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return ExitCodes.USAGE;
         }
         SpecReadResult read = CellSpecReader.read(bytes);
+        Phases.mark("spec-validated");
         if (read instanceof SpecReadResult.Invalid invalid) {
             ValidateCommand.printProblems(err, source, invalid);
             return ExitCodes.INVALID_SPEC;
@@ -104,6 +108,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             log.accept("no event sink can take events; nothing ran");
             return ExitCodes.SINK_FAILED;
         }
+        Phases.mark("sinks-open");
         EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
                 new ChainSigner(key), sinks, log);
         CellPlan plan;
@@ -114,6 +119,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         } catch (Refusal refusal) {
             return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
         }
+        Phases.mark("planned");
         return new CellRun(plan, trail, new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err), log).run();
     }
