@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cgroup;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.os.SpawnLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,10 +29,14 @@ public final class CellGroups {
     public static CellGroups create(LimitsPlan plan, String name) throws Refusal {
         V2Delegation delegation = null;
         CellCgroup leaf = null;
+        // Under SpawnLock: another cell's spawn moves the whole runner into that cell's leaf for an instant,
+        // and /proc/self/cgroup read then would place this cell's groups inside the other cell's.
+        SpawnLock.LOCK.lock();
         try {
             CgroupLayout layout = CgroupLayout.ofThisProcess();
-            Path own = layout.v2Own().orElseThrow(() -> new Refusal("lifetime",
+            Path current = layout.v2Own().orElseThrow(() -> new Refusal("lifetime",
                     "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
+            Path own = V2Delegation.cellParent(current);
             delegation = V2Delegation.enable(own, plan.controllers(LimitsPlan.Mechanism.V2));
             leaf = CellCgroup.create(own, name);
             CellLimits limits = CellLimits.create(plan, layout.v1Own(), leaf.dir(), name);
@@ -40,6 +45,8 @@ public final class CellGroups {
         } catch (IOException e) {
             new CellGroups(leaf, null, delegation, null).remove(message -> { });
             throw new Refusal("run.limits", "cannot set up the cell's cgroups: " + e.getMessage(), e);
+        } finally {
+            SpawnLock.LOCK.unlock();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.cgroup;
 
+import dev.cellrunner.runner.os.SpawnLock;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +16,15 @@ import java.util.Optional;
  */
 public record CgroupLayout(Optional<Path> v2Own, Map<String, Path> v1Own) {
 
+    /** Read under SpawnLock, so never while the runner sits in a cell's leaf to spawn. */
     public static CgroupLayout ofThisProcess() throws IOException {
-        return parse(Files.readAllLines(Path.of("/proc/self/cgroup")),
-                Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        SpawnLock.LOCK.lock();
+        try {
+            return parse(Files.readAllLines(Path.of("/proc/self/cgroup")),
+                    Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        } finally {
+            SpawnLock.LOCK.unlock();
+        }
     }
 
     /** Pure parsing of the two proc files, so it can be tested with host layouts we do not have. */
