@@ -45,6 +45,7 @@ public final class CellRun {
     private static final int ENOENT = 2;
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
+    private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";
 
     private final CellPlan plan;
     private final EventTrail trail;
@@ -52,8 +53,8 @@ public final class CellRun {
     private final OutputStream stderr;
     private final Consumer<String> log;
     private final CountDownLatch ended = new CountDownLatch(1);
-    /** Set by the shutdown hook: the runner is stopping, so nothing more may start. */
-    private volatile boolean stopping;
+    /** Why the cell is being stopped from outside (shutdown, a client gone); then nothing more may start. */
+    private volatile String stopReason;
     private CellNetwork network;
     /** The cell's cgroups, once created. */
     private volatile CellGroups groups;
@@ -92,15 +93,28 @@ public final class CellRun {
      * processes are killed, and the run is given time to report that in its events before the JVM ends.
      */
     private void stopForShutdown() {
-        stopping = true;
-        CellGroups cellGroups = groups;
-        if (cellGroups != null) {
-            killGroup(cellGroups.leaf());
-        }
+        cancel(SHUTDOWN);
         try {
             ended.await(SHUTDOWN_REPORT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the cell from outside (any thread): its processes are killed, or it never starts, and
+     * {@code destroyed} gives {@code reason}. The first reason given is the one reported.
+     */
+    public void cancel(String reason) {
+        if (ended.getCount() == 0) {
+            return; // too late: the cell has ended and its groups are gone
+        }
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+        CellGroups cellGroups = groups;
+        if (cellGroups != null) {
+            killGroup(cellGroups.leaf());
         }
     }
 
@@ -236,8 +250,8 @@ public final class CellRun {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
                     plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
         }
-        if (stopping) {
-            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "the runner is stopping"));
+        if (stopReason != null) {
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + stopReason));
         }
         SpawnedProcess process;
         try {
@@ -249,6 +263,9 @@ public final class CellRun {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
         Phases.mark("spawned");
+        if (stopReason != null) {
+            killGroup(groups.leaf()); // cancelled while it was being born: cancel() may have found the group empty
+        }
         tightenLimits(launch);
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
@@ -390,11 +407,11 @@ public final class CellRun {
             trail.sync();
             return ExitCodes.REFUSED;
         }
-        String result = outcome.exitCode() == 0 && !stopping ? "succeeded" : "failed";
-        String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired"
-                : stopping ? "the runner was told to stop (SIGTERM or SIGINT); the cell was killed" : null;
+        String stopped = stopReason;
+        String result = outcome.exitCode() == 0 && stopped == null ? "succeeded" : "failed";
+        String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : stopped;
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result,
-                outcome.forced() || stopping ? "forced" : "clean", reason));
+                outcome.forced() || stopped != null ? "forced" : "clean", reason));
         trail.sync();
         Phases.mark("destroyed-synced");
         return outcome.exitCode();

@@ -1,0 +1,258 @@
+package dev.cellrunner.runner.serve;
+
+import dev.cellrunner.events.EventSink;
+import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.PeerCredentials;
+import dev.cellrunner.runner.os.UnixSocket;
+import dev.cellrunner.spec.CellSpecReader;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The resident runner: takes ExecutionCell documents over a Unix socket and runs each as its own cell,
+ * streaming back its output, the runner's messages, its events (if asked) and its exit status.
+ *
+ * <p>It is a security boundary. The socket is 0600 in a 0700 directory ({@link SocketPlace}), and the
+ * kernel's record of who connected (SO_PEERCRED) must name the server's own uid or root. Each client is
+ * handled on its own thread, and whatever it does (garbage, a huge or slow request, going away) ends
+ * its own request or cell only: a request must arrive whole within the request timeout, at most
+ * {@code maxCells} requests are taken at once, and a client that disconnects (or stops reading) while its
+ * cell runs gets that cell killed, which its events report.
+ */
+public final class CellServer {
+    /** The document plus the flags byte. */
+    private static final int MAX_REQUEST_BYTES = CellSpecReader.MAX_DOCUMENT_BYTES + 1;
+    private static final Duration DRAIN_AFTER_REFUSAL = Duration.ofSeconds(1);
+    static final String CLIENT_GONE = "the client disconnected (or stopped reading); the cell was killed";
+
+    /** Runs one submitted document as a cell and returns its exit status. */
+    @FunctionalInterface
+    public interface CellHandler {
+        int run(Submission submission);
+    }
+
+    /** One client's document and where its cell's output goes; {@code cancel} fires if the client goes away. */
+    public record Submission(byte[] document, String name, OutputStream stdout, OutputStream stderr,
+                             PrintWriter messages, List<EventSink> events, CancelSignal cancel) {
+    }
+
+    /**
+     * @param requestTimeout how long a client may take to send its whole request
+     * @param sendTimeout    how long a write to a client may block before the client counts as gone
+     */
+    public record Settings(Path socket, int maxCells, Duration requestTimeout, Duration sendTimeout) {
+    }
+
+    private final Settings settings;
+    private final Path socketPath;
+    private final UnixSocket listener;
+    private final CellHandler handler;
+    private final Consumer<String> log;
+    private final Semaphore slots;
+    private final int ownUid = LibC.INSTANCE.geteuid();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile boolean closing;
+
+    private CellServer(Settings settings, Path socketPath, UnixSocket listener, CellHandler handler,
+                       Consumer<String> log) {
+        this.settings = settings;
+        this.socketPath = socketPath;
+        this.listener = listener;
+        this.handler = handler;
+        this.log = log;
+        this.slots = new Semaphore(settings.maxCells());
+    }
+
+    /** Binds the socket (ready for clients when this returns); {@link #serve()} then takes them. */
+    public static CellServer bind(Settings settings, CellHandler handler, Consumer<String> log) throws IOException {
+        Path path = SocketPlace.prepare(settings.socket());
+        UnixSocket listener = UnixSocket.listen(path, 128);
+        try {
+            SocketPlace.restrict(path);
+        } catch (IOException e) {
+            listener.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        return new CellServer(settings, path, listener, handler, log);
+    }
+
+    public Path socket() {
+        return socketPath;
+    }
+
+    /** Takes clients until {@link #close()}; each on a thread of its own. */
+    public void serve() {
+        while (!closing) {
+            UnixSocket client;
+            try {
+                client = listener.accept();
+            } catch (IOException e) {
+                if (!closing) {
+                    log.accept("accept failed: " + e.getMessage());
+                }
+                continue;
+            }
+            long number = requests.incrementAndGet();
+            Thread thread = new Thread(() -> handle(client, number), "serve-client-" + number);
+            thread.setDaemon(true);
+            thread.start();
+        }
+        listener.close();
+    }
+
+    /** Stops taking clients and removes the socket; cells in flight run on. */
+    public void close() {
+        closing = true;
+        listener.shutdown();
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException e) {
+            log.accept("cannot remove " + socketPath + ": " + e.getMessage());
+        }
+    }
+
+    private void handle(UnixSocket client, long number) {
+        CancelSignal cancel = new CancelSignal();
+        ClientConnection connection = new ClientConnection(client, () -> cancel.cancel(CLIENT_GONE));
+        Thread watcher = null;
+        try {
+            PeerCredentials peer = client.peer();
+            String who = "request " + number + " (uid " + peer.uid() + ", pid " + peer.pid() + ")";
+            if (peer.uid() != ownUid && peer.uid() != 0) {
+                refuse(client, connection, ExitCodes.NO_PERMISSION, "permission denied: uid " + peer.uid()
+                        + " may not submit cells to this server (only uid " + ownUid + " and root may)");
+                log.accept(who + ": refused, not the server's uid or root");
+                return;
+            }
+            if (!slots.tryAcquire()) {
+                refuse(client, connection, ExitCodes.UNAVAILABLE, "busy: " + settings.maxCells()
+                        + " requests are in flight already (--max-cells); try again later");
+                log.accept(who + ": refused, busy");
+                return;
+            }
+            try {
+                client.timeouts(settings.requestTimeout(), settings.sendTimeout());
+                byte[] document = readRequest(client, connection, who);
+                if (document == null) {
+                    return;
+                }
+                boolean wantEvents = (document[0] & Frames.WANT_EVENTS) != 0;
+                client.timeouts(Duration.ZERO, settings.sendTimeout()); // from now on a read waits for the client to go
+                watcher = watchForDisconnect(client, connection, number);
+                byte[] spec = java.util.Arrays.copyOfRange(document, 1, document.length);
+                long start = System.nanoTime();
+                int status = handler.run(new Submission(spec, "request " + number, connection.stream(Frames.STDOUT),
+                        connection.stream(Frames.STDERR), connection.messages(),
+                        wantEvents ? List.of(connection.events()) : List.of(), cancel));
+                cancel.close();
+                connection.sendExit(status);
+                log.accept(String.format("%s: exit %d in %.1f ms%s", who, status, (System.nanoTime() - start) / 1e6,
+                        connection.isGone() ? " (the client went away)" : ""));
+            } finally {
+                slots.release();
+            }
+        } catch (IOException e) {
+            log.accept("request " + number + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.accept("request " + number + ": internal error: " + e);
+            connection.sendMessage("cell-runner: internal error: " + e);
+            connection.sendExit(ExitCodes.SOFTWARE);
+        } finally {
+            cancel.close();
+            client.shutdown();
+            join(watcher);
+            client.close();
+        }
+    }
+
+    /** The request's flags and document, or null when it was malformed (the client was told why). */
+    private byte[] readRequest(UnixSocket client, ClientConnection connection, String who) throws IOException {
+        Frames.Frame request;
+        try {
+            request = Frames.read(client, MAX_REQUEST_BYTES);
+        } catch (SocketTimeoutException e) {
+            refuse(client, connection, ExitCodes.USAGE, "malformed request: no complete request within "
+                    + settings.requestTimeout().toMillis() + " ms");
+            log.accept(who + ": refused, the request was too slow");
+            return null;
+        } catch (Frames.ProtocolError e) {
+            refuse(client, connection, ExitCodes.USAGE, "malformed request: " + e.getMessage());
+            log.accept(who + ": refused, " + e.getMessage());
+            return null;
+        }
+        if (request == null) {
+            log.accept(who + ": the client left without a request");
+            return null;
+        }
+        if (request.type() != Frames.REQUEST || request.payload().length < 1) {
+            refuse(client, connection, ExitCodes.USAGE, "malformed request: expected a request frame ('R') with "
+                    + "a flags byte and a document, got a " + request.typeName() + " frame of "
+                    + request.payload().length + " bytes");
+            log.accept(who + ": refused, not a request frame");
+            return null;
+        }
+        return request.payload();
+    }
+
+    /**
+     * Says why, sends the exit status and ends the request. The client may still be sending (a huge
+     * request): its input is read and dropped for a moment, so closing does not reset the connection
+     * before it has read the answer.
+     */
+    private static void refuse(UnixSocket client, ClientConnection connection, int status, String reason) {
+        connection.sendMessage("cell-runner: " + reason);
+        connection.sendExit(status);
+        client.shutdownOutput();
+        try {
+            client.timeouts(DRAIN_AFTER_REFUSAL, DRAIN_AFTER_REFUSAL);
+            byte[] discard = new byte[64 * 1024];
+            long deadline = System.nanoTime() + DRAIN_AFTER_REFUSAL.toNanos();
+            while (System.nanoTime() < deadline && client.read(discard, 0, discard.length) >= 0) {
+                // dropped
+            }
+        } catch (IOException e) {
+            // the client is gone or too slow: either way the answer was sent
+        }
+    }
+
+    /** A client sends nothing after its request; end of stream (or an error) means it went away. */
+    private static Thread watchForDisconnect(UnixSocket client, ClientConnection connection, long number) {
+        Thread watcher = new Thread(() -> {
+            byte[] ignored = new byte[4096];
+            try {
+                while (client.read(ignored, 0, ignored.length) >= 0) {
+                    // bytes after the request are ignored
+                }
+            } catch (IOException e) {
+                // a broken connection is a gone client too
+            }
+            connection.gone();
+        }, "serve-watch-" + number);
+        watcher.setDaemon(true);
+        watcher.start();
+        return watcher;
+    }
+
+    private static void join(Thread thread) {
+        if (thread == null) {
+            return;
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
