@@ -132,7 +132,8 @@ public final class CellServer {
             String who = "request " + number + " (uid " + peer.uid() + ", pid " + peer.pid() + ")";
             if (peer.uid() != ownUid && peer.uid() != 0) {
                 refuse(client, connection, ExitCodes.NO_PERMISSION, "permission denied: uid " + peer.uid()
-                        + " may not submit cells to this server (only uid " + ownUid + " and root may)");
+                        + " may not submit cells to this server (only " + (ownUid == 0 ? "root" : "uid " + ownUid + " and root")
+                        + " may)");
                 log.accept(who + ": refused, not the server's uid or root");
                 return;
             }
@@ -181,7 +182,7 @@ public final class CellServer {
     private byte[] readRequest(UnixSocket client, ClientConnection connection, String who) throws IOException {
         Frames.Frame request;
         try {
-            request = Frames.read(client, MAX_REQUEST_BYTES);
+            request = Frames.read(client, MAX_REQUEST_BYTES, Frames.REQUEST);
         } catch (SocketTimeoutException e) {
             refuse(client, connection, ExitCodes.USAGE, "malformed request: no complete request within "
                     + settings.requestTimeout().toMillis() + " ms");
@@ -196,11 +197,10 @@ public final class CellServer {
             log.accept(who + ": the client left without a request");
             return null;
         }
-        if (request.type() != Frames.REQUEST || request.payload().length < 1) {
-            refuse(client, connection, ExitCodes.USAGE, "malformed request: expected a request frame ('R') with "
-                    + "a flags byte and a document, got a " + request.typeName() + " frame of "
-                    + request.payload().length + " bytes");
-            log.accept(who + ": refused, not a request frame");
+        if (request.payload().length < 1) {
+            refuse(client, connection, ExitCodes.USAGE, "malformed request: an empty request frame (expected a "
+                    + "flags byte and a document)");
+            log.accept(who + ": refused, empty request");
             return null;
         }
         return request.payload();

@@ -48,9 +48,9 @@ public final class Frames {
 
     /**
      * Reads one frame whose payload may be at most {@code maxPayload} bytes; null at a clean end of stream
-     * before a frame began.
+     * before a frame began. {@code onlyType}, unless 0, is the one type accepted (checked before the length).
      */
-    public static Frame read(UnixSocket socket, int maxPayload) throws IOException, ProtocolError {
+    public static Frame read(UnixSocket socket, int maxPayload, byte onlyType) throws IOException, ProtocolError {
         byte[] header = new byte[HEADER_BYTES];
         int first = socket.read(header, 0, HEADER_BYTES);
         if (first < 0) {
@@ -62,6 +62,9 @@ public final class Frames {
         ByteBuffer parsed = ByteBuffer.wrap(header);
         byte type = parsed.get();
         int length = parsed.getInt();
+        if (onlyType != 0 && type != onlyType) {
+            throw new ProtocolError("expected a " + name(onlyType) + " frame, got " + name(type));
+        }
         if (length < 0 || length > maxPayload) {
             throw new ProtocolError("a frame of " + Integer.toUnsignedString(length) + " bytes is larger than the "
                     + maxPayload + " allowed");
@@ -73,11 +76,13 @@ public final class Frames {
         return new Frame(type, payload);
     }
 
+    /** A frame type as a person reads it: 'R', or 0x1b for a byte that is not printable. */
+    public static String name(byte type) {
+        return type >= 0x21 && type < 0x7f ? "'" + (char) type + "'" : "0x" + Integer.toHexString(type & 0xff);
+    }
+
     /** One frame as read. */
     public record Frame(byte type, byte[] payload) {
-        public String typeName() {
-            return type >= 0x21 && type < 0x7f ? "'" + (char) type + "'" : "0x" + Integer.toHexString(type & 0xff);
-        }
     }
 
     /** The peer does not follow the protocol. */

@@ -52,8 +52,8 @@ public final class SubmitClient {
     private static int relay(UnixSocket server, OutputStream stdout, OutputStream stderr, OutputStream events,
                              Consumer<String> log) {
         try {
-            for (Frames.Frame frame = Frames.read(server, MAX_FRAME_BYTES); frame != null;
-                 frame = Frames.read(server, MAX_FRAME_BYTES)) {
+            for (Frames.Frame frame = Frames.read(server, MAX_FRAME_BYTES, (byte) 0); frame != null;
+                 frame = Frames.read(server, MAX_FRAME_BYTES, (byte) 0)) {
                 byte[] payload = frame.payload();
                 switch (frame.type()) {
                     case Frames.STDOUT -> write(stdout, payload);
@@ -67,7 +67,7 @@ public final class SubmitClient {
                     case Frames.EXIT -> {
                         return ByteBuffer.wrap(payload).getInt();
                     }
-                    default -> throw new Frames.ProtocolError("unknown frame " + frame.typeName());
+                    default -> throw new Frames.ProtocolError("unknown frame " + Frames.name(frame.type()));
                 }
             }
             log.accept("the server closed the connection before the cell ended");
