@@ -79,6 +79,7 @@ public final class CellRun {
             return ExitCodes.SINK_FAILED;
         } finally {
             trail.close();
+            Phases.mark("network-removed");
             ended.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
@@ -170,6 +171,7 @@ public final class CellRun {
             launch.close(); // a v1 group cannot be removed while the launch thread is in it
             groups.remove(log);
             removeTempDir();
+            Phases.mark("cgroups-removed");
         }
     }
 
