@@ -48,6 +48,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Phases.mark("cli-parsed");
+        StartupWarmup.begin();
         PrintWriter err = command != null ? command.commandLine().getErr()
                 : new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8));
         Consumer<String> log = message -> {
