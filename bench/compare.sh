@@ -7,19 +7,11 @@
 # host's network. Usage: bench/compare.sh [RUNS]   (root, a built jar, hyperfine, bwrap, nft, python3)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${CR_BENCH_NETNS:-}" ]]; then
-  exec env CR_BENCH_NETNS=1 unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+source "$here/bench/lib.sh"
+in_private_netns "$0" "$@"
 runs="${1:-20}"
 work="$(mktemp -d /tmp/crcompare.XXXXXX)"
-server=""
-cleanup() {
-  if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-source "$here/bench/lib.sh"
+trap 'stop_server; rm -rf "$work"' EXIT
 write_true_cell "$work/cell.json" 1
 cat >"$work/rules.nft" <<'NFT'
 table inet cell {
@@ -31,10 +23,7 @@ table inet cell {
 }
 NFT
 cr="$here/bin/cell-runner"
-"$cr" serve --socket "$work/sock/serve.sock" --events "jsonl:$work/serve.jsonl" 2>"$work/serve.err" &
-server=$!
-until grep -q "listening on" "$work/serve.err"; do sleep 0.05; done
-python3 "$here/bench/submit.py" "$work/sock/serve.sock" "$work/cell.json" 10 >/dev/null # warm-up
+start_server "$work"
 
 names=(bare "unshare -n" bwrap "shell: unshare+ip+nft" "cell-runner one-shot" "cell-runner submit (JVM client)")
 commands=(

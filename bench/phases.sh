@@ -3,18 +3,15 @@
 # cell with one egress rule, full confinement and signed JSONL events RUNS times and prints, per phase,
 # the median milliseconds spent in it and the median time at which it ended (since the shell started the
 # launcher), with and without the AppCDS archive. Phases come from CELL_RUNNER_PHASES=1 (see Phases.java).
-# Runs inside a private network namespace, so the cell's uplink never touches this host's network.
+# Runs inside a private network namespace (bench/lib.sh), so the cell's uplink never touches this host.
 # Usage: bench/phases.sh [RUNS] (root, a built jar; EGRESS=0 for a cell without egress rules)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-runs="${1:-15}"
-ns="crphases$$"
-work="$(mktemp -d /tmp/crphases.XXXXXX)"
-cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo up
 source "$here/bench/lib.sh"
+in_private_netns "$0" "$@"
+runs="${1:-15}"
+work="$(mktemp -d /tmp/crphases.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
 write_true_cell "$work/cell.json" "${EGRESS:-1}"
 
 # sample MODE: one run; appends "phase millis" lines (plus "wall" and "cpu") to $work/MODE.txt
@@ -22,8 +19,7 @@ sample() {
   local mode="$1" t0 t1
   t0=$(date +%s%N)
   CELL_RUNNER_CDS="$mode" CELL_RUNNER_PHASES=1 CELL_RUNNER_T0_NS="$t0" \
-    /usr/bin/time -f 'cpu %U %S' -o "$work/time.txt" nsenter --net="/run/netns/$ns" \
-    "$here/bin/cell-runner" run "$work/cell.json" --events "jsonl:$work/events.jsonl" >/dev/null 2>"$work/err.txt"
+    /usr/bin/time -f 'cpu %U %S' -o "$work/time.txt" "$here/bin/cell-runner" run "$work/cell.json" --events "jsonl:$work/events.jsonl" >/dev/null 2>"$work/err.txt"
   t1=$(date +%s%N)
   { grep '^cell-runner-phase ' "$work/err.txt" | cut -d' ' -f2-
     echo "wall $(((t1 - t0) / 1000)).0" | awk '{printf "wall %.1f\n", $2 / 1000}'

@@ -8,27 +8,17 @@
 # Usage: bench/resident.sh [RUNS] [CELLS]   (root, a built jar, python3)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -z "${CR_BENCH_NETNS:-}" ]]; then
-  exec env CR_BENCH_NETNS=1 unshare --net bash "$0" "$@"
-fi
-ip link set lo up
+source "$here/bench/lib.sh"
+in_private_netns "$0" "$@"
 runs="${1:-40}"
 cells="${2:-40}"
 work="$(mktemp -d /tmp/crresident.XXXXXX)"
-server=""
-cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-source "$here/bench/lib.sh"
+trap 'stop_server; rm -rf "$work"' EXIT
 write_true_cell "$work/cell.json" "${RULES:-1}"
-median() { sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m}'; }
-
-"$here/bin/cell-runner" serve --socket "$work/sock/serve.sock" --events "jsonl:$work/serve.jsonl" 2>"$work/serve.err" &
-server=$!
-until grep -q "listening on" "$work/serve.err"; do sleep 0.05; done
-python3 "$here/bench/submit.py" "$work/sock/serve.sock" "$work/cell.json" 10 >/dev/null # warm-up (JIT)
-: >"$work/serve.err"
+start_server "$work"
+warm=$(wc -l <"$work/serve.err")
 python3 "$here/bench/submit.py" "$work/sock/serve.sock" "$work/cell.json" "$runs" >"$work/round-trips.txt"
-sed -n 's/.* exit 0 in \([0-9.]*\) ms.*/\1/p' "$work/serve.err" >"$work/server-ms.txt"
+tail -n +"$((warm + 1))" "$work/serve.err" | sed -n 's/.* exit 0 in \([0-9.]*\) ms.*/\1/p' >"$work/server-ms.txt"
 workload=$(for ((i = 0; i < 21; i++)); do
   t0=$(date +%s%N); /usr/bin/true; t1=$(date +%s%N); echo $(((t1 - t0) / 1000))
 done | median)

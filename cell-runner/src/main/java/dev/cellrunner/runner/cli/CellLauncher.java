@@ -71,12 +71,7 @@ final class CellLauncher {
         }
 
         Consumer<String> log() {
-            return message -> {
-                synchronized (messages) {
-                    messages.println("cell-runner: " + message);
-                    messages.flush();
-                }
-            };
+            return RunnerLog.to(messages, "cell-runner: ");
         }
     }
 

@@ -97,10 +97,7 @@ final class ParallelRun {
     }
 
     private void log(String message) {
-        synchronized (err) {
-            err.println("cell-runner: " + message);
-            err.flush();
-        }
+        RunnerLog.to(err, "cell-runner: ").accept(message);
     }
 
     /** A cell's messages on the shared stderr, each line naming its document. */

@@ -51,10 +51,7 @@ final class RunCommand implements Callable<Integer> {
         StartupWarmup.begin();
         PrintWriter err = command != null ? command.commandLine().getErr()
                 : new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8));
-        Consumer<String> log = message -> {
-            err.println("cell-runner: " + message);
-            err.flush();
-        };
+        Consumer<String> log = RunnerLog.to(err, "cell-runner: ");
         if (parallel < 1) {
             log.accept(PARALLEL + " must be at least 1");
             return ExitCodes.USAGE;

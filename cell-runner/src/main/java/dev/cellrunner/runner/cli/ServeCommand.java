@@ -45,12 +45,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = command.commandLine().getErr();
-        Consumer<String> log = message -> {
-            synchronized (err) {
-                err.println("cell-runner serve: " + message);
-                err.flush();
-            }
-        };
+        Consumer<String> log = RunnerLog.to(err, "cell-runner serve: ");
         if (maxCells < 1 || requestTimeoutMs < 1 || sendTimeoutMs < 1) {
             log.accept("--max-cells, --request-timeout-ms and --send-timeout-ms must be positive");
             return ExitCodes.USAGE;

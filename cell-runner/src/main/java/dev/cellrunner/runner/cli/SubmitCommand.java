@@ -40,10 +40,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = command.commandLine().getErr();
-        Consumer<String> log = message -> {
-            err.println("cell-runner: " + message);
-            err.flush();
-        };
+        Consumer<String> log = RunnerLog.to(err, "cell-runner: ");
         byte[] document = CellLauncher.read(source, log);
         if (document == null) {
             return ExitCodes.USAGE;
