@@ -6,6 +6,8 @@ import com.sun.jna.ptr.IntByReference;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ public final class UnixSocket implements Closeable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
+    private static final int SO_PEERPIDFD = 77;
     private static final int SO_RCVTIMEO = 20;
     private static final int SO_SNDTIMEO = 21;
     private static final int SHUT_WR = 1;
@@ -88,6 +91,20 @@ public final class UnixSocket implements Closeable {
         }
     }
 
+    /**
+     * A pidfd of the peer process (SO_PEERPIDFD, Linux 6.5+), which pins its identity: its pid cannot be
+     * reused while the pidfd shows it. Empty where the kernel does not offer it.
+     */
+    public java.util.OptionalInt peerPidFd() {
+        try (Memory value = new Memory(4)) {
+            IntByReference length = new IntByReference(4);
+            LibC.INSTANCE.getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, value, length);
+            return java.util.OptionalInt.of(value.getInt(0));
+        } catch (LastErrorException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     /** A read or write that waits longer fails ({@link SocketTimeoutException}); zero means wait forever. */
     public void timeouts(Duration receive, Duration send) throws IOException {
         setTimeout(SO_RCVTIMEO, receive);
@@ -121,16 +138,35 @@ public final class UnixSocket implements Closeable {
         }
     }
 
-    /** Reads exactly {@code length} bytes; false if the stream ended first. */
-    public boolean readFully(byte[] bytes, int offset, int length) throws IOException {
-        for (int done = 0; done < length; ) {
-            int n = read(bytes, offset + done, length - done);
-            if (n < 0) {
-                return false;
+    /** This socket as a stream, for one reader at a time. */
+    public InputStream input() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
-            done += n;
-        }
-        return true;
+
+            @Override
+            public int read(byte[] bytes, int offset, int length) throws IOException {
+                return length == 0 ? 0 : UnixSocket.this.read(bytes, offset, length);
+            }
+        };
+    }
+
+    /** This socket as a stream; each write is whole (writes are serialised). */
+    public OutputStream output() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                UnixSocket.this.write(bytes, offset, length);
+            }
+        };
     }
 
     /** Writes everything; a gone peer is an IOException, never SIGPIPE. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -23,8 +24,9 @@ import java.util.function.Consumer;
  * The resident runner: takes ExecutionCell documents over a Unix socket and runs each as its own cell,
  * streaming back its output, the runner's messages, its events (if asked) and its exit status.
  *
- * <p>It is a security boundary. The socket is 0600 in a 0700 directory ({@link SocketPlace}), and the
- * kernel's record of who connected (SO_PEERCRED) must name the server's own uid or root. Each client is
+ * <p>It is a security boundary. The socket is 0600 in a 0700 directory ({@link SocketPlace}), the
+ * kernel's record of who connected (SO_PEERCRED) must name the server's own uid or root, and the client
+ * must not run inside a cell ({@link CellPeers}). Each client is
  * handled on its own thread, and whatever it does (garbage, a huge or slow request, going away) ends
  * its own request or cell only: a request must arrive whole within the request timeout, at most
  * {@code maxCells} requests are taken at once, and a client that disconnects (or stops reading) while its
@@ -137,6 +139,13 @@ public final class CellServer {
                 log.accept(who + ": refused, not the server's uid or root");
                 return;
             }
+            Optional<String> cell = CellPeers.cellOf(client, peer);
+            if (cell.isPresent()) {
+                refuse(client, connection, ExitCodes.NO_PERMISSION, "permission denied: pid " + peer.pid()
+                        + " runs inside a cell (cgroup " + cell.get() + "); cells may not submit cells");
+                log.accept(who + ": refused, runs inside a cell");
+                return;
+            }
             if (!slots.tryAcquire()) {
                 refuse(client, connection, ExitCodes.UNAVAILABLE, "busy: " + settings.maxCells()
                         + " requests are in flight already (--max-cells); try again later");
@@ -182,7 +191,7 @@ public final class CellServer {
     private byte[] readRequest(UnixSocket client, ClientConnection connection, String who) throws IOException {
         Frames.Frame request;
         try {
-            request = Frames.read(client, MAX_REQUEST_BYTES, Frames.REQUEST);
+            request = Frames.read(client.input(), MAX_REQUEST_BYTES, Frames.REQUEST);
         } catch (SocketTimeoutException e) {
             refuse(client, connection, ExitCodes.USAGE, "malformed request: no complete request within "
                     + settings.requestTimeout().toMillis() + " ms");

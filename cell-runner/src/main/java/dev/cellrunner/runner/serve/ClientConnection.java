@@ -17,12 +17,12 @@ import java.nio.charset.StandardCharsets;
  * (the cell's pumps keep draining) and {@code onGone} runs once, which stops the client's cell.
  */
 final class ClientConnection {
-    private final UnixSocket socket;
+    private final OutputStream socket;
     private final Runnable onGone;
     private volatile boolean gone;
 
     ClientConnection(UnixSocket socket, Runnable onGone) {
-        this.socket = socket;
+        this.socket = socket.output();
         this.onGone = onGone;
     }
 

@@ -1,8 +1,8 @@
 package dev.cellrunner.runner.serve;
 
-import dev.cellrunner.runner.os.UnixSocket;
-
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /**
@@ -34,12 +34,13 @@ public final class Frames {
         return ByteBuffer.allocate(HEADER_BYTES).put(type).putInt(length).array();
     }
 
-    /** Writes one frame (header and payload in one write, so concurrent writers never interleave). */
-    public static void write(UnixSocket socket, byte type, byte[] payload, int offset, int length) throws IOException {
+    /** Writes one frame in one write call, so writers that share {@code out} never interleave inside a frame. */
+    public static void write(OutputStream out, byte type, byte[] payload, int offset, int length) throws IOException {
         byte[] frame = new byte[HEADER_BYTES + length];
         System.arraycopy(header(type, length), 0, frame, 0, HEADER_BYTES);
         System.arraycopy(payload, offset, frame, HEADER_BYTES, length);
-        socket.write(frame, 0, frame.length);
+        out.write(frame, 0, frame.length);
+        out.flush();
     }
 
     public static byte[] exitPayload(int status) {
@@ -50,13 +51,13 @@ public final class Frames {
      * Reads one frame whose payload may be at most {@code maxPayload} bytes; null at a clean end of stream
      * before a frame began. {@code onlyType}, unless 0, is the one type accepted (checked before the length).
      */
-    public static Frame read(UnixSocket socket, int maxPayload, byte onlyType) throws IOException, ProtocolError {
+    public static Frame read(InputStream in, int maxPayload, byte onlyType) throws IOException, ProtocolError {
         byte[] header = new byte[HEADER_BYTES];
-        int first = socket.read(header, 0, HEADER_BYTES);
+        int first = in.read(header, 0, HEADER_BYTES);
         if (first < 0) {
             return null;
         }
-        if (!socket.readFully(header, first, HEADER_BYTES - first)) {
+        if (in.readNBytes(header, first, HEADER_BYTES - first) < HEADER_BYTES - first) {
             throw new ProtocolError("the connection ended inside a frame header");
         }
         ByteBuffer parsed = ByteBuffer.wrap(header);
@@ -69,8 +70,8 @@ public final class Frames {
             throw new ProtocolError("a frame of " + Integer.toUnsignedString(length) + " bytes is larger than the "
                     + maxPayload + " allowed");
         }
-        byte[] payload = new byte[length];
-        if (!socket.readFully(payload, 0, length)) {
+        byte[] payload = in.readNBytes(length);
+        if (payload.length < length) {
             throw new ProtocolError("the connection ended inside a frame of " + length + " bytes");
         }
         return new Frame(type, payload);

@@ -1,16 +1,24 @@
 package dev.cellrunner.runner.serve;
 
 import dev.cellrunner.runner.cell.ExitCodes;
-import dev.cellrunner.runner.os.UnixSocket;
 import dev.cellrunner.spec.CellSpecReader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-/** {@code cell-runner submit}: sends one document to a server and relays what comes back until the exit status. */
+/**
+ * {@code cell-runner submit}: sends one document to a server and relays what comes back until the exit
+ * status. Plain JDK channels: the client needs no native code (and starts faster without it).
+ */
 public final class SubmitClient {
     /** Larger than any frame a server sends (events are at most 1 MiB, output comes in 64 KiB pieces). */
     private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -25,20 +33,28 @@ public final class SubmitClient {
      */
     public static int submit(Path socket, byte[] document, OutputStream stdout, OutputStream stderr,
                              OutputStream events, Consumer<String> log) {
-        UnixSocket server;
+        SocketChannel server;
         try {
-            server = UnixSocket.connect(socket);
+            server = SocketChannel.open(StandardProtocolFamily.UNIX);
         } catch (IOException e) {
-            log.accept("cannot reach a server: " + e.getMessage());
+            log.accept("cannot open a Unix socket: " + e.getMessage());
             return ExitCodes.UNAVAILABLE;
         }
         try (server) {
-            sendRequest(server, document, events != null);
-            return relay(server, stdout, stderr, events, log);
+            try {
+                server.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException | InvalidPathException e) {
+                log.accept("cannot reach a server at " + socket + ": " + e.getMessage());
+                return ExitCodes.UNAVAILABLE;
+            }
+            sendRequest(Channels.newOutputStream(server), document, events != null);
+            return relay(Channels.newInputStream(server), stdout, stderr, events, log);
+        } catch (IOException e) {
+            return ExitCodes.PROTOCOL; // closing failed: everything was relayed already
         }
     }
 
-    private static void sendRequest(UnixSocket server, byte[] document, boolean wantEvents) {
+    private static void sendRequest(OutputStream server, byte[] document, boolean wantEvents) {
         int length = Math.min(document.length, CellSpecReader.MAX_DOCUMENT_BYTES + 1);
         byte[] payload = ByteBuffer.allocate(1 + length).put((byte) (wantEvents ? Frames.WANT_EVENTS : 0))
                 .put(document, 0, length).array();
@@ -49,7 +65,7 @@ public final class SubmitClient {
         }
     }
 
-    private static int relay(UnixSocket server, OutputStream stdout, OutputStream stderr, OutputStream events,
+    private static int relay(InputStream server, OutputStream stdout, OutputStream stderr, OutputStream events,
                              Consumer<String> log) {
         try {
             for (Frames.Frame frame = Frames.read(server, MAX_FRAME_BYTES, (byte) 0); frame != null;

@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code cell-runner serve} and {@code submit} through the CLI, on the real kernel: a round trip whose
- * events verify, the two gates against other users (socket mode, peer credentials), hostile requests
- * next to a running cell, and a client that goes away.
+ * events verify, the two gates against other users (socket mode, peer credentials), a cell that tries
+ * to submit a cell, hostile requests next to a running cell, and a client that goes away.
  */
 class ServeIT {
     private static RunnerProcesses runner;
@@ -106,6 +106,20 @@ class ServeIT {
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(77);
         assertThat(refused.stderr()).contains("permission denied: uid 65534 may not submit");
         assertThat(server.stderr()).contains("(uid 65534, pid ").contains("refused, not the server's uid or root");
+    }
+
+    @Test
+    void aCellCannotSubmitCells() throws Exception {
+        // Runs as root like the server and can reach the socket's path; the server sees it is inside a cell.
+        var inner = RunnerProcesses.cell("/bin/sh", "-c", "echo escaped");
+        Path innerDocument = runner.write(inner);
+        Path outer = runner.document(RunnerProcesses.launcher().toString(), "submit", "--socket", socket.toString(),
+                innerDocument.toString());
+        RunnerProcesses.Result result = runner.run("outer", "run", outer.toString(), "--events", "none");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(77);
+        assertThat(result.stderr()).contains("runs inside a cell").contains("cells may not submit cells");
+        assertThat(result.stdout()).doesNotContain("escaped");
+        assertThat(RunnerProcesses.eventsOf(serverTrail, inner.get("spec").get("id").asText())).isEmpty();
     }
 
     @Test
