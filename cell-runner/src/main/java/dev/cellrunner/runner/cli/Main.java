@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code cell-runner [run] SPEC}, {@code cell-runner validate SPEC}, ... */
 @Command(name = "cell-runner", mixinStandardHelpOptions = true, version = "cell-runner 0.1.0",
@@ -29,15 +30,13 @@ public final class Main {
 
     public static int execute(String... args) {
         String[] withRun = withDefaultSubcommand(args);
-        if (withRun.length > 0 && withRun[0].equals("run")) {
-            Optional<RunCommand> fast = FastRunArgs.parse(Arrays.copyOfRange(withRun, 1, withRun.length));
-            if (fast.isPresent()) {
-                try {
-                    return fast.get().call();
-                } catch (RuntimeException e) {
-                    System.err.println("cell-runner: internal error: " + e);
-                    return ExitCodes.SOFTWARE;
-                }
+        Optional<? extends Callable<Integer>> fast = fastPath(withRun);
+        if (fast.isPresent()) {
+            try {
+                return fast.get().call();
+            } catch (Exception e) {
+                System.err.println("cell-runner: internal error: " + e);
+                return ExitCodes.SOFTWARE;
             }
         }
         CommandLine cli = new CommandLine(new Main());
@@ -51,6 +50,19 @@ public final class Main {
             return ExitCodes.SOFTWARE;
         });
         return cli.execute(withRun);
+    }
+
+    /** run and submit, the commands started most often, parsed without picocli when they are plain. */
+    private static Optional<? extends Callable<Integer>> fastPath(String[] args) {
+        if (args.length == 0) {
+            return Optional.empty();
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "run" -> FastArgs.run(rest);
+            case "submit" -> FastArgs.submit(rest);
+            default -> Optional.empty();
+        };
     }
 
     /** {@code cell-runner SPEC} means {@code cell-runner run SPEC}. */

@@ -10,9 +10,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RunnerOptions runner = new RunnerOptions();
 
-    /** Set by picocli; null when {@link FastRunArgs} parsed the command line. */
+    /** Set by picocli; null when {@link FastArgs} parsed the command line. */
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
@@ -49,8 +47,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Phases.mark("cli-parsed");
         StartupWarmup.begin();
-        PrintWriter err = command != null ? command.commandLine().getErr()
-                : new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8));
+        PrintWriter err = RunnerLog.stderr(command);
         Consumer<String> log = RunnerLog.to(err, "cell-runner: ");
         if (parallel < 1) {
             log.accept(PARALLEL + " must be at least 1");

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * What every cell of a runner shares: where events go and the key that signs them. Taken by {@code run}
- * and {@code serve} alike. The option names are constants because {@link FastRunArgs} parses them too.
+ * and {@code serve} alike. The option names are constants because {@link FastArgs} parses them too.
  */
 final class RunnerOptions {
     static final String EVENTS = "--events";

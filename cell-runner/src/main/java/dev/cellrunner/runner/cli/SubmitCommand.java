@@ -24,22 +24,26 @@ import java.util.function.Consumer;
                 "Also: 75 the server cannot be reached or is busy, 76 the connection broke off, 77 this user may "
                         + "not submit. Ending this process (or its connection) kills the cell."})
 final class SubmitCommand implements Callable<Integer> {
-    @Option(names = "--socket", paramLabel = "PATH", required = true, description = "The server's socket.")
+    static final String SOCKET = "--socket";
+    static final String EVENTS_OUT = "--events-out";
+
+    @Option(names = SOCKET, paramLabel = "PATH", required = true, description = "The server's socket.")
     Path socket;
 
-    @Option(names = "--events-out", paramLabel = "FILE",
+    @Option(names = EVENTS_OUT, paramLabel = "FILE",
             description = "Also receive the cell's signed events and append them to FILE (JSONL).")
     Path eventsOut;
 
     @Parameters(paramLabel = "SPEC", description = "Path to the document, or - for standard input.")
     String source;
 
+    /** Set by picocli; null when {@link FastArgs} parsed the command line. */
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
     @Override
     public Integer call() {
-        PrintWriter err = command.commandLine().getErr();
+        PrintWriter err = RunnerLog.stderr(command);
         Consumer<String> log = RunnerLog.to(err, "cell-runner: ");
         byte[] document = CellLauncher.read(source, log);
         if (document == null) {

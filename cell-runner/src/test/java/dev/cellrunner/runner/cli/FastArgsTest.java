@@ -11,15 +11,39 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The hand-written run parser and picocli's model of run must agree, or the two paths would differ. */
-class FastRunArgsTest {
+/** The hand-written run and submit parsers and picocli's model must agree, or the two paths would differ. */
+class FastArgsTest {
     private static final CommandLine CLI = new CommandLine(new Main());
 
     @Test
     void theFastPathKnowsExactlyTheValuedOptionsOfRun() {
         Set<String> picocli = CLI.getSubcommands().get("run").getCommandSpec().options().stream()
                 .filter(option -> option.arity().max() > 0).map(OptionSpec::longestName).collect(Collectors.toSet());
-        assertThat(FastRunArgs.VALUED).isEqualTo(picocli);
+        assertThat(FastArgs.RUN_VALUED).isEqualTo(picocli);
+    }
+
+    @Test
+    void theFastPathKnowsExactlyTheValuedOptionsOfSubmit() {
+        Set<String> picocli = CLI.getSubcommands().get("submit").getCommandSpec().options().stream()
+                .filter(option -> option.arity().max() > 0).map(OptionSpec::longestName).collect(Collectors.toSet());
+        assertThat(FastArgs.SUBMIT_VALUED).isEqualTo(picocli);
+    }
+
+    @Test
+    void bothPathsParseASubmitCommandLineAlike() {
+        String[] args = {"--socket", "/run/s.sock", "--events-out=/tmp/e.jsonl", "cell.json"};
+        SubmitCommand fast = FastArgs.submit(args).orElseThrow();
+        SubmitCommand slow = new SubmitCommand();
+        new CommandLine(slow).parseArgs(args);
+        assertThat(new Object[] {fast.socket, fast.eventsOut, fast.source})
+                .containsExactly(slow.socket, slow.eventsOut, slow.source);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "--socket=/b", "other.json", "--bogus"})
+    void aSubmitLineTheFastPathDoesNotFullyUnderstandGoesToPicocli(String odd) {
+        assertThat(FastArgs.submit(new String[] {"--socket", "/a", "a.json", odd})).isEmpty();
+        assertThat(FastArgs.submit(new String[] {"a.json"})).as("no --socket").isEmpty();
     }
 
     @Test
@@ -32,7 +56,7 @@ class FastRunArgsTest {
         String[] args = {"--events", "jsonl:/tmp/a.jsonl", "--events=none", "--signing-key", "/k.pem",
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
                 "--events-grace-ms=8", "--parallel", "3", "a.json", "-", "--", "--odd-name.json"};
-        RunCommand fast = FastRunArgs.parse(args).orElseThrow();
+        RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs(args);
         assertThat(fast.sources).isEqualTo(slow.sources).containsExactly("a.json", "-", "--odd-name.json");
@@ -47,7 +71,7 @@ class FastRunArgsTest {
 
     @Test
     void defaultsAreTheSameOnBothPaths() {
-        RunCommand fast = FastRunArgs.parse(new String[] {"a.json"}).orElseThrow();
+        RunCommand fast = FastArgs.run(new String[] {"a.json"}).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs("a.json");
         assertThat(fast.parallel).isEqualTo(slow.parallel);
@@ -58,11 +82,11 @@ class FastRunArgsTest {
     @ParameterizedTest
     @ValueSource(strings = {"--help", "-h", "-V", "--bogus", "--parallel=x", "--events", "@args.txt", "--events-timeout-ms=1e3"})
     void whatTheFastPathDoesNotFullyUnderstandGoesToPicocli(String odd) {
-        assertThat(FastRunArgs.parse(new String[] {"a.json", odd})).isEmpty();
+        assertThat(FastArgs.run(new String[] {"a.json", odd})).isEmpty();
     }
 
     @Test
     void noDocumentGoesToPicocliForItsMessage() {
-        assertThat(FastRunArgs.parse(new String[] {"--events", "none"})).isEmpty();
+        assertThat(FastArgs.run(new String[] {"--events", "none"})).isEmpty();
     }
 }
