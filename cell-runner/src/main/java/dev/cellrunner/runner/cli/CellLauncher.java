@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -56,11 +57,16 @@ final class CellLauncher {
         this.runnerFiles = runnerFiles;
     }
 
-    /** Checks the options once for all cells; a bad one is an {@link IllegalArgumentException} (exit 64). */
-    static CellLauncher create(RunnerOptions options, Map<String, String> env, Consumer<String> log) {
-        List<String> targets = EventSinkOptions.targets(options.events, env, log);
-        SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
-        return new CellLauncher(targets, options.http, env, key, runnerFiles(targets, options, env));
+    /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
+    static Optional<CellLauncher> create(RunnerOptions options, Map<String, String> env, Consumer<String> log) {
+        try {
+            List<String> targets = EventSinkOptions.targets(options.events, env, log);
+            SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
+            return Optional.of(new CellLauncher(targets, options.http, env, key, runnerFiles(targets, options, env)));
+        } catch (IllegalArgumentException e) {
+            log.accept(e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Where one cell's output and messages go, and what may watch or stop it. */

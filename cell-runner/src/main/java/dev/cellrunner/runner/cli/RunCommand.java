@@ -53,11 +53,8 @@ final class RunCommand implements Callable<Integer> {
             log.accept(PARALLEL + " must be at least 1");
             return ExitCodes.USAGE;
         }
-        CellLauncher launcher;
-        try {
-            launcher = CellLauncher.create(runner, System.getenv(), log);
-        } catch (IllegalArgumentException e) {
-            log.accept(e.getMessage());
+        CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);
+        if (launcher == null) {
             return ExitCodes.USAGE;
         }
         Phases.mark("key-ready");

@@ -50,11 +50,8 @@ final class ServeCommand implements Callable<Integer> {
             log.accept("--max-cells, --request-timeout-ms and --send-timeout-ms must be positive");
             return ExitCodes.USAGE;
         }
-        CellLauncher launcher;
-        try {
-            launcher = CellLauncher.create(runner, System.getenv(), log);
-        } catch (IllegalArgumentException e) {
-            log.accept(e.getMessage());
+        CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);
+        if (launcher == null) {
             return ExitCodes.USAGE;
         }
         CellServer server;
