@@ -35,7 +35,8 @@ import java.util.function.Consumer;
 public final class CellServer {
     /** The document plus the flags byte. */
     private static final int MAX_REQUEST_BYTES = CellSpecReader.MAX_DOCUMENT_BYTES + 1;
-    private static final Duration DRAIN_AFTER_REFUSAL = Duration.ofSeconds(1);
+    /** Connections handled at once beyond maxCells: room for refusals while the cells run. */
+    private static final int CONNECTION_MARGIN = 16;
     static final String CLIENT_GONE = "the client disconnected (or stopped reading); the cell was killed";
 
     /** Runs one submitted document as a cell and returns its exit status. */
@@ -62,6 +63,8 @@ public final class CellServer {
     private final CellHandler handler;
     private final Consumer<String> log;
     private final Semaphore slots;
+    /** Bounds the client threads: past it a connection is answered "busy" on the accepting thread. */
+    private final Semaphore connections;
     private final int ownUid = LibC.INSTANCE.geteuid();
     private final AtomicLong requests = new AtomicLong();
     private volatile boolean closing;
@@ -74,6 +77,7 @@ public final class CellServer {
         this.handler = handler;
         this.log = log;
         this.slots = new Semaphore(settings.maxCells());
+        this.connections = new Semaphore(settings.maxCells() + CONNECTION_MARGIN);
     }
 
     /** Binds the socket (ready for clients when this returns); {@link #serve()} then takes them. */
@@ -107,7 +111,19 @@ public final class CellServer {
                 continue;
             }
             long number = requests.incrementAndGet();
-            Thread thread = new Thread(() -> handle(client, number), "serve-client-" + number);
+            if (!connections.tryAcquire()) {
+                refuse(new ClientConnection(client, () -> { }), ExitCodes.UNAVAILABLE, "busy: too many connections");
+                client.close();
+                log.accept("request " + number + ": refused, too many connections");
+                continue;
+            }
+            Thread thread = new Thread(() -> {
+                try {
+                    handle(client, number);
+                } finally {
+                    connections.release();
+                }
+            }, "serve-client-" + number);
             thread.setDaemon(true);
             thread.start();
         }
@@ -133,7 +149,7 @@ public final class CellServer {
             PeerCredentials peer = client.peer();
             String who = "request " + number + " (uid " + peer.uid() + ", pid " + peer.pid() + ")";
             if (peer.uid() != ownUid && peer.uid() != 0) {
-                refuse(client, connection, ExitCodes.NO_PERMISSION, "permission denied: uid " + peer.uid()
+                refuse(connection, ExitCodes.NO_PERMISSION, "permission denied: uid " + peer.uid()
                         + " may not submit cells to this server (only " + (ownUid == 0 ? "root" : "uid " + ownUid + " and root")
                         + " may)");
                 log.accept(who + ": refused, not the server's uid or root");
@@ -141,13 +157,13 @@ public final class CellServer {
             }
             Optional<String> cell = CellPeers.cellOf(client, peer);
             if (cell.isPresent()) {
-                refuse(client, connection, ExitCodes.NO_PERMISSION, "permission denied: pid " + peer.pid()
+                refuse(connection, ExitCodes.NO_PERMISSION, "permission denied: pid " + peer.pid()
                         + " runs inside a cell (cgroup " + cell.get() + "); cells may not submit cells");
                 log.accept(who + ": refused, runs inside a cell");
                 return;
             }
             if (!slots.tryAcquire()) {
-                refuse(client, connection, ExitCodes.UNAVAILABLE, "busy: " + settings.maxCells()
+                refuse(connection, ExitCodes.UNAVAILABLE, "busy: " + settings.maxCells()
                         + " requests are in flight already (--max-cells); try again later");
                 log.accept(who + ": refused, busy");
                 return;
@@ -193,12 +209,12 @@ public final class CellServer {
         try {
             request = Frames.read(client.input(), MAX_REQUEST_BYTES, Frames.REQUEST);
         } catch (SocketTimeoutException e) {
-            refuse(client, connection, ExitCodes.USAGE, "malformed request: no complete request within "
+            refuse(connection, ExitCodes.USAGE, "malformed request: no complete request within "
                     + settings.requestTimeout().toMillis() + " ms");
             log.accept(who + ": refused, the request was too slow");
             return null;
         } catch (Frames.ProtocolError e) {
-            refuse(client, connection, ExitCodes.USAGE, "malformed request: " + e.getMessage());
+            refuse(connection, ExitCodes.USAGE, "malformed request: " + e.getMessage());
             log.accept(who + ": refused, " + e.getMessage());
             return null;
         }
@@ -207,7 +223,7 @@ public final class CellServer {
             return null;
         }
         if (request.payload().length < 1) {
-            refuse(client, connection, ExitCodes.USAGE, "malformed request: an empty request frame (expected a "
+            refuse(connection, ExitCodes.USAGE, "malformed request: an empty request frame (expected a "
                     + "flags byte and a document)");
             log.accept(who + ": refused, empty request");
             return null;
@@ -216,24 +232,12 @@ public final class CellServer {
     }
 
     /**
-     * Says why, sends the exit status and ends the request. The client may still be sending (a huge
-     * request): its input is read and dropped for a moment, so closing does not reset the connection
-     * before it has read the answer.
+     * Says why and sends the exit status; the caller then closes. Whatever the client still sends is left
+     * unread: on a Unix socket the client reads the answer first and only then sees the connection reset.
      */
-    private static void refuse(UnixSocket client, ClientConnection connection, int status, String reason) {
+    private static void refuse(ClientConnection connection, int status, String reason) {
         connection.sendMessage("cell-runner: " + reason);
         connection.sendExit(status);
-        client.shutdownOutput();
-        try {
-            client.timeouts(DRAIN_AFTER_REFUSAL, DRAIN_AFTER_REFUSAL);
-            byte[] discard = new byte[64 * 1024];
-            long deadline = System.nanoTime() + DRAIN_AFTER_REFUSAL.toNanos();
-            while (System.nanoTime() < deadline && client.read(discard, 0, discard.length) >= 0) {
-                // dropped
-            }
-        } catch (IOException e) {
-            // the client is gone or too slow: either way the answer was sent
-        }
     }
 
     /** A client sends nothing after its request; end of stream (or an error) means it went away. */
