@@ -163,8 +163,8 @@ public final class CellServer {
                 return;
             }
             if (!slots.tryAcquire()) {
-                refuse(connection, ExitCodes.UNAVAILABLE, "busy: " + settings.maxCells()
-                        + " requests are in flight already (--max-cells); try again later");
+                refuse(connection, ExitCodes.UNAVAILABLE, "busy: all " + settings.maxCells()
+                        + " request slots (--max-cells) are taken; try again later");
                 log.accept(who + ": refused, busy");
                 return;
             }

@@ -39,9 +39,13 @@ class ServeIT {
         serverTrail = runner.scratch.resolve("server.jsonl");
         server = runner.start("server", List.of(), "serve", "--socket", socket.toString(),
                 "--events", "jsonl:" + serverTrail, "--request-timeout-ms", "1500");
+        awaitListening(server);
+    }
+
+    private static void awaitListening(RunnerProcesses.Started started) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!server.stderr().contains("listening on")) {
-            assertThat(server.process().isAlive()).as("server died: %s", server.stderr()).isTrue();
+        while (!started.stderr().contains("listening on")) {
+            assertThat(started.process().isAlive()).as("server died: %s", started.stderr()).isTrue();
             assertThat(System.nanoTime()).as("server not listening after 60 s").isLessThan(deadline);
             Thread.sleep(50);
         }
@@ -158,6 +162,35 @@ class ServeIT {
         assertThat(done.stdout()).isEqualTo("finished\n");
         RunnerProcesses.Result verified = runner.run("verify-waiting", "verify", trail.toString());
         assertThat(verified.exitCode()).as(verified.toString()).isZero();
+    }
+
+    @Test
+    void pastMaxCellsARequestIsRefusedAsBusyAndTheRunningCellIsUntouched() throws Exception {
+        Path smallSocket = runner.scratch.resolve("small").resolve("serve.sock");
+        RunnerProcesses.Started small = runner.start("small-server", List.of(), "serve", "--socket",
+                smallSocket.toString(), "--events", "none", "--max-cells", "1");
+        try {
+            awaitListening(small);
+            Path go = runner.scratch.resolve("go-small");
+            Path waiting = runner.document("/bin/sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo done");
+            Path trail = runner.scratch.resolve("small.jsonl");
+            RunnerProcesses.Started first = runner.start("small-first", List.of(), "submit", "--socket",
+                    smallSocket.toString(), "--events-out", trail.toString(), waiting.toString());
+            awaitEvent(trail, "confinement");
+
+            RunnerProcesses.Result second = runner.run("small-second", "submit", "--socket", smallSocket.toString(),
+                    runner.document("/bin/true").toString());
+            assertThat(second.exitCode()).as(second.toString()).isEqualTo(75);
+            assertThat(second.stderr()).contains("busy: all 1 request slots (--max-cells) are taken");
+
+            Files.createFile(go);
+            RunnerProcesses.Result done = first.await();
+            assertThat(done.exitCode()).as(done.toString()).isZero();
+            assertThat(done.stdout()).isEqualTo("done\n");
+        } finally {
+            small.process().destroy();
+            small.process().waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
