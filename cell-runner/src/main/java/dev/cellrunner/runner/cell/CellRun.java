@@ -46,6 +46,7 @@ public final class CellRun {
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
     private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";
+    private static final String SHUTDOWN_BEFORE_START = "the runner was told to stop (SIGTERM or SIGINT)";
 
     private final CellPlan plan;
     private final EventTrail trail;
@@ -69,7 +70,11 @@ public final class CellRun {
 
     public int run() {
         Thread stopper = new Thread(this::stopForShutdown, "cell-stop-on-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        try {
+            Runtime.getRuntime().addShutdownHook(stopper);
+        } catch (IllegalStateException shuttingDown) {
+            stopReason = SHUTDOWN_BEFORE_START; // a resident runner got this cell while it was stopping
+        }
         try {
             trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
             Phases.mark("started-emitted");
@@ -120,6 +125,9 @@ public final class CellRun {
     }
 
     private int isolateAndRun() throws SinkException {
+        if (stopReason != null) {
+            return refused("not started: " + stopReason);
+        }
         try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
             NamespaceObservation namespace = isolateNetwork(launch);
             Phases.mark("netns");
