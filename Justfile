@@ -32,6 +32,18 @@ conformance *ARGS:
 bench-startup: build
     bash bench/startup.sh
 
+# Side-by-side medians: bare exec, unshare -n, bwrap, the shell equivalent, cell-runner one-shot and resident.
+bench-compare *RUNS: build
+    bash bench/compare.sh {{RUNS}}
+
+# Per-phase start-up of a one-shot run, with and without the AppCDS archive.
+bench-phases *RUNS: build
+    bash bench/phases.sh {{RUNS}}
+
+# A resident runner on SOCKET (default target/serve/serve.sock), events to target/serve-events.jsonl.
+serve socket="target/serve/serve.sock": build
+    bin/cell-runner serve --socket {{socket}} --events jsonl:target/serve-events.jsonl
+
 # Remove host-side leftovers of runners that died.
 gc:
     bin/cell-runner gc

@@ -1,7 +1,5 @@
 package dev.cellrunner.spec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.security.MessageDigest;
@@ -42,26 +40,15 @@ public final class CellSpecReader {
             return new SpecReadResult.Invalid(problems.problems());
         }
         try {
-            return new SpecReadResult.Valid(DocumentParser.MAPPER.treeToValue(tree, CellDocument.class), digest(bytes));
-        } catch (JsonMappingException e) {
-            // Unreachable for a document the schema accepted; reported rather than thrown all the same.
-            return invalid(new SpecProblem(pointer(e), Messages.clip(e.getOriginalMessage())));
-        } catch (JsonProcessingException e) {
-            return invalid(new SpecProblem("", Messages.clip(e.getOriginalMessage())));
+            return new SpecReadResult.Valid(DocumentBinder.bind(tree), digest(bytes));
+        } catch (RuntimeException e) {
+            // Unreachable for a document the schema and the rules accepted; reported rather than thrown all the same.
+            return invalid(new SpecProblem("", "the document cannot be read: " + Messages.clip(String.valueOf(e.getMessage()))));
         }
     }
 
     private static SpecReadResult.Invalid invalid(SpecProblem problem) {
         return new SpecReadResult.Invalid(List.of(problem));
-    }
-
-    private static String pointer(JsonMappingException e) {
-        String pointer = "";
-        for (JsonMappingException.Reference step : e.getPath()) {
-            pointer = step.getFieldName() != null ? JsonPointers.child(pointer, step.getFieldName())
-                    : JsonPointers.child(pointer, step.getIndex());
-        }
-        return pointer;
     }
 
     static String digest(byte[] bytes) {

@@ -109,6 +109,11 @@ class CellSpecReaderFuzzTest {
             }
         } else {
             assertThat(((SpecReadResult.Valid) result).specDigest()).startsWith("sha256:");
+            try {
+                DocumentBinderTest.assertBindsLikeJackson(input);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
         }
     }
 }

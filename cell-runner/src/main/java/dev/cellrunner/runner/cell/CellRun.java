@@ -45,6 +45,8 @@ public final class CellRun {
     private static final int ENOENT = 2;
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
+    private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";
+    private static final String SHUTDOWN_BEFORE_START = "the runner was told to stop (SIGTERM or SIGINT)";
 
     private final CellPlan plan;
     private final EventTrail trail;
@@ -52,8 +54,8 @@ public final class CellRun {
     private final OutputStream stderr;
     private final Consumer<String> log;
     private final CountDownLatch ended = new CountDownLatch(1);
-    /** Set by the shutdown hook: the runner is stopping, so nothing more may start. */
-    private volatile boolean stopping;
+    /** Why the cell is being stopped from outside (shutdown, a client gone); then nothing more may start. */
+    private volatile String stopReason;
     private CellNetwork network;
     /** The cell's cgroups, once created. */
     private volatile CellGroups groups;
@@ -68,15 +70,21 @@ public final class CellRun {
 
     public int run() {
         Thread stopper = new Thread(this::stopForShutdown, "cell-stop-on-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        try {
+            Runtime.getRuntime().addShutdownHook(stopper);
+        } catch (IllegalStateException shuttingDown) {
+            stopReason = SHUTDOWN_BEFORE_START; // a resident runner got this cell while it was stopping
+        }
         try {
             trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
+            Phases.mark("started-emitted");
             return isolateAndRun();
         } catch (SinkException e) {
             log.accept(e.getMessage());
             return ExitCodes.SINK_FAILED;
         } finally {
             trail.close();
+            Phases.mark("network-removed");
             ended.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
@@ -91,11 +99,7 @@ public final class CellRun {
      * processes are killed, and the run is given time to report that in its events before the JVM ends.
      */
     private void stopForShutdown() {
-        stopping = true;
-        CellGroups cellGroups = groups;
-        if (cellGroups != null) {
-            killGroup(cellGroups.leaf());
-        }
+        cancel(SHUTDOWN);
         try {
             ended.await(SHUTDOWN_REPORT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -103,9 +107,30 @@ public final class CellRun {
         }
     }
 
+    /**
+     * Stops the cell from outside (any thread): its processes are killed, or it never starts, and
+     * {@code destroyed} gives {@code reason}. The first reason given is the one reported.
+     */
+    public void cancel(String reason) {
+        if (ended.getCount() == 0) {
+            return; // too late: the cell has ended and its groups are gone
+        }
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+        CellGroups cellGroups = groups;
+        if (cellGroups != null) {
+            killGroup(cellGroups.leaf());
+        }
+    }
+
     private int isolateAndRun() throws SinkException {
+        if (stopReason != null) {
+            return refused("not started: " + stopReason);
+        }
         try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
             NamespaceObservation namespace = isolateNetwork(launch);
+            Phases.mark("netns");
             if (!namespace.isolated()) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, null));
                 return refused("network.namespace: " + namespace.failure());
@@ -119,6 +144,7 @@ public final class CellRun {
                         CellEventData.networkEnforcement(plan, null, refusal.partial(), null));
                 return refused("network.egress: " + refusal.getMessage());
             }
+            Phases.mark("network");
             try (CellNetwork removedAfterRun = network) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
                 return confineAndRun(launch);
@@ -142,6 +168,7 @@ public final class CellRun {
                 createTempDir();
                 placeInV1Groups(launch);
                 probes = confineLaunchThread(launch);
+                Phases.mark("confined");
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
@@ -151,6 +178,7 @@ public final class CellRun {
             launch.close(); // a v1 group cannot be removed while the launch thread is in it
             groups.remove(log);
             removeTempDir();
+            Phases.mark("cgroups-removed");
         }
     }
 
@@ -231,8 +259,8 @@ public final class CellRun {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
                     plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
         }
-        if (stopping) {
-            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "the runner is stopping"));
+        if (stopReason != null) {
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + stopReason));
         }
         SpawnedProcess process;
         try {
@@ -243,11 +271,16 @@ public final class CellRun {
         } catch (Exception e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
+        Phases.mark("spawned");
+        if (stopReason != null) {
+            killGroup(groups.leaf()); // cancelled while it was being born: cancel() may have found the group empty
+        }
         tightenLimits(launch);
         launch.close();
         OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
         OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
         String mismatch = observeConfinement(process.pid(), probes);
+        Phases.mark("observed");
         if (mismatch != null) {
             killGroup(groups.leaf());
         }
@@ -326,6 +359,7 @@ public final class CellRun {
             throw new IllegalStateException("cannot reap the cell's process", e.getCause());
         }
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
+        Phases.mark("exited");
         boolean forced = timedOut | killGroup(cgroup) > 0;
         long stdoutBytes = awaitDrain(out);
         long stderrBytes = awaitDrain(err);
@@ -382,12 +416,13 @@ public final class CellRun {
             trail.sync();
             return ExitCodes.REFUSED;
         }
-        String result = outcome.exitCode() == 0 && !stopping ? "succeeded" : "failed";
-        String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired"
-                : stopping ? "the runner was told to stop (SIGTERM or SIGINT); the cell was killed" : null;
+        String stopped = stopReason;
+        String result = outcome.exitCode() == 0 && stopped == null ? "succeeded" : "failed";
+        String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : stopped;
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result,
-                outcome.forced() || stopping ? "forced" : "clean", reason));
+                outcome.forced() || stopped != null ? "forced" : "clean", reason));
         trail.sync();
+        Phases.mark("destroyed-synced");
         return outcome.exitCode();
     }
 

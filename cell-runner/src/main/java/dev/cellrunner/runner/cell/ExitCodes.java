@@ -9,8 +9,16 @@ public final class ExitCodes {
     public static final int INVALID_SPEC = 65;
     /** A requested control cannot be enforced here; nothing ran. */
     public static final int REFUSED = 69;
+    /** The runner itself failed (internal error). */
+    public static final int SOFTWARE = 70;
     /** A required event sink failed. */
     public static final int SINK_FAILED = 74;
+    /** submit: the server cannot be reached or is too busy; nothing ran. */
+    public static final int UNAVAILABLE = 75;
+    /** submit: the server and the client do not speak the same protocol. */
+    public static final int PROTOCOL = 76;
+    /** submit: the server refused this client (peer credentials). */
+    public static final int NO_PERMISSION = 77;
     /** The lifetime or timeout killed the command. */
     public static final int TIMED_OUT = 124;
     /** The executable exists but could not be executed (shell convention). */

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cgroup;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.os.SpawnLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,10 +41,14 @@ public final class CellGroups {
         String name = PREFIX + ProcessHandle.current().pid() + "-" + runId;
         V2Delegation delegation = null;
         CellCgroup leaf = null;
+        // Under SpawnLock: another cell's spawn moves the whole runner into that cell's leaf for an instant,
+        // and /proc/self/cgroup read then would place this cell's groups inside the other cell's.
+        SpawnLock.LOCK.lock();
         try {
             CgroupLayout layout = CgroupLayout.ofThisProcess();
-            Path own = layout.v2Own().orElseThrow(() -> new Refusal("lifetime",
+            Path current = layout.v2Own().orElseThrow(() -> new Refusal("lifetime",
                     "no cgroup v2 hierarchy is mounted to hold the cell's processes"));
+            Path own = V2Delegation.cellParent(current);
             for (String done : DeadRunnerGroups.killOrphansIn(own, ORPHAN_KILL_WAIT)) {
                 if (!done.startsWith("removed")) {
                     log.accept(done);
@@ -57,6 +62,8 @@ public final class CellGroups {
         } catch (IOException e) {
             new CellGroups(leaf, null, delegation, null).remove(message -> { });
             throw new Refusal("run.limits", "cannot set up the cell's cgroups: " + e.getMessage(), e);
+        } finally {
+            SpawnLock.LOCK.unlock();
         }
     }
 

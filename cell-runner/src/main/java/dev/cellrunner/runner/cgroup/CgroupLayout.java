@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.cgroup;
 
+import dev.cellrunner.runner.os.SpawnLock;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +20,15 @@ public record CgroupLayout(Optional<Path> v2Own, Map<String, Path> v1Own) {
     /** The controllers a cell's limits use (see {@link LimitsPlanner}). */
     static final List<String> LIMIT_CONTROLLERS = List.of("memory", "pids", "cpu");
 
+    /** Read under SpawnLock, so never while the runner sits in a cell's leaf to spawn. */
     public static CgroupLayout ofThisProcess() throws IOException {
-        return parse(Files.readAllLines(Path.of("/proc/self/cgroup")),
-                Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        SpawnLock.LOCK.lock();
+        try {
+            return parse(Files.readAllLines(Path.of("/proc/self/cgroup")),
+                    Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        } finally {
+            SpawnLock.LOCK.unlock();
+        }
     }
 
     /** Pure parsing of the two proc files, so it can be tested with host layouts we do not have. */

@@ -14,27 +14,33 @@ import java.util.Map;
 
 /** Options of HTTP event sinks, shared by {@code run} and {@code flush}. */
 final class HttpEventOptions {
-    @Option(names = "--events-mode", paramLabel = "MODE", defaultValue = "structured",
-            description = "CloudEvents HTTP content mode: structured (default), batch or binary.")
-    String mode;
+    static final String MODE = "--events-mode";
+    static final String SPOOL_DIR = "--spool-dir";
+    static final String CA = "--events-ca";
+    static final String TIMEOUT_MS = "--events-timeout-ms";
+    static final String GRACE_MS = "--events-grace-ms";
 
-    @Option(names = "--spool-dir", paramLabel = "DIR",
+    @Option(names = MODE, paramLabel = "MODE",
+            description = "CloudEvents HTTP content mode: structured (default), batch or binary.")
+    String mode = "structured";
+
+    @Option(names = SPOOL_DIR, paramLabel = "DIR",
             description = "Where events not yet delivered over HTTP are kept. Default: "
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/spool")
     Path spoolDir;
 
-    @Option(names = "--events-ca", paramLabel = "PEM",
+    @Option(names = CA, paramLabel = "PEM",
             description = "Trust only the certificate(s) in this PEM file for https:// receivers (e.g. self-signed).")
     Path trustedCertificates;
 
-    @Option(names = "--events-timeout-ms", paramLabel = "MS", defaultValue = "5000",
+    @Option(names = TIMEOUT_MS, paramLabel = "MS",
             description = "Timeout of one HTTP request (default 5000).")
-    long requestTimeoutMs;
+    long requestTimeoutMs = 5000;
 
-    @Option(names = "--events-grace-ms", paramLabel = "MS", defaultValue = "10000",
+    @Option(names = GRACE_MS, paramLabel = "MS",
             description = "Longest wait for HTTP delivery at the end of a run (or for a flush); what is not "
                     + "delivered by then stays in the spool (default 10000).")
-    long graceMs;
+    long graceMs = 10000;
 
     static boolean isHttp(String target) {
         return target.startsWith("http://") || target.startsWith("https://");

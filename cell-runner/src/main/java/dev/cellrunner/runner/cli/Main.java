@@ -1,24 +1,44 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.Phases;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code cell-runner [run] SPEC}, {@code cell-runner validate SPEC}, ... */
 @Command(name = "cell-runner", mixinStandardHelpOptions = true, version = "cell-runner 0.1.0",
         description = "Runs one command exactly as an ExecutionCell document allows, with a signed audit trail.",
         subcommands = {RunCommand.class, ValidateCommand.class, VerifyCommand.class, KeygenCommand.class,
-                FlushCommand.class, GcCommand.class, PlanCommand.class})
+                FlushCommand.class, GcCommand.class, PlanCommand.class, ServeCommand.class, SubmitCommand.class})
 public final class Main {
+    /** Names of the subcommands above (MainTest keeps them equal), known without building picocli's model. */
+    static final Set<String> SUBCOMMANDS = Set.of("run", "validate", "verify", "keygen", "flush", "gc", "plan",
+            "serve", "submit");
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        Phases.mark("main");
+        int status = execute(args);
+        Phases.mark("exit");
+        System.exit(status);
     }
 
     public static int execute(String... args) {
+        String[] withRun = withDefaultSubcommand(args);
+        Optional<? extends Callable<Integer>> fast = fastPath(withRun);
+        if (fast.isPresent()) {
+            try {
+                return fast.get().call();
+            } catch (Exception e) {
+                System.err.println("cell-runner: internal error: " + e);
+                return ExitCodes.SOFTWARE;
+            }
+        }
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("cell-runner: " + e.getMessage());
@@ -27,14 +47,27 @@ public final class Main {
         });
         cli.setExecutionExceptionHandler((e, c, p) -> {
             c.getErr().println("cell-runner: internal error: " + e);
-            return 70;
+            return ExitCodes.SOFTWARE;
         });
-        return cli.execute(withDefaultSubcommand(cli, args));
+        return cli.execute(withRun);
+    }
+
+    /** run and submit, the commands started most often, parsed without picocli when they are plain. */
+    private static Optional<? extends Callable<Integer>> fastPath(String[] args) {
+        if (args.length == 0) {
+            return Optional.empty();
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "run" -> FastArgs.run(rest);
+            case "submit" -> FastArgs.submit(rest);
+            default -> Optional.empty();
+        };
     }
 
     /** {@code cell-runner SPEC} means {@code cell-runner run SPEC}. */
-    private static String[] withDefaultSubcommand(CommandLine cli, String[] args) {
-        if (args.length == 0 || cli.getSubcommands().containsKey(args[0]) || TOP_LEVEL_OPTIONS.contains(args[0])) {
+    private static String[] withDefaultSubcommand(String[] args) {
+        if (args.length == 0 || SUBCOMMANDS.contains(args[0]) || TOP_LEVEL_OPTIONS.contains(args[0])) {
             return args;
         }
         String[] withRun = new String[args.length + 1];

@@ -1,24 +1,7 @@
 package dev.cellrunner.runner.cli;
 
-import dev.cellrunner.events.CellEventFactory;
-import dev.cellrunner.events.ChainSigner;
-import dev.cellrunner.events.EventSink;
-import dev.cellrunner.events.EventTrail;
-import dev.cellrunner.events.RunIdentity;
-import dev.cellrunner.events.SigningKey;
-import dev.cellrunner.runner.cell.CellPlan;
-import dev.cellrunner.runner.cell.CellPlanner;
-import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
-import dev.cellrunner.runner.cell.Refusal;
-import dev.cellrunner.runner.cell.RefusedCell;
-import dev.cellrunner.runner.confine.HostFacts;
-import dev.cellrunner.runner.egress.HostResolver;
-import dev.cellrunner.spec.CellDocument;
-import dev.cellrunner.spec.CellSpecReader;
-import dev.cellrunner.spec.SpecReadResult;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.cell.Phases;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,109 +10,63 @@ import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
-/** Runs one cell; the runner's exit status is the command's, or one of the contract's own codes. */
+/**
+ * Runs one cell, or several from one JVM. With one document the runner's exit status is the command's,
+ * or one of the contract's own codes; with several, see {@link ParallelRun}.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the command of an ExecutionCell document inside its cell.")
-final class RunCommand implements java.util.concurrent.Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+        description = {"Run the command of an ExecutionCell document inside its cell.",
+                "With several documents: each its own cell, up to N at once (--parallel); every cell's output is "
+                        + "printed whole when it ends, a summary line per cell goes to stderr, and the exit status "
+                        + "is 0 if every cell exited 0, else that of the first document (in the order given) "
+                        + "whose cell did not."})
+final class RunCommand implements Callable<Integer> {
+    static final String PARALLEL = "--parallel";
 
-    @Parameters(paramLabel = "SPEC", description = "Path to the document, or - for standard input.")
-    String source;
+    @Parameters(paramLabel = "SPEC", arity = "1..*",
+            description = "Path to the document, or - for standard input (once).")
+    List<String> sources = new ArrayList<>();
 
-    @Option(names = "--events", paramLabel = "SINK",
-            description = "Where events go: jsonl:PATH, http(s)://URL (repeatable) or none. Default: "
-                    + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
-    List<String> events = new ArrayList<>();
-
-    @Option(names = "--signing-key", paramLabel = "FILE",
-            description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
-                    + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for this run whose public half is in `started`.")
-    Path signingKey;
+    @Option(names = PARALLEL, paramLabel = "N", description = "Cells run at once when several SPECs are given (default 1).")
+    int parallel = 1;
 
     @Mixin
-    HttpEventOptions http = new HttpEventOptions();
+    RunnerOptions runner = new RunnerOptions();
 
+    /** Set by picocli; null when {@link FastArgs} parsed the command line. */
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
     @Override
     public Integer call() {
-        PrintWriter err = command.commandLine().getErr();
-        Consumer<String> log = message -> {
-            err.println("cell-runner: " + message);
-            err.flush();
-        };
-        Map<String, String> env = System.getenv();
-        List<String> targets;
-        try {
-            targets = EventSinkOptions.targets(events, env, log);
-        } catch (IllegalArgumentException e) {
-            log.accept(e.getMessage());
+        Phases.mark("cli-parsed");
+        StartupWarmup.begin();
+        PrintWriter err = RunnerLog.stderr(command);
+        Consumer<String> log = RunnerLog.to(err, "cell-runner: ");
+        if (parallel < 1) {
+            log.accept(PARALLEL + " must be at least 1");
             return ExitCodes.USAGE;
         }
-        SigningKey key;
-        try {
-            key = SigningKeyOptions.resolve(signingKey, env, !targets.isEmpty(), log);
-        } catch (IllegalArgumentException e) {
-            log.accept(e.getMessage());
+        CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);
+        if (launcher == null) {
             return ExitCodes.USAGE;
         }
-        byte[] bytes;
-        try {
-            bytes = SpecInput.read(source);
-        } catch (IOException e) {
-            log.accept("cannot read " + source + ": " + e.getMessage());
+        Phases.mark("key-ready");
+        if (sources.size() > 1) {
+            return new ParallelRun(launcher, parallel, err).run(sources);
+        }
+        String source = sources.get(0);
+        byte[] bytes = CellLauncher.read(source, log);
+        if (bytes == null) {
             return ExitCodes.USAGE;
         }
-        SpecReadResult read = CellSpecReader.read(bytes);
-        if (read instanceof SpecReadResult.Invalid invalid) {
-            ValidateCommand.printProblems(err, source, invalid);
-            return ExitCodes.INVALID_SPEC;
-        }
-        SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
-        List<String> sinkFailures = new ArrayList<>();
-        List<EventSink> sinks = EventSinkOptions.open(targets, http, env, log, sinkFailures);
-        if (!targets.isEmpty() && sinks.isEmpty()) {
-            log.accept("no event sink can take events; nothing ran");
-            return ExitCodes.SINK_FAILED;
-        }
-        EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
-                new ChainSigner(key), sinks, log);
-        CellPlan plan;
-        try {
-            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    HostResolver.resolve(valid.document().spec().authority().egressRules()),
-                    HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, env, signingKey)));
-        } catch (Refusal refusal) {
-            return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
-        }
-        return new CellRun(plan, trail, new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err), log).run();
-    }
-
-    private static RunIdentity identity(CellDocument document) {
-        ObjectNode correlation = document.spec().correlation() == null ? null
-                : JSON.valueToTree(document.spec().correlation());
-        return new RunIdentity(hostname(), document.spec().id(), UUID.randomUUID().toString(), correlation);
-    }
-
-    /** The kernel's hostname; no DNS lookup on the start-up path. */
-    private static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return launcher.launch(bytes, source, new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }));
     }
 }

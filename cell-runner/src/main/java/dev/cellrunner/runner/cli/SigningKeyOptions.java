@@ -19,18 +19,19 @@ import java.util.function.Consumer;
 final class SigningKeyOptions {
     static final String KEY_VARIABLE = "CELLOS_EVENT_SIGNING_KEY_BASE64";
     static final String KID_VARIABLE = "CELLOS_EVENT_SIGNING_KID";
+    private static final String SIGNING_KEY_OPTION = RunnerOptions.SIGNING_KEY;
 
     private SigningKeyOptions() {
     }
 
-    static SigningKey resolve(Path keyFile, Map<String, String> env, boolean eventsOn, Consumer<String> log)
-            throws IllegalArgumentException {
+    /** The operator's key (file, else the CellOS variables), or null when none is given. */
+    static SigningKey configured(Path keyFile, Map<String, String> env) throws IllegalArgumentException {
         String label = blankToNull(env.get(KID_VARIABLE));
         if (keyFile != null) {
             try {
                 return new SigningKey(KeyFiles.readPrivate(keyFile), false, null);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--signing-key: " + e.getMessage());
+                throw new IllegalArgumentException(SIGNING_KEY_OPTION + ": " + e.getMessage());
             }
         }
         String encoded = blankToNull(env.get(KEY_VARIABLE));
@@ -40,6 +41,11 @@ final class SigningKeyOptions {
         if (label != null) {
             throw new IllegalArgumentException(KID_VARIABLE + " is set but " + KEY_VARIABLE + " is not");
         }
+        return null;
+    }
+
+    /** A fresh key for one run; says so when events are on, since it proves integrity, not origin. */
+    static SigningKey ephemeral(boolean eventsOn, Consumer<String> log) {
         SigningKey key = SigningKey.generateEphemeral();
         if (eventsOn) {
             log.accept("no signing key given: events are signed with a fresh key for this run only (key id "

@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
+import dev.cellrunner.runner.cgroup.V2Delegation;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -58,7 +59,8 @@ public record HostFacts(int landlockAbi, Path tempBase, List<Path> privatePaths,
         try {
             cgroups = CgroupLayout.ofThisProcess();
             if (cgroups.v2Own().isPresent()) {
-                String text = Files.readString(cgroups.v2Own().get().resolve("cgroup.controllers")).trim();
+                Path cellParent = V2Delegation.cellParent(cgroups.v2Own().get());
+                String text = Files.readString(cellParent.resolve("cgroup.controllers")).trim();
                 v2Controllers = text.isEmpty() ? Set.of() : Set.of(text.split("\\s+"));
             }
         } catch (IOException e) {

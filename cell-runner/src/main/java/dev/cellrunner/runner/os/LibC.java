@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 
 /**
  * The few libc entry points the runner needs. Everything here acts on the calling thread only
@@ -28,6 +29,18 @@ public interface LibC extends Library {
     int listen(int fd, int backlog) throws LastErrorException;
 
     int connect(int fd, Pointer address, int length) throws LastErrorException;
+
+    int accept4(int fd, Pointer address, Pointer length, int flags) throws LastErrorException;
+
+    int getsockopt(int fd, int level, int name, Pointer value, IntByReference length) throws LastErrorException;
+
+    int setsockopt(int fd, int level, int name, Pointer value, int length) throws LastErrorException;
+
+    int shutdown(int fd, int how) throws LastErrorException;
+
+    long send(int fd, Pointer buffer, long count, int flags) throws LastErrorException;
+
+    int geteuid();
 
     int open(String path, int flags) throws LastErrorException;
 

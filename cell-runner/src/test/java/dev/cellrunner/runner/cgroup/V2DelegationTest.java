@@ -34,6 +34,24 @@ class V2DelegationTest {
     }
 
     @Test
+    void cellsInFlightShareTheDelegationAndOnlyTheLastUndoesIt() throws Exception {
+        group(own, SELF + "\n", "");
+        V2Delegation first = V2Delegation.enable(own, Set.of("pids"));
+        Path leaf = own.resolve("cellrunner-runner-" + SELF);
+        assertThat(V2Delegation.cellParent(leaf)).as("cells still go below the runner's own group").isEqualTo(own);
+        V2Delegation second = V2Delegation.enable(V2Delegation.cellParent(leaf), Set.of("memory"));
+        first.restore();
+        assertThat(own.resolve("cgroup.subtree_control")).as("the second cell still runs").hasContent("+memory");
+        assertThat(leaf).exists();
+        Files.delete(leaf.resolve("cgroup.procs"));
+        second.restore();
+        assertThat(own.resolve("cgroup.subtree_control")).hasContent("-memory -pids");
+        assertThat(own.resolve("cgroup.procs")).hasContent(SELF);
+        assertThat(leaf).doesNotExist();
+        assertThat(V2Delegation.cellParent(leaf)).isEqualTo(leaf);
+    }
+
+    @Test
     void aGroupSharedWithOtherProcessesIsRefused() throws Exception {
         group(own, "1\n" + SELF + "\n", "");
         assertThatThrownBy(() -> V2Delegation.enable(own, Set.of("pids"))).isInstanceOf(Refusal.class)

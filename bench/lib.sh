@@ -1,0 +1,48 @@
+# Shared by the bench scripts (source it; $here is the repository root).
+
+# in_private_netns SCRIPT ARGS...: runs the calling script again inside a network namespace of its own
+# (loopback up), so the cells' uplinks, veths and tables never touch this host's network.
+in_private_netns() {
+  if [[ -z "${CR_BENCH_NETNS:-}" ]]; then
+    exec env CR_BENCH_NETNS=1 unshare --net bash "$@"
+  fi
+  ip link set lo up
+}
+
+# write_true_cell FILE RULES: a /usr/bin/true cell with RULES egress rules (TEST-NET-2, never reached).
+write_true_cell() {
+  local file="$1" rules="$2" list="" i
+  for ((i = 0; i < rules; i++)); do
+    list+="${list:+,}{\"host\":\"198.51.100.$((i % 250 + 1))\",\"port\":$((443 + i)),\"protocol\":\"tcp\"}"
+  done
+  cat >"$file" <<JSON
+{"apiVersion":"cellos.io/v1","kind":"ExecutionCell",
+ "spec":{"id":"bench-true","lifetime":{"ttlSeconds":30},
+         "authority":{"egressRules":[$list]},
+         "run":{"argv":["/usr/bin/true"]}}}
+JSON
+}
+
+# start_server DIR: a resident runner on DIR/sock/serve.sock (events to DIR/serve.jsonl, log to
+# DIR/serve.err), warmed up with 10 cells of DIR/cell.json; its pid is in $server.
+start_server() {
+  local dir="$1"
+  "$here/bin/cell-runner" serve --socket "$dir/sock/serve.sock" --events "jsonl:$dir/serve.jsonl" 2>"$dir/serve.err" &
+  server=$!
+  until grep -q "listening on" "$dir/serve.err" 2>/dev/null; do sleep 0.05; done
+  python3 "$here/bench/submit.py" "$dir/sock/serve.sock" "$dir/cell.json" 10 >/dev/null
+}
+
+# stop_server: ends the server started above, if any.
+stop_server() {
+  if [[ -n "${server:-}" ]]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=""
+  fi
+}
+
+# median: the median of the numbers on stdin, one per line.
+median() {
+  sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m}'
+}

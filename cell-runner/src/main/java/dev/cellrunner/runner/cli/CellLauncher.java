@@ -1,0 +1,153 @@
+package dev.cellrunner.runner.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.events.CellEventFactory;
+import dev.cellrunner.events.ChainSigner;
+import dev.cellrunner.events.EventSink;
+import dev.cellrunner.events.EventTrail;
+import dev.cellrunner.events.RunIdentity;
+import dev.cellrunner.events.SigningKey;
+import dev.cellrunner.runner.cell.CellPlan;
+import dev.cellrunner.runner.cell.CellPlanner;
+import dev.cellrunner.runner.cell.CellRun;
+import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.Phases;
+import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.cell.RefusedCell;
+import dev.cellrunner.runner.confine.HostFacts;
+import dev.cellrunner.runner.egress.HostResolver;
+import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.CellSpecReader;
+import dev.cellrunner.spec.Correlation;
+import dev.cellrunner.spec.SpecReadResult;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Runs cells with one runner's settings (sinks, signing key): validate the document, open the sinks,
+ * plan, run. One per {@code run} or {@code serve}; {@link #launch} may be called from many threads at once.
+ */
+final class CellLauncher {
+    private final List<String> targets;
+    private final HttpEventOptions http;
+    private final Map<String, String> env;
+    /** The operator's key, or null: each cell then signs with a fresh key of its own. */
+    private final SigningKey fixedKey;
+    private final List<Path> runnerFiles;
+
+    private CellLauncher(List<String> targets, HttpEventOptions http, Map<String, String> env, SigningKey fixedKey,
+                         List<Path> runnerFiles) {
+        this.targets = targets;
+        this.http = http;
+        this.env = env;
+        this.fixedKey = fixedKey;
+        this.runnerFiles = runnerFiles;
+    }
+
+    /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
+    static Optional<CellLauncher> create(RunnerOptions options, Map<String, String> env, Consumer<String> log) {
+        try {
+            List<String> targets = EventSinkOptions.targets(options.events, env, log);
+            SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
+            return Optional.of(new CellLauncher(targets, options.http, env, key, List.copyOf(EventSinkOptions.runnerFiles(targets, options.http, env, options.signingKey))));
+        } catch (IllegalArgumentException e) {
+            log.accept(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Where one cell's output and messages go, and what may watch or stop it. */
+    record CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
+                  Consumer<CellRun> started) {
+        CellIo {
+            extraSinks = List.copyOf(extraSinks);
+        }
+
+        Consumer<String> log() {
+            return RunnerLog.to(messages, "cell-runner: ");
+        }
+    }
+
+    /** Runs the document {@code bytes} (named {@code source} in messages); returns the cell's exit status. */
+    int launch(byte[] bytes, String source, CellIo io) {
+        Consumer<String> log = io.log();
+        SpecReadResult read = CellSpecReader.read(bytes);
+        Phases.mark("spec-validated");
+        if (read instanceof SpecReadResult.Invalid invalid) {
+            synchronized (io.messages()) {
+                ValidateCommand.printProblems(io.messages(), source, invalid);
+            }
+            return ExitCodes.INVALID_SPEC;
+        }
+        SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
+        List<EventSink> sinks = EventSinkOptions.open(targets, http, env, log, new ArrayList<>());
+        if (!targets.isEmpty() && sinks.isEmpty()) {
+            log.accept("no event sink can take events; nothing ran");
+            return ExitCodes.SINK_FAILED;
+        }
+        sinks.addAll(io.extraSinks());
+        SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
+        Phases.mark("sinks-open");
+        EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
+                new ChainSigner(key), sinks, log);
+        CellPlan plan;
+        try {
+            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
+                    HostResolver.resolve(valid.document().spec().authority().egressRules()),
+                    HostFacts.probe(runnerFiles));
+        } catch (Refusal refusal) {
+            return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
+        }
+        Phases.mark("planned");
+        CellRun cell = new CellRun(plan, trail, io.stdout(), io.stderr(), log);
+        io.started().accept(cell);
+        return cell.run();
+    }
+
+    /** Reads a document named on the command line; an unreadable one is reported (exit 64). */
+    static byte[] read(String source, Consumer<String> log) {
+        try {
+            return SpecInput.read(source);
+        } catch (IOException e) {
+            log.accept("cannot read " + source + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static RunIdentity identity(CellDocument document) {
+        Correlation correlation = document.spec().correlation();
+        return new RunIdentity(hostname(), document.spec().id(), UUID.randomUUID().toString(),
+                correlation == null ? null : tree(correlation));
+    }
+
+    /** What Jackson's data binding would make of the record (nulls kept), without its start-up cost. */
+    static ObjectNode tree(Correlation correlation) {
+        ObjectNode tree = JsonNodeFactory.instance.objectNode();
+        tree.put("platform", correlation.platform());
+        tree.put("externalRunId", correlation.externalRunId());
+        ObjectNode labels = tree.putObject("labels");
+        correlation.labels().forEach(labels::put);
+        return tree;
+    }
+
+    /** The kernel's hostname; no DNS lookup on the start-up path. */
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

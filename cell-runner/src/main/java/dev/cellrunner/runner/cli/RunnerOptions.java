@@ -1,0 +1,30 @@
+package dev.cellrunner.runner.cli;
+
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every cell of a runner shares: where events go and the key that signs them. Taken by {@code run}
+ * and {@code serve} alike. The option names are constants because {@link FastArgs} parses them too.
+ */
+final class RunnerOptions {
+    static final String EVENTS = "--events";
+    static final String SIGNING_KEY = "--signing-key";
+
+    @Option(names = EVENTS, paramLabel = "SINK",
+            description = "Where events go: jsonl:PATH, http(s)://URL (repeatable) or none. Default: "
+                    + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
+    List<String> events = new ArrayList<>();
+
+    @Option(names = SIGNING_KEY, paramLabel = "FILE",
+            description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
+                    + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for each run whose public half is in `started`.")
+    Path signingKey;
+
+    @Mixin
+    HttpEventOptions http = new HttpEventOptions();
+}

@@ -1,0 +1,92 @@
+package dev.cellrunner.runner.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The hand-written run and submit parsers and picocli's model must agree, or the two paths would differ. */
+class FastArgsTest {
+    private static final CommandLine CLI = new CommandLine(new Main());
+
+    @Test
+    void theFastPathKnowsExactlyTheValuedOptionsOfRun() {
+        Set<String> picocli = CLI.getSubcommands().get("run").getCommandSpec().options().stream()
+                .filter(option -> option.arity().max() > 0).map(OptionSpec::longestName).collect(Collectors.toSet());
+        assertThat(FastArgs.RUN_VALUED).isEqualTo(picocli);
+    }
+
+    @Test
+    void theFastPathKnowsExactlyTheValuedOptionsOfSubmit() {
+        Set<String> picocli = CLI.getSubcommands().get("submit").getCommandSpec().options().stream()
+                .filter(option -> option.arity().max() > 0).map(OptionSpec::longestName).collect(Collectors.toSet());
+        assertThat(FastArgs.SUBMIT_VALUED).isEqualTo(picocli);
+    }
+
+    @Test
+    void bothPathsParseASubmitCommandLineAlike() {
+        String[] args = {"--socket", "/run/s.sock", "--events-out=/tmp/e.jsonl", "cell.json"};
+        SubmitCommand fast = FastArgs.submit(args).orElseThrow();
+        SubmitCommand slow = new SubmitCommand();
+        new CommandLine(slow).parseArgs(args);
+        assertThat(new Object[] {fast.socket, fast.eventsOut, fast.source})
+                .containsExactly(slow.socket, slow.eventsOut, slow.source);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "--socket=/b", "other.json", "--bogus"})
+    void aSubmitLineTheFastPathDoesNotFullyUnderstandGoesToPicocli(String odd) {
+        assertThat(FastArgs.submit(new String[] {"--socket", "/a", "a.json", odd})).isEmpty();
+        assertThat(FastArgs.submit(new String[] {"a.json"})).as("no --socket").isEmpty();
+    }
+
+    @Test
+    void theSubcommandNamesAreKnownWithoutPicocli() {
+        assertThat(Main.SUBCOMMANDS).isEqualTo(CLI.getSubcommands().keySet());
+    }
+
+    @Test
+    void bothPathsParseACommonCommandLineAlike() {
+        String[] args = {"--events", "jsonl:/tmp/a.jsonl", "--events=none", "--signing-key", "/k.pem",
+                "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
+                "--events-grace-ms=8", "--parallel", "3", "a.json", "-", "--", "--odd-name.json"};
+        RunCommand fast = FastArgs.run(args).orElseThrow();
+        RunCommand slow = new RunCommand();
+        new CommandLine(slow).parseArgs(args);
+        assertThat(fast.sources).isEqualTo(slow.sources).containsExactly("a.json", "-", "--odd-name.json");
+        assertThat(fast.parallel).isEqualTo(slow.parallel).isEqualTo(3);
+        assertThat(fast.runner.events).isEqualTo(slow.runner.events);
+        assertThat(fast.runner.signingKey).isEqualTo(slow.runner.signingKey);
+        HttpEventOptions f = fast.runner.http;
+        HttpEventOptions s = slow.runner.http;
+        assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})
+                .containsExactly(s.mode, s.spoolDir, s.trustedCertificates, s.requestTimeoutMs, s.graceMs);
+    }
+
+    @Test
+    void defaultsAreTheSameOnBothPaths() {
+        RunCommand fast = FastArgs.run(new String[] {"a.json"}).orElseThrow();
+        RunCommand slow = new RunCommand();
+        new CommandLine(slow).parseArgs("a.json");
+        assertThat(fast.parallel).isEqualTo(slow.parallel);
+        assertThat(new Object[] {fast.runner.http.mode, fast.runner.http.requestTimeoutMs, fast.runner.http.graceMs})
+                .containsExactly(slow.runner.http.mode, slow.runner.http.requestTimeoutMs, slow.runner.http.graceMs);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "-h", "-V", "--bogus", "--parallel=x", "--events", "@args.txt", "--events-timeout-ms=1e3"})
+    void whatTheFastPathDoesNotFullyUnderstandGoesToPicocli(String odd) {
+        assertThat(FastArgs.run(new String[] {"a.json", odd})).isEmpty();
+    }
+
+    @Test
+    void noDocumentGoesToPicocliForItsMessage() {
+        assertThat(FastArgs.run(new String[] {"--events", "none"})).isEmpty();
+    }
+}
