@@ -29,6 +29,12 @@ public interface LibC extends Library {
 
     int connect(int fd, Pointer address, int length) throws LastErrorException;
 
+    int setsockopt(int fd, int level, int option, Pointer value, int length) throws LastErrorException;
+
+    long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
+    long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
     int open(String path, int flags) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
