@@ -19,6 +19,7 @@ import dev.cellrunner.spec.EgressHost.IpPrefix;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,9 +38,10 @@ import java.util.function.Consumer;
  */
 public final class CellNetwork implements AutoCloseable {
     private static final Set<CellNetwork> OPEN = ConcurrentHashMap.newKeySet();
+    private static final Duration TEARDOWN_LIMIT = Duration.ofSeconds(20);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(CellNetwork::close), "cell-network-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(CellNetwork::removeAllBeforeExit, "cell-network-cleanup"));
     }
 
     private final CellNetNames names = CellNetNames.next();
@@ -49,7 +51,7 @@ public final class CellNetwork implements AutoCloseable {
     private final Consumer<String> log;
     /** The cell's namespace, for reading the counters after the launch thread is gone. */
     private NetnsHandle cellNetns;
-    /** The runner's namespace: where the veth's peer is born. */
+    /** The runner's namespace: where the veth's peer is born and where the teardown runs. */
     private NetnsHandle hostNetns;
     private UplinkPool.Slot slot;
     private NftTable hostTable;
@@ -84,6 +86,27 @@ public final class CellNetwork implements AutoCloseable {
         } catch (NetworkRefusal refusal) {
             network.close();
             throw refusal;
+        }
+    }
+
+    /**
+     * Waits until every closed cell's host-side objects are removed (they are removed in the background),
+     * at most {@code limit}; false when some removals are still running.
+     */
+    public static boolean awaitTeardowns(Duration limit) throws InterruptedException {
+        return Teardowns.awaitAll(limit);
+    }
+
+    /** The shutdown hook: closes what is open and waits for every teardown, so the runner exits clean. */
+    private static void removeAllBeforeExit() {
+        OPEN.forEach(CellNetwork::close);
+        try {
+            if (!awaitTeardowns(TEARDOWN_LIMIT)) {
+                System.err.println("cell-runner: uplink teardown did not finish in " + TEARDOWN_LIMIT.toSeconds()
+                        + " s; cell-runner gc removes what is left");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -265,8 +288,8 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /**
-     * Removes everything this cell added on the host; safe to call more than once, from any thread of
-     * the runner's namespace.
+     * Removes everything this cell added on the host; safe to call more than once, from any thread.
+     * The removal runs in the background ({@link Teardowns}): it waits on the kernel, not on the runner.
      */
     @Override
     public synchronized void close() {
@@ -279,13 +302,12 @@ public final class CellNetwork implements AutoCloseable {
             cellNetns.close();
         }
         if (hostNetns != null) {
-            removeFromHost();
-            hostNetns.close();
+            Teardowns.start(hostNetns, this::removeFromHost, log);
         }
     }
 
     /**
-     * In the runner's namespace: the veth first (it takes the cell end with it), then the host
+     * Runs inside the runner's namespace: the veth first (it takes the cell end with it), then the host
      * filter, the forwarding record and, once the veth is known gone, the slot (its subnet is reused).
      */
     private void removeFromHost() {
