@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -238,25 +240,35 @@ public final class CellNetwork implements AutoCloseable {
         return kernel;
     }
 
-    /** Reads the counters after the run, inside the cell's namespace and on the host. Never throws. */
-    public NetworkEnforcement observeAfterRun() {
-        if (!setup.nftRulesApplied()) {
-            return new NetworkEnforcement(null, null, false, null, "no ruleset was applied");
+    /**
+     * Reads the counters after the run: the cell's ruleset on a throwaway thread inside its namespace
+     * while this thread reads the host filter's. Never throws.
+     */
+    public synchronized NetworkEnforcement observeAfterRun() {
+        if (!setup.nftRulesApplied() || closed) {
+            return new NetworkEnforcement(null, null, false, null, closed ? "the cell's network is already removed"
+                    : "no ruleset was applied");
         }
+        CompletableFuture<Nftables.Result> cellListing = cellNetns.startInside("cell-netns-probe",
+                () -> NftKernel.listJson("list ruleset"));
         try {
-            Nftables.Result listed = cellNetns.callInside(() -> NftKernel.listJson("list ruleset"));
+            Long hostDropped = hostDroppedPackets();
+            Nftables.Result listed = cellListing.get();
             if (!listed.ok()) {
                 return new NetworkEnforcement(null, null, false, null, "cannot list the cell's ruleset: " + listed.error());
             }
             KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
             boolean unchanged = kernel.digest().equals(setup.rulesetDigest());
-            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDroppedPackets(), null);
+            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + e.getMessage());
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage());
+        } finally {
+            cellListing.handle((done, failed) -> null).join(); // keep the handle open until the probe is done
         }
     }
 

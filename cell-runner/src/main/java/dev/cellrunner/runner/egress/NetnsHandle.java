@@ -6,7 +6,6 @@ import dev.cellrunner.runner.os.OsError;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A close-on-exec descriptor of a network namespace (a cell's, taken while its launch thread is alive,
@@ -40,21 +39,10 @@ public final class NetnsHandle implements AutoCloseable {
         return fd;
     }
 
-    /** Runs {@code job} on a new thread that has entered the namespace; the thread ends afterwards. */
-    public <T> T callInside(Callable<T> job) throws Exception {
-        try {
-            return startInside("cell-netns-probe", job).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
     /**
      * Starts {@code job} on a new daemon thread that first enters the namespace; the job does not run
-     * when that fails. Keep this handle open until the returned future completes.
+     * when that fails, and the thread ends afterwards. Keep this handle open until the returned future
+     * completes.
      */
     <T> CompletableFuture<T> startInside(String threadName, Callable<T> job) {
         CompletableFuture<T> result = new CompletableFuture<>();
