@@ -126,7 +126,7 @@ public final class CellNetwork implements AutoCloseable {
         NftKernel.Loaded loaded;
         try {
             cellNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), launchTid);
-            loaded = launch.call(() -> NftKernel.load(cellTable.text(), "list ruleset"));
+            loaded = launch.call(() -> NftKernel.loadOnce(cellTable.text(), "list ruleset"));
         } catch (Exception e) {
             throw refuse(reason(e, "cannot apply the cell's ruleset"));
         }
@@ -177,14 +177,15 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /**
-     * Creates the host table in the runner's session. A table of that name can only be a leftover of a
-     * dead runner that had our PID; it is replaced, never merged into (a deleting transaction is slower:
-     * see {@link Nftables}, so it is the fallback only).
+     * Creates the host table. A table of that name can only be a leftover of a dead runner that had our
+     * PID: then it is replaced (added, deleted and loaded in one transaction), never merged into. Plain
+     * creation comes first because it deletes nothing, and the kernel's release of a deletion makes
+     * sockets wait for a while (see {@link Nftables}).
      */
     private NftKernel.Loaded loadHostTable() throws Nftables.Unavailable, OsError {
-        Nftables.Session nft = NftKernel.runner();
         String table = "table inet " + hostTable.name();
         String listing = "list " + table;
+        Nftables.Session nft = NftKernel.runner();
         NftKernel.Loaded created = NftKernel.load(nft, "create " + table + "\n" + hostTable.text(), listing);
         if (created.applied().ok() || !created.applied().errors().contains("File exists")) {
             return created;
@@ -250,7 +251,7 @@ public final class CellNetwork implements AutoCloseable {
                     : "no ruleset was applied");
         }
         CompletableFuture<Nftables.Result> cellListing = cellNetns.startInside("cell-netns-probe",
-                () -> NftKernel.listJson("list ruleset"));
+                () -> NftKernel.listOnce("list ruleset"));
         try {
             Long hostDropped = hostDroppedPackets();
             Nftables.Result listed = cellListing.get();

@@ -3,13 +3,18 @@ package dev.cellrunner.runner.egress;
 import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
- * nftables through libnftables: short sessions inside a cell's namespace (opened and closed on the
- * calling thread), and one session for the runner's own namespace that stays open for the runner's
- * life, so that deleting a host table never makes a close wait on the kernel (see {@link Nftables}).
+ * nftables through libnftables. Inside a cell's namespace: one session per call, closed on the timer
+ * thread. In the runner's own namespace: one session for the runner's life, never closed, because
+ * closing a netfilter socket holds that namespace's nftables commit lock while the kernel finishes
+ * releasing a recent deletion (about 10 ms here): a host-side close after one cell's teardown would
+ * stall the next cell's host filter.
  */
 final class NftKernel {
-    private static Nftables.Session runner;
+    private static final Map<String, Nftables.Session> RUNNER = new HashMap<>();
 
     /** What loading a script did, and the kernel's JSON listing right after (null when loading failed). */
     record Loaded(Nftables.Result applied, Nftables.Result listed) {
@@ -18,34 +23,42 @@ final class NftKernel {
     private NftKernel() {
     }
 
-    /** In a fresh session of the calling thread's namespace: loads {@code script} (one transaction) and lists. */
-    static Loaded load(String script, String listing) throws Nftables.Unavailable, OsError {
-        try (Nftables.Session nft = Nftables.open()) {
-            return load(nft, script, listing);
+    /** The session of the calling thread's namespace that lives as long as the runner. */
+    static Nftables.Session runner() throws Nftables.Unavailable, OsError {
+        String namespace = Nftables.namespaceOfThisThread();
+        synchronized (RUNNER) {
+            Nftables.Session session = RUNNER.get(namespace);
+            if (session == null) {
+                session = Nftables.open();
+                RUNNER.put(namespace, session);
+            }
+            return session;
         }
     }
 
-    /** Loads {@code script} and, when the kernel took it, runs {@code listing} with JSON output. */
+    /** Loads {@code script} (one transaction) and, when the kernel took it, runs {@code listing} with JSON output. */
     static Loaded load(Nftables.Session nft, String script, String listing) throws OsError {
         Nftables.Result applied = nft.run(script);
         return new Loaded(applied, applied.ok() ? nft.listJson(listing) : null);
     }
 
-    /** In a fresh session of the calling thread's namespace: a listing with JSON output, as {@code nft -j}. */
-    static Nftables.Result listJson(String listing) throws Nftables.Unavailable, OsError {
-        try (Nftables.Session nft = Nftables.open()) {
-            return nft.listJson(listing);
+    /** {@link #load} in a session of its own. */
+    static Loaded loadOnce(String script, String listing) throws Nftables.Unavailable, OsError {
+        Nftables.Session nft = Nftables.open();
+        try {
+            return load(nft, script, listing);
+        } finally {
+            nft.closeLater();
         }
     }
 
-    /**
-     * The runner's session, opened on first use by the calling thread, which must be in the runner's
-     * own namespace; afterwards usable from any thread in that namespace.
-     */
-    static synchronized Nftables.Session runner() throws Nftables.Unavailable, OsError {
-        if (runner == null) {
-            runner = Nftables.open();
+    /** A listing with JSON output, as {@code nft -j}, in a session of its own. */
+    static Nftables.Result listOnce(String listing) throws Nftables.Unavailable, OsError {
+        Nftables.Session nft = Nftables.open();
+        try {
+            return nft.listJson(listing);
+        } finally {
+            nft.closeLater();
         }
-        return runner;
     }
 }

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 
 /**
  * The few libc entry points the runner needs. Everything here acts on the calling thread only
@@ -30,6 +31,13 @@ public interface LibC extends Library {
     int connect(int fd, Pointer address, int length) throws LastErrorException;
 
     int setsockopt(int fd, int level, int option, Pointer value, int length) throws LastErrorException;
+
+    int getsockopt(int fd, int level, int option, Pointer value, IntByReference length) throws LastErrorException;
+
+    int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+    /** {@code struct rlimit}: soft then hard limit, 8 bytes each. */
+    int getrlimit(int resource, Pointer limit) throws LastErrorException;
 
     long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 

@@ -2,13 +2,20 @@ package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,13 +27,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * namespace it was opened in (checked on every call). libnftables keeps process-wide state (a one-time
  * init, the interface cache), so no two calls into it overlap, in the whole runner.
  *
- * <p>Closing a context closes its socket, and the kernel then first waits for the release of what a
- * transaction just deleted (an RCU grace period, about 10 ms here): a session that deletes tables and
- * lives on (the runner's own, see {@code CellNetwork}) avoids that wait.
+ * <p>Closing a context closes its socket, and while the kernel is still releasing what any transaction
+ * (anyone's, in any namespace) deleted in the last few milliseconds, that close waits for it (an RCU
+ * grace period, about 10 ms here), holding the socket's namespace's nftables commit lock. So a session
+ * keeps a duplicate of its context's socket: the context is freed under the lock, and the last close
+ * of the socket, the one that may wait, comes after, on a timer thread for {@link Session#closeLater}. The context's socket is told apart from other
+ * descriptors as the one NETLINK_NETFILTER socket that nft_ctx_new added (only this class makes such
+ * sockets, always under the lock).
  *
  * <p>Two traps of the library are avoided here: it calls {@code exit()} when it cannot open its
- * netlink socket (so the socket is tried first, and a failure is an error, not the end of the runner),
- * and it is only reachable as {@code libnftables.so.1} (no development symlink on most hosts).
+ * netlink socket (so what that needs is checked first, and a failure is an error, not the end of the
+ * runner), and it is only reachable as {@code libnftables.so.1} (no development symlink on most hosts).
  */
 public final class Nftables {
     private static final String LIBRARY = "libnftables.so.1";
@@ -36,8 +47,20 @@ public final class Nftables {
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int NETLINK_NETFILTER = 12;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_PROTOCOL = 38;
+    private static final int SO_DOMAIN = 39;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int RLIMIT_NOFILE = 7;
+    private static final int SPARE_DESCRIPTORS = 16;
     private static final ReentrantLock ONE_CALL_AT_A_TIME = new ReentrantLock();
+    private static final ExecutorService LATER = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "nftables-close");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static volatile Lib lib;
+    private static boolean netfilterChecked;
 
     private Nftables() {
     }
@@ -65,10 +88,11 @@ public final class Nftables {
     /** Opens a session in the calling thread's network namespace. */
     public static Session open() throws Unavailable, OsError {
         Lib library = library();
-        String namespace = currentNamespace();
+        String namespace = namespaceOfThisThread();
         ONE_CALL_AT_A_TIME.lock();
         try {
-            probeNetlink();
+            Descriptors before = descriptors();
+            checkSocketCanOpen(before);
             Pointer ctx = library.nft_ctx_new(NFT_CTX_DEFAULT);
             if (ctx == null) {
                 throw new OsError("nft_ctx_new failed");
@@ -77,7 +101,9 @@ public final class Nftables {
                 library.nft_ctx_free(ctx);
                 throw new OsError("libnftables cannot buffer its output");
             }
-            return new Session(library, ctx, namespace);
+            Set<Integer> added = descriptors().netfilterSockets();
+            added.removeAll(before.netfilterSockets());
+            return new Session(library, ctx, namespace, added.size() == 1 ? added.iterator().next() : -1);
         } catch (UnsatisfiedLinkError e) {
             throw new Unavailable(LIBRARY + " is too old or incomplete: " + firstLine(e.getMessage()), e);
         } finally {
@@ -100,17 +126,68 @@ public final class Nftables {
         return loaded;
     }
 
-    /** The socket nft_ctx_new will open; libnftables exits the process when that fails, so try it first. */
-    private static void probeNetlink() throws OsError {
-        try {
-            LibC.INSTANCE.close(LibC.INSTANCE.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+    /**
+     * libnftables exits the process when nft_ctx_new cannot open its socket. That happens without
+     * nf_tables in the kernel (tried once, with a socket of our own) or without a free descriptor
+     * (checked every time; a probe socket each time would cost a close, which may wait: see above).
+     */
+    private static void checkSocketCanOpen(Descriptors open) throws OsError {
+        if (!netfilterChecked) {
+            try {
+                LibC.INSTANCE.close(LibC.INSTANCE.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+            } catch (LastErrorException e) {
+                throw new OsError("socket(AF_NETLINK, NETLINK_NETFILTER) for nftables", e);
+            }
+            netfilterChecked = true;
+        }
+        try (Memory limit = new Memory(16)) {
+            LibC.INSTANCE.getrlimit(RLIMIT_NOFILE, limit);
+            if (limit.getLong(0) - open.count() < SPARE_DESCRIPTORS) {
+                throw new OsError("too few free file descriptors for nftables: " + open.count() + " open, limit "
+                        + limit.getLong(0));
+            }
         } catch (LastErrorException e) {
-            throw new OsError("socket(AF_NETLINK, NETLINK_NETFILTER) for nftables", e);
+            throw new OsError("getrlimit(RLIMIT_NOFILE)", e);
+        }
+    }
+
+    /** This process's open descriptors: how many, and which are NETLINK_NETFILTER sockets. */
+    record Descriptors(Set<Integer> netfilterSockets, int count) {
+    }
+
+    static Descriptors descriptors() throws OsError {
+        Set<Integer> sockets = new HashSet<>();
+        int count = 0;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"));
+             Memory value = new Memory(4)) {
+            IntByReference length = new IntByReference();
+            for (Path entry : fds) {
+                int fd = Integer.parseInt(entry.getFileName().toString());
+                count++;
+                if (option(fd, SO_DOMAIN, value, length) == AF_NETLINK
+                        && option(fd, SO_PROTOCOL, value, length) == NETLINK_NETFILTER) {
+                    sockets.add(fd);
+                }
+            }
+        } catch (IOException e) {
+            throw new OsError("cannot list /proc/self/fd: " + e.getMessage());
+        }
+        return new Descriptors(sockets, count);
+    }
+
+    /** A socket option's int value, or -1 for a descriptor that is no socket (or is gone). */
+    private static int option(int fd, int option, Memory value, IntByReference length) {
+        length.setValue(4);
+        try {
+            LibC.INSTANCE.getsockopt(fd, SOL_SOCKET, option, value, length);
+            return value.getInt(0);
+        } catch (LastErrorException e) {
+            return -1;
         }
     }
 
     /** The calling thread's network namespace as the kernel names it, e.g. "net:[4026531840]". */
-    private static String currentNamespace() throws OsError {
+    public static String namespaceOfThisThread() throws OsError {
         try {
             return Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
         } catch (IOException e) {
@@ -135,12 +212,15 @@ public final class Nftables {
     public static final class Session implements AutoCloseable {
         private final Lib library;
         private final String namespace;
+        /** The context's netlink socket, or -1 when it could not be told apart. */
+        private final int socket;
         private Pointer ctx;
 
-        private Session(Lib library, Pointer ctx, String namespace) {
+        private Session(Lib library, Pointer ctx, String namespace, int socket) {
             this.library = library;
             this.ctx = ctx;
             this.namespace = namespace;
+            this.socket = socket;
         }
 
         /** Runs an nft script (as {@code nft -f} would: one transaction); output is nft's text. */
@@ -171,7 +251,7 @@ public final class Nftables {
         }
 
         private void checkNamespace() throws OsError {
-            String caller = currentNamespace();
+            String caller = namespaceOfThisThread();
             if (!caller.equals(namespace)) {
                 throw new IllegalStateException("an nftables session opened in " + namespace
                         + " is used only from threads in that namespace, not from " + caller);
@@ -188,16 +268,33 @@ public final class Nftables {
             return buffer == null ? "" : buffer.getString(0, StandardCharsets.UTF_8.name());
         }
 
+        /** Closes this session on a timer thread: the caller does not wait for the kernel (see above). */
+        public void closeLater() {
+            LATER.execute(this::close);
+        }
+
         @Override
         public void close() {
+            int lastReference = -1;
             ONE_CALL_AT_A_TIME.lock();
             try {
-                if (ctx != null) {
-                    library.nft_ctx_free(ctx);
-                    ctx = null;
+                if (ctx == null) {
+                    return;
                 }
+                if (socket >= 0) {
+                    try {
+                        lastReference = LibC.INSTANCE.fcntl(socket, F_DUPFD_CLOEXEC, 0);
+                    } catch (LastErrorException e) {
+                        lastReference = -1; // then nft_ctx_free makes the last close, under the lock
+                    }
+                }
+                library.nft_ctx_free(ctx);
+                ctx = null;
             } finally {
                 ONE_CALL_AT_A_TIME.unlock();
+            }
+            if (lastReference >= 0) {
+                LibC.INSTANCE.close(lastReference);
             }
         }
     }
