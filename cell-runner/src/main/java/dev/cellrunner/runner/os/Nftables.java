@@ -91,8 +91,8 @@ public final class Nftables {
         String namespace = namespaceOfThisThread();
         ONE_CALL_AT_A_TIME.lock();
         try {
-            Descriptors before = descriptors();
-            checkSocketCanOpen(before);
+            Set<Integer> before = openDescriptors();
+            checkSocketCanOpen(before.size());
             Pointer ctx = library.nft_ctx_new(NFT_CTX_DEFAULT);
             if (ctx == null) {
                 throw new OsError("nft_ctx_new failed");
@@ -101,9 +101,10 @@ public final class Nftables {
                 library.nft_ctx_free(ctx);
                 throw new OsError("libnftables cannot buffer its output");
             }
-            Set<Integer> added = descriptors().netfilterSockets();
-            added.removeAll(before.netfilterSockets());
-            return new Session(library, ctx, namespace, added.size() == 1 ? added.iterator().next() : -1);
+            Set<Integer> added = openDescriptors();
+            added.removeAll(before);
+            Set<Integer> socket = netfilterSockets(added);
+            return new Session(library, ctx, namespace, socket.size() == 1 ? socket.iterator().next() : -1);
         } catch (UnsatisfiedLinkError e) {
             throw new Unavailable(LIBRARY + " is too old or incomplete: " + firstLine(e.getMessage()), e);
         } finally {
@@ -131,7 +132,7 @@ public final class Nftables {
      * nf_tables in the kernel (tried once, with a socket of our own) or without a free descriptor
      * (checked every time; a probe socket each time would cost a close, which may wait: see above).
      */
-    private static void checkSocketCanOpen(Descriptors open) throws OsError {
+    private static void checkSocketCanOpen(int open) throws OsError {
         if (!netfilterChecked) {
             try {
                 LibC.INSTANCE.close(LibC.INSTANCE.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
@@ -142,8 +143,8 @@ public final class Nftables {
         }
         try (Memory limit = new Memory(16)) {
             LibC.INSTANCE.getrlimit(RLIMIT_NOFILE, limit);
-            if (limit.getLong(0) - open.count() < SPARE_DESCRIPTORS) {
-                throw new OsError("too few free file descriptors for nftables: " + open.count() + " open, limit "
+            if (limit.getLong(0) - open < SPARE_DESCRIPTORS) {
+                throw new OsError("too few free file descriptors for nftables: " + open + " open, limit "
                         + limit.getLong(0));
             }
         } catch (LastErrorException e) {
@@ -151,28 +152,32 @@ public final class Nftables {
         }
     }
 
-    /** This process's open descriptors: how many, and which are NETLINK_NETFILTER sockets. */
-    record Descriptors(Set<Integer> netfilterSockets, int count) {
+    /** This process's open descriptors. */
+    static Set<Integer> openDescriptors() throws OsError {
+        Set<Integer> open = new HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path entry : fds) {
+                open.add(Integer.parseInt(entry.getFileName().toString()));
+            }
+        } catch (IOException e) {
+            throw new OsError("cannot list /proc/self/fd: " + e.getMessage());
+        }
+        return open;
     }
 
-    static Descriptors descriptors() throws OsError {
+    /** Those of {@code descriptors} that are NETLINK_NETFILTER sockets. */
+    static Set<Integer> netfilterSockets(Set<Integer> descriptors) {
         Set<Integer> sockets = new HashSet<>();
-        int count = 0;
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"));
-             Memory value = new Memory(4)) {
+        try (Memory value = new Memory(4)) {
             IntByReference length = new IntByReference();
-            for (Path entry : fds) {
-                int fd = Integer.parseInt(entry.getFileName().toString());
-                count++;
+            for (int fd : descriptors) {
                 if (option(fd, SO_DOMAIN, value, length) == AF_NETLINK
                         && option(fd, SO_PROTOCOL, value, length) == NETLINK_NETFILTER) {
                     sockets.add(fd);
                 }
             }
-        } catch (IOException e) {
-            throw new OsError("cannot list /proc/self/fd: " + e.getMessage());
         }
-        return new Descriptors(sockets, count);
+        return sockets;
     }
 
     /** A socket option's int value, or -1 for a descriptor that is no socket (or is gone). */

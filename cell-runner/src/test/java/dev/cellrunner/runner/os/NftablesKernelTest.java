@@ -92,19 +92,23 @@ class NftablesKernelTest {
 
     @Test
     void closingReleasesTheContextsSocketAlsoWhenLeftToTheTimerThread() throws Exception {
-        int before = Nftables.descriptors().netfilterSockets().size();
+        int before = netfilterSockets().size();
         Nftables.Session now = Nftables.open();
         Nftables.Session later = Nftables.open();
-        assertThat(Nftables.descriptors().netfilterSockets()).as("one netfilter socket per context").hasSize(before + 2);
+        assertThat(netfilterSockets()).as("one netfilter socket per context").hasSize(before + 2);
         now.close();
         later.closeLater();
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (Nftables.descriptors().netfilterSockets().size() > before && System.nanoTime() < deadline) {
+        while (netfilterSockets().size() > before && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertThat(Nftables.descriptors().netfilterSockets()).hasSize(before);
+        assertThat(netfilterSockets()).hasSize(before);
         assertThatThrownBy(() -> now.listJson("list tables")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
+    }
+
+    private static java.util.Set<Integer> netfilterSockets() throws OsError {
+        return Nftables.netfilterSockets(Nftables.openDescriptors());
     }
 
     @Test
