@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# How the cost of a cell's network policy grows with the number of egress rules (1, 10, 100, 1000).
-# Runs bin/cell-runner on /bin/true with N distinct TEST-NET rules, inside a private network namespace
-# (the runner's veths, tables and forwarding land there, never on this host's network), and prints
-# the medians the runner itself measured (network_policy.enforcement): applyMillis = spawned
-# `nft -f -` + `nft -j list ruleset` inside the cell; uplinkMillis = host filter + veth + forwarding.
-# Needs root, nft, ip, nsenter, python3 (for the JSON) and a built jar (mvn -q -B package -DskipTests).
+# How the cost of a cell's network policy grows with the number of egress rules (1, 10, 100, 256: the
+# most a document may declare), one-shot: runs bin/cell-runner on /bin/true with N distinct TEST-NET
+# rules, inside a private network namespace (the runner's veths, tables and forwarding land there,
+# never on this host's network), and prints the medians the runner itself measured
+# (network_policy.enforcement): applyMillis = libnftables load + JSON read-back inside the cell;
+# uplinkMillis = host filter + veth (rtnetlink) + forwarding; and the wall time of the whole run.
+# A fresh JVM per run, so these include class loading; bench/netpath.sh measures a warm JVM.
+# Needs root, ip, nsenter, python3 (for the JSON) and a built jar (mvn -q -B package -DskipTests).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${RUNS:-9}"
@@ -14,9 +16,11 @@ cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
+"$here/bin/cell-runner" keygen --out "$work/key" >/dev/null
+key="$work/key/event-signing.key"
 
 printf '%6s %16s %16s %12s\n' rules applyMillis uplinkMillis wallMillis
-for n in 1 10 100 1000; do
+for n in 1 10 100 256; do
   python3 - "$n" > "$work/spec-$n.json" <<'PY'
 import json, sys
 n = int(sys.argv[1])
@@ -30,7 +34,8 @@ PY
   walls=()
   for ((i = 0; i < runs; i++)); do
     start=$(date +%s%N)
-    nsenter --net="/run/netns/$ns" "$here/bin/cell-runner" --events "jsonl:$work/events-$n.jsonl" "$work/spec-$n.json" >/dev/null
+    nsenter --net="/run/netns/$ns" "$here/bin/cell-runner" --signing-key "$key" --events "jsonl:$work/events-$n.jsonl" \
+      "$work/spec-$n.json" >/dev/null
     walls+=($(( ($(date +%s%N) - start) / 1000000 )))
   done
   python3 - "$work/events-$n.jsonl" "$n" "${walls[@]}" <<'PY'

@@ -33,14 +33,16 @@ public final class KernelRuleset {
     private final Map<String, TableModel> tables;
     private final Map<RuleKey, Counter> ruleCounters;
     private final Map<ElementKey, Counter> elementCounters;
-    private final String digest;
+    /** The listing as parsed, for the digest: computed on first use (host-side read-backs need none). */
+    private final ArrayNode items;
+    private String digest;
 
     private KernelRuleset(Map<String, TableModel> tables, Map<RuleKey, Counter> ruleCounters,
-                          Map<ElementKey, Counter> elementCounters, String digest) {
+                          Map<ElementKey, Counter> elementCounters, ArrayNode items) {
         this.tables = tables;
         this.ruleCounters = ruleCounters;
         this.elementCounters = elementCounters;
-        this.digest = digest;
+        this.items = items;
     }
 
     record RuleKey(String table, String chain, String comment) {
@@ -65,8 +67,7 @@ public final class KernelRuleset {
         for (JsonNode item : items) {
             builder.add(item);
         }
-        return new KernelRuleset(builder.tables(), builder.ruleCounters, builder.elementCounters,
-                digestOf((ArrayNode) items));
+        return new KernelRuleset(builder.tables(), builder.ruleCounters, builder.elementCounters, (ArrayNode) items);
     }
 
     /** "family name" of every table the kernel reported, e.g. "inet cellrunner_12_1". */
@@ -78,7 +79,10 @@ public final class KernelRuleset {
         return Optional.ofNullable(tables.get("inet " + name));
     }
 
-    public String digest() {
+    public synchronized String digest() {
+        if (digest == null) {
+            digest = digestOf(items);
+        }
         return digest;
     }
 

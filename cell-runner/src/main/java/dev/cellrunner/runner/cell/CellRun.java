@@ -136,8 +136,7 @@ public final class CellRun {
                 return refused("network.namespace: " + namespace.failure());
             }
             try {
-                network = CellNetwork.setUp(request -> launch.call(() -> Spawner.spawn(request)), launch.tid(),
-                        plan.egress(), System.getenv(), log);
+                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), System.getenv(), log);
             } catch (NetworkRefusal refusal) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));
                 trail.emit(EventTypes.NETWORK_ENFORCEMENT,

@@ -10,7 +10,7 @@ import dev.cellrunner.runner.cell.PlanDescription;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.HostResolver;
-import dev.cellrunner.runner.egress.Tools;
+import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.SpecReadResult;
 import picocli.CommandLine.Command;
@@ -99,11 +99,11 @@ final class PlanCommand implements Callable<Integer> {
         return status;
     }
 
-    /** What a run checks only once it touches the system, and would refuse: nft to filter, cgroup v2 to hold the cell. */
+    /** What a run checks only once it touches the system, and would refuse: libnftables to filter, cgroup v2 to hold the cell. */
     private static void checkHostCeiling(HostFacts host) throws Refusal {
         try {
-            Tools.require("nft");
-        } catch (Tools.ToolMissing e) {
+            Nftables.requireLibrary();
+        } catch (Nftables.Unavailable e) {
             throw new Refusal("network.egress", e.getMessage());
         }
         if (host.cgroups().v2Own().isEmpty()) {

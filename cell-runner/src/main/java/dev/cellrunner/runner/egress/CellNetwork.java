@@ -10,19 +10,25 @@ import dev.cellrunner.nft.NftChain;
 import dev.cellrunner.nft.NftRule;
 import dev.cellrunner.nft.NftTable;
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.runner.os.NetlinkError;
+import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.RouteNetlink;
+import dev.cellrunner.runner.os.Syscalls;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -34,9 +40,10 @@ import java.util.function.Consumer;
  */
 public final class CellNetwork implements AutoCloseable {
     private static final Set<CellNetwork> OPEN = ConcurrentHashMap.newKeySet();
+    private static final Duration TEARDOWN_LIMIT = Duration.ofSeconds(20);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(CellNetwork::close), "cell-network-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(CellNetwork::removeAllBeforeExit, "cell-network-cleanup"));
     }
 
     private final CellNetNames names = CellNetNames.next();
@@ -44,8 +51,10 @@ public final class CellNetwork implements AutoCloseable {
     private final AllowSets sets;
     private final NftTable cellTable;
     private final Consumer<String> log;
-    private Path nft;
-    private NetnsHandle netns;
+    /** The cell's namespace, for reading the counters after the launch thread is gone. */
+    private NetnsHandle cellNetns;
+    /** The runner's namespace: where the veth's peer is born and where the teardown runs. */
+    private NetnsHandle hostNetns;
     private UplinkPool.Slot slot;
     private NftTable hostTable;
     private boolean hostInterfaceCreated;
@@ -66,7 +75,7 @@ public final class CellNetwork implements AutoCloseable {
      * Applies and verifies the cell's ruleset from its launch thread, then (with egress rules) connects
      * the uplink. Call before the workload starts; on refusal everything added is already removed.
      */
-    public static CellNetwork setUp(SpawnSite launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
+    public static CellNetwork setUp(CellThread launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
                                     Consumer<String> log) throws NetworkRefusal {
         CellNetwork network = new CellNetwork(rules, log);
         OPEN.add(network);
@@ -82,6 +91,27 @@ public final class CellNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every closed cell's host-side objects are removed (they are removed in the background),
+     * at most {@code limit}; false when some removals are still running.
+     */
+    public static boolean awaitTeardowns(Duration limit) throws InterruptedException {
+        return Teardowns.awaitAll(limit);
+    }
+
+    /** The shutdown hook: closes what is open and waits for every teardown, so the runner exits clean. */
+    private static void removeAllBeforeExit() {
+        OPEN.forEach(CellNetwork::close);
+        try {
+            if (!awaitTeardowns(TEARDOWN_LIMIT)) {
+                System.err.println("cell-runner: uplink teardown did not finish in " + TEARDOWN_LIMIT.toSeconds()
+                        + " s; cell-runner gc removes what is left");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public NetworkSetup setup() {
         return setup;
     }
@@ -90,27 +120,28 @@ public final class CellNetwork implements AutoCloseable {
         return rules;
     }
 
-    private void applyCellRuleset(SpawnSite launch, int launchTid) throws NetworkRefusal {
+    /** Loads the ruleset and reads it back on the launch thread: libnftables acts on that thread's namespace. */
+    private void applyCellRuleset(CellThread launch, int launchTid) throws NetworkRefusal {
+        long start = System.nanoTime();
+        NftKernel.Loaded loaded;
         try {
-            nft = Tools.require("nft");
-            netns = NetnsHandle.ofThread(ProcessHandle.current().pid(), launchTid);
-            ToolResult applied = Tools.run(launch, nft, List.of("-f", "-"), cellTable.text());
-            if (!applied.ok()) {
-                throw refuse("the kernel refused the cell's ruleset: " + applied.error());
-            }
-            ToolResult listed = Tools.run(launch, nft, List.of("-j", "list", "ruleset"), "");
-            KernelRuleset kernel = readBack(listed, cellTable, true);
-            setup = new NetworkSetup(names.table(), true, kernel.digest(),
-                    (applied.nanos() + listed.nanos()) / 1e6, 0, setup.ruleElements(), null, false, null);
-        } catch (Tools.ToolMissing | OsError | IOException e) {
-            throw refuse(e.getMessage());
+            cellNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), launchTid);
+            loaded = launch.call(() -> NftKernel.loadOnce(cellTable.text(), "list ruleset"));
+        } catch (Exception e) {
+            throw refuse(reason(e, "cannot apply the cell's ruleset"));
         }
+        if (!loaded.applied().ok()) {
+            throw refuse("the kernel refused the cell's ruleset: " + loaded.applied().error());
+        }
+        KernelRuleset kernel = readBack(loaded.listed(), cellTable, true);
+        setup = new NetworkSetup(names.table(), true, kernel.digest(), (System.nanoTime() - start) / 1e6, 0,
+                setup.ruleElements(), null, false, null);
     }
 
-    private void connectUplink(SpawnSite launch, Map<String, String> env) throws NetworkRefusal {
+    private void connectUplink(CellThread launch, Map<String, String> env) throws NetworkRefusal {
         long start = System.nanoTime();
         try {
-            Path ip = Tools.require("ip");
+            hostNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), Syscalls.gettid());
             slot = UplinkPool.fromEnvironment(env).take();
             boolean v4 = rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
             boolean v6 = rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
@@ -118,16 +149,15 @@ public final class CellNetwork implements AutoCloseable {
             hostTable = HostFilter.compile(names.table(), hostIf, sets,
                     v4 ? Optional.of(slot.ipv4Subnet()) : Optional.empty(),
                     v6 ? Optional.of(slot.ipv6Subnet()) : Optional.empty());
-            // add-then-delete first: a leftover table of a dead runner with our PID is replaced, never merged
-            String script = "table inet " + hostTable.name() + "\ndelete table inet " + hostTable.name() + "\n"
-                    + hostTable.text();
-            ToolResult applied = Tools.run(SpawnSite.HOST, nft, List.of("-f", "-"), script);
-            if (!applied.ok()) {
-                throw refuse("the kernel refused the host-side filter: " + applied.error());
+            NftKernel.Loaded loaded = loadHostTable();
+            if (!loaded.applied().ok()) {
+                throw refuse("the kernel refused the host-side filter: " + loaded.applied().error());
             }
-            readBack(Tools.run(SpawnSite.HOST, nft, List.of("-j", "list", "table", "inet", hostTable.name()), ""),
-                    hostTable, false);
-            createLink(launch, ip, v4, v6);
+            readBack(loaded.listed(), hostTable, false);
+            hostInterfaceCreated = true;
+            try (RouteNetlink host = RouteNetlink.open(); RouteNetlink cell = launch.call(RouteNetlink::open)) {
+                VethUplink.connect(cell, host, hostNetns.fd(), hostIf, slot, v4, v6, log);
+            }
             forwarding = Forwarding.forThisNamespace(StateDirectory.of(env));
             Set<Forwarding.Family> families = EnumSet.noneOf(Forwarding.Family.class);
             if (v4) {
@@ -139,49 +169,38 @@ public final class CellNetwork implements AutoCloseable {
             Set<Forwarding.Family> switched = forwarding.acquire(hostIf, families);
             setup = new NetworkSetup(setup.table(), true, setup.rulesetDigest(), setup.applyMillis(),
                     (System.nanoTime() - start) / 1e6, setup.ruleElements(), uplink(v4, v6, switched), true, null);
-        } catch (Tools.ToolMissing | IOException e) {
-            throw refuse("cannot connect the cell's uplink: " + e.getMessage());
+        } catch (NetworkRefusal refusal) {
+            throw refusal;
+        } catch (Exception e) {
+            throw refuse(reason(e, "cannot connect the cell's uplink"));
         }
     }
 
-    /** The veth pair: created from inside the cell, its host end sent to the runner's namespace. */
-    private void createLink(SpawnSite launch, Path ip, boolean v4, boolean v6) throws IOException, NetworkRefusal {
-        String hostIf = names.hostInterface();
-        String cellIf = CellNetNames.CELL_INTERFACE;
-        StringBuilder cell = new StringBuilder("link add " + cellIf + " type veth peer name " + hostIf + " netns "
-                + ProcessHandle.current().pid() + "\n");
-        StringBuilder host = new StringBuilder();
-        if (v4) {
-            cell.append("addr add ").append(text(slot.ipv4Cell())).append("/30 dev ").append(cellIf).append('\n');
-            host.append("addr add ").append(text(slot.ipv4Host())).append("/30 dev ").append(hostIf).append('\n');
+    /**
+     * Creates the host table. A table of that name can only be a leftover of a dead runner that had our
+     * PID: then it is replaced (added, deleted and loaded in one transaction), never merged into. Plain
+     * creation comes first because it deletes nothing, and the kernel's release of a deletion makes
+     * sockets wait for a while (see {@link Nftables}).
+     */
+    private NftKernel.Loaded loadHostTable() throws Nftables.Unavailable, OsError {
+        String table = "table inet " + hostTable.name();
+        String listing = "list " + table;
+        Nftables.Session nft = NftKernel.runner();
+        NftKernel.Loaded created = NftKernel.load(nft, "create " + table + "\n" + hostTable.text(), listing);
+        if (created.applied().ok() || !created.applied().errors().contains("File exists")) {
+            return created;
         }
-        if (v6) {
-            cell.append("addr add ").append(text(slot.ipv6Cell())).append("/64 dev ").append(cellIf).append(" nodad\n");
-            host.append("addr add ").append(text(slot.ipv6Host())).append("/64 dev ").append(hostIf).append(" nodad\n");
+        log.accept("replacing nft " + table + ", left over by an earlier runner with this PID");
+        return NftKernel.load(nft, table + "\ndelete " + table + "\n" + hostTable.text(), listing);
+    }
+
+    /** A refusal's reason: what failed and why; an interruption is passed on. */
+    private static String reason(Exception e, String what) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return what + ": interrupted";
         }
-        cell.append("link set ").append(cellIf).append(" up\n");
-        if (v4) {
-            cell.append("route add default via ").append(text(slot.ipv4Host())).append(" dev ").append(cellIf).append('\n');
-        }
-        if (v6) {
-            cell.append("route add ::/0 via ").append(text(slot.ipv6Host())).append(" dev ").append(cellIf).append('\n');
-        }
-        host.append("link set ").append(hostIf).append(" up\n");
-        hostInterfaceCreated = true;
-        ToolResult cellSide = Tools.run(launch, ip, List.of("-batch", "-"), cell.toString());
-        if (!cellSide.ok() && cellSide.stderr().contains("File exists")) {
-            // only a dead runner that had our PID can have left this name: remove it and try once more
-            log.accept("removing " + hostIf + ", left over by an earlier runner with this PID");
-            Tools.run(SpawnSite.HOST, ip, List.of("link", "delete", hostIf), "");
-            cellSide = Tools.run(launch, ip, List.of("-batch", "-"), cell.toString());
-        }
-        if (!cellSide.ok()) {
-            throw refuse("cannot create the cell's veth: " + cellSide.error());
-        }
-        ToolResult hostSide = Tools.run(SpawnSite.HOST, ip, List.of("-batch", "-"), host.toString());
-        if (!hostSide.ok()) {
-            throw refuse("cannot configure " + hostIf + " on the host: " + hostSide.error());
-        }
+        return e instanceof Nftables.Unavailable ? e.getMessage() : what + ": " + e.getMessage();
     }
 
     private NetworkSetup.Uplink uplink(boolean v4, boolean v6, Set<Forwarding.Family> switched) {
@@ -200,13 +219,13 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /** Parses a listing and checks it holds exactly {@code expected} ({@code only}: and no other table). */
-    private KernelRuleset readBack(ToolResult listed, NftTable expected, boolean only) throws NetworkRefusal {
+    private KernelRuleset readBack(Nftables.Result listed, NftTable expected, boolean only) throws NetworkRefusal {
         if (!listed.ok()) {
             throw refuse("cannot read the ruleset back: " + listed.error());
         }
         KernelRuleset kernel;
         try {
-            kernel = KernelRuleset.parse(listed.stdout());
+            kernel = KernelRuleset.parse(listed.output());
         } catch (IllegalArgumentException e) {
             throw refuse("cannot read the ruleset back: " + e.getMessage());
         }
@@ -222,34 +241,48 @@ public final class CellNetwork implements AutoCloseable {
         return kernel;
     }
 
-    /** Reads the counters after the run, inside the cell's namespace and on the host. Never throws. */
-    public NetworkEnforcement observeAfterRun() {
-        if (!setup.nftRulesApplied()) {
-            return new NetworkEnforcement(null, null, false, null, "no ruleset was applied");
+    /**
+     * Reads the counters after the run: the cell's ruleset on a throwaway thread inside its namespace
+     * while this thread reads the host filter's. Never throws.
+     */
+    public synchronized NetworkEnforcement observeAfterRun() {
+        if (!setup.nftRulesApplied() || closed) {
+            return new NetworkEnforcement(null, null, false, null, closed ? "the cell's network is already removed"
+                    : "no ruleset was applied");
         }
+        CompletableFuture<Nftables.Result> cellListing = cellNetns.startInside("cell-netns-probe",
+                () -> NftKernel.listOnce("list ruleset"));
         try {
-            ToolResult listed = Tools.run(netns.spawnSite(), nft, List.of("-j", "list", "ruleset"), "");
+            Long hostDropped = hostDroppedPackets();
+            Nftables.Result listed = cellListing.get();
             if (!listed.ok()) {
                 return new NetworkEnforcement(null, null, false, null, "cannot list the cell's ruleset: " + listed.error());
             }
-            KernelRuleset kernel = KernelRuleset.parse(listed.stdout());
+            KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
             boolean unchanged = kernel.digest().equals(setup.rulesetDigest());
-            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDroppedPackets(), null);
-        } catch (IOException | IllegalArgumentException e) {
-            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + e.getMessage());
+            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage());
+        } finally {
+            cellListing.handle((done, failed) -> null).join(); // keep the handle open until the probe is done
         }
     }
 
-    private Long hostDroppedPackets() throws IOException {
+    /** Packets the host-side filter dropped; listed from this (a runner) thread, in the runner's namespace. */
+    private Long hostDroppedPackets() throws Nftables.Unavailable, OsError {
         if (hostTable == null) {
             return null;
         }
-        ToolResult listed = Tools.run(SpawnSite.HOST, nft, List.of("-j", "list", "table", "inet", hostTable.name()), "");
+        Nftables.Result listed = NftKernel.runner().listJson("list table inet " + hostTable.name());
         if (!listed.ok()) {
             return null;
         }
-        KernelRuleset kernel = KernelRuleset.parse(listed.stdout());
+        KernelRuleset kernel = KernelRuleset.parse(listed.output());
         long dropped = 0;
         for (NftChain chain : hostTable.chains()) {
             for (NftRule rule : chain.rules()) {
@@ -267,7 +300,10 @@ public final class CellNetwork implements AutoCloseable {
         return new NetworkRefusal(reason, setup);
     }
 
-    /** Removes everything this cell added on the host; safe to call more than once, from any thread. */
+    /**
+     * Removes everything this cell added on the host; safe to call more than once, from any thread.
+     * The removal runs in the background ({@link Teardowns}): it waits on the kernel, not on the runner.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -275,11 +311,39 @@ public final class CellNetwork implements AutoCloseable {
         }
         closed = true;
         OPEN.remove(this);
+        if (cellNetns != null) {
+            cellNetns.close();
+        }
+        if (hostNetns != null) {
+            Teardowns.start(hostNetns, this::removeFromHost, log);
+        }
+    }
+
+    /**
+     * Runs inside the runner's namespace: the veth first (it takes the cell end with it), then the host
+     * filter, the forwarding record and, once the veth is known gone, the slot (its subnet is reused).
+     */
+    private void removeFromHost() {
+        boolean linkGone = !hostInterfaceCreated;
         if (hostInterfaceCreated) {
-            quietly("ip", List.of("link", "delete", names.hostInterface()), "Cannot find device");
+            try (RouteNetlink host = RouteNetlink.open()) {
+                VethUplink.remove(host, names.hostInterface());
+                linkGone = true;
+            } catch (NetlinkError | OsError e) {
+                log.accept("cannot remove " + names.hostInterface() + " (cell-runner gc will): " + e.getMessage());
+            }
         }
         if (hostTable != null) {
-            quietly("nft", List.of("delete", "table", "inet", hostTable.name()), "No such file or directory");
+            try {
+                Nftables.Result removed = NftKernel.runner().run("delete table inet " + hostTable.name());
+                if (!removed.ok() && !removed.errors().contains("No such file or directory")) {
+                    log.accept("cannot remove nft table inet " + hostTable.name() + " (cell-runner gc will): "
+                            + removed.error());
+                }
+            } catch (Nftables.Unavailable | OsError e) {
+                log.accept("cannot remove nft table inet " + hostTable.name() + " (cell-runner gc will): "
+                        + e.getMessage());
+            }
         }
         if (forwarding != null) {
             try {
@@ -288,27 +352,14 @@ public final class CellNetwork implements AutoCloseable {
                 log.accept("cannot update the forwarding record: " + e.getMessage());
             }
         }
-        try {
-            if (slot != null) {
+        if (slot != null && !linkGone) {
+            log.accept("keeping uplink slot " + slot.index() + " until this runner exits: its veth may still exist");
+        } else if (slot != null) {
+            try {
                 slot.close();
+            } catch (IOException e) {
+                log.accept("cannot release uplink slot " + slot.index() + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            log.accept("cannot release uplink slot " + slot.index() + ": " + e.getMessage());
-        }
-        if (netns != null) {
-            netns.close();
-        }
-    }
-
-    /** Runs a removal; "already gone" is fine, anything else is reported (gc will retry). */
-    private void quietly(String tool, List<String> args, String alreadyGone) {
-        try {
-            ToolResult result = Tools.run(SpawnSite.HOST, Tools.require(tool), args, "");
-            if (!result.ok() && !result.stderr().contains(alreadyGone)) {
-                log.accept("cannot remove (" + tool + " " + String.join(" ", args) + "): " + result.error());
-            }
-        } catch (IOException | Tools.ToolMissing e) {
-            log.accept("cannot remove (" + tool + " " + String.join(" ", args) + "): " + e.getMessage());
         }
     }
 

@@ -39,7 +39,7 @@ public final class EgressEventData {
         enforcement.put("setElements", setup.ruleElements());
         enforcement.put("applyMillis", Math.round(setup.applyMillis() * 10) / 10.0);
         enforcement.put("uplinkMillis", Math.round(setup.uplinkMillis() * 10) / 10.0);
-        enforcement.put("observedVia", "nft -j list ruleset inside the cell's namespace");
+        enforcement.put("observedVia", "libnftables list ruleset (JSON, as nft -j) inside the cell's namespace");
         enforcement.put("supplementaryEgressFilterActive", setup.supplementaryFilter());
         NetworkSetup.Uplink uplink = setup.uplink();
         if (uplink == null) {

@@ -3,18 +3,24 @@ package dev.cellrunner.runner.egress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cellrunner.runner.observe.RunnerProcesses;
+import dev.cellrunner.runner.os.NetlinkError;
+import dev.cellrunner.runner.os.NetlinkReply;
+import dev.cellrunner.runner.os.Nftables;
+import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.RouteMessages;
+import dev.cellrunner.runner.os.RouteNetlink;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * What {@code cell-runner gc} removes in the runner's own network namespace: veths and nft tables
- * named after a runner PID that is no longer alive (a runner killed with SIGKILL could not clean up),
- * and forwarding switched on for cells of such runners. Objects of live runners are never touched.
+ * What {@code cell-runner gc} removes in the runner's own network namespace (the calling thread's):
+ * veths and nft tables named after a runner PID that is no longer alive (a runner killed with SIGKILL
+ * could not clean up), and forwarding switched on for cells of such runners. Objects of live runners
+ * are never touched.
  */
 public final class Leftovers {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,28 +31,42 @@ public final class Leftovers {
     /** Removes leftovers; returns what it did, one sentence each. Problems are reported through {@code log}. */
     public static List<String> collect(Map<String, String> env, Consumer<String> log) {
         List<String> removed = new ArrayList<>();
-        try {
-            Path ip = Tools.require("ip");
-            for (JsonNode link : listJson(ip, List.of("-j", "link", "show"))) {
-                String name = link.path("ifname").asText();
-                if (ownedByDeadRunner(name) && remove(ip, List.of("link", "delete", name), log)) {
-                    removed.add("removed veth " + name);
+        try (RouteNetlink socket = RouteNetlink.open()) {
+            for (NetlinkReply link : socket.dump(RouteMessages.dumpLinks(), "list links")) {
+                String name = RouteMessages.linkName(link);
+                if (link.type() == RouteMessages.RTM_NEWLINK && name != null && ownedByDeadRunner(name)) {
+                    try {
+                        if (VethUplink.remove(socket, name)) {
+                            removed.add("removed veth " + name);
+                        }
+                    } catch (NetlinkError e) {
+                        log.accept("cannot remove " + name + ": " + e.getMessage());
+                    }
                 }
             }
-        } catch (Tools.ToolMissing | IOException e) {
+        } catch (NetlinkError | OsError e) {
             log.accept("cannot look for leftover veths: " + e.getMessage());
         }
         try {
-            Path nft = Tools.require("nft");
-            for (JsonNode item : listJson(nft, List.of("-j", "list", "tables")).path("nftables")) {
+            Nftables.Session nft = NftKernel.runner();
+            Nftables.Result tables = nft.listJson("list tables");
+            if (!tables.ok()) {
+                throw new IOException(tables.error());
+            }
+            for (JsonNode item : JSON.readTree(tables.output().isBlank() ? "{}" : tables.output()).path("nftables")) {
                 JsonNode table = item.path("table");
                 String name = table.path("name").asText();
-                if (table.isObject() && ownedByDeadRunner(name)
-                        && remove(nft, List.of("delete", "table", table.path("family").asText(), name), log)) {
-                    removed.add("removed nft table " + table.path("family").asText() + " " + name);
+                String family = table.path("family").asText();
+                if (table.isObject() && ownedByDeadRunner(name)) {
+                    Nftables.Result deleted = nft.run("delete table " + family + " " + name);
+                    if (deleted.ok()) {
+                        removed.add("removed nft table " + family + " " + name);
+                    } else {
+                        log.accept("cannot remove nft table " + family + " " + name + ": " + deleted.error());
+                    }
                 }
             }
-        } catch (Tools.ToolMissing | IOException e) {
+        } catch (Nftables.Unavailable | OsError | IOException e) {
             log.accept("cannot look for leftover nft tables: " + e.getMessage());
         }
         try {
@@ -64,21 +84,5 @@ public final class Leftovers {
         return CellNetNames.ownerOf(name)
                 .map(pid -> !RunnerProcesses.isLive(pid))
                 .orElse(false);
-    }
-
-    private static JsonNode listJson(Path tool, List<String> args) throws IOException {
-        ToolResult result = Tools.run(SpawnSite.HOST, tool, args, "");
-        if (!result.ok()) {
-            throw new IOException(tool.getFileName() + " " + String.join(" ", args) + ": " + result.error());
-        }
-        return JSON.readTree(result.stdout().isBlank() ? "[]" : result.stdout());
-    }
-
-    private static boolean remove(Path tool, List<String> args, Consumer<String> log) throws IOException {
-        ToolResult result = Tools.run(SpawnSite.HOST, tool, args, "");
-        if (!result.ok()) {
-            log.accept("cannot remove (" + tool.getFileName() + " " + String.join(" ", args) + "): " + result.error());
-        }
-        return result.ok();
     }
 }

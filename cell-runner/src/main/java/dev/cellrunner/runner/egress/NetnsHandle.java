@@ -6,13 +6,12 @@ import dev.cellrunner.runner.os.OsError;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
- * A close-on-exec descriptor of a cell's network namespace, taken while the launch thread is alive,
- * so the namespace can be entered after that thread is gone: a fresh throwaway thread setns()es
- * into it, does one job (e.g. spawns {@code nft -j list ruleset}) and ends. No thread that ever
- * entered a cell's namespace runs anything else.
+ * A close-on-exec descriptor of a network namespace (a cell's, taken while its launch thread is alive,
+ * or the runner's own), so the namespace can be entered later: a fresh throwaway thread setns()es into
+ * it, does one job (e.g. reads the counters with libnftables) and ends. No thread that ever entered a
+ * cell's namespace runs anything else.
  */
 public final class NetnsHandle implements AutoCloseable {
     private static final int O_RDONLY = 0;
@@ -35,8 +34,17 @@ public final class NetnsHandle implements AutoCloseable {
         }
     }
 
-    /** Runs {@code job} on a new thread that has entered the namespace; the thread ends afterwards. */
-    public <T> T callInside(Callable<T> job) throws Exception {
+    /** The descriptor, e.g. for IFLA_NET_NS_FD; valid until {@link #close()}. */
+    int fd() {
+        return fd;
+    }
+
+    /**
+     * Starts {@code job} on a new daemon thread that first enters the namespace; the job does not run
+     * when that fails, and the thread ends afterwards. Keep this handle open until the returned future
+     * completes.
+     */
+    <T> CompletableFuture<T> startInside(String threadName, Callable<T> job) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
@@ -47,24 +55,10 @@ public final class NetnsHandle implements AutoCloseable {
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }
-        }, "cell-netns-probe");
+        }, threadName);
         thread.setDaemon(true);
         thread.start();
-        try {
-            return result.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        } finally {
-            thread.join();
-        }
-    }
-
-    /** A spawn site inside this namespace: each spawn gets its own throwaway thread. */
-    public SpawnSite spawnSite() {
-        return request -> callInside(() -> dev.cellrunner.runner.os.Spawner.spawn(request));
+        return result;
     }
 
     @Override

@@ -8,8 +8,10 @@ import java.util.List;
  * @param table                 the nft table's name, in the cell and (with an uplink) on the host
  * @param nftRulesApplied       the cell's ruleset was loaded and the kernel's read-back matched it
  * @param rulesetDigest         SHA-256 of the kernel's listing (see KernelRuleset), null when not applied
- * @param applyMillis           spawned {@code nft -f -} plus {@code nft -j list ruleset}, wall time
- * @param uplinkMillis          host filter, veth, addresses, routes and forwarding, wall time (0 without uplink)
+ * @param applyMillis           load and JSON listing through libnftables on the launch thread, and the
+ *                              comparison and digest of that listing, wall time
+ * @param uplinkMillis          slot, host filter (loaded, listed, compared), veth, addresses, routes
+ *                              (rtnetlink) and forwarding, wall time (0 without uplink)
  * @param uplink                null for a cell without egress rules (it gets no uplink at all)
  * @param supplementaryFilter   the host-side veth filter was loaded and its read-back matched
  * @param failure               why setting up stopped, or null

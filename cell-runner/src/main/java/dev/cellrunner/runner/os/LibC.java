@@ -32,13 +32,20 @@ public interface LibC extends Library {
 
     int accept4(int fd, Pointer address, Pointer length, int flags) throws LastErrorException;
 
-    int getsockopt(int fd, int level, int name, Pointer value, IntByReference length) throws LastErrorException;
+    int getsockopt(int fd, int level, int option, Pointer value, IntByReference length) throws LastErrorException;
 
-    int setsockopt(int fd, int level, int name, Pointer value, int length) throws LastErrorException;
+    int setsockopt(int fd, int level, int option, Pointer value, int length) throws LastErrorException;
 
     int shutdown(int fd, int how) throws LastErrorException;
 
-    long send(int fd, Pointer buffer, long count, int flags) throws LastErrorException;
+    int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+    /** {@code struct rlimit}: soft then hard limit, 8 bytes each. */
+    int getrlimit(int resource, Pointer limit) throws LastErrorException;
+
+    long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
+    long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 
     int geteuid();
 

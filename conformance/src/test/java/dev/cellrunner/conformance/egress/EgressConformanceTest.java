@@ -199,7 +199,7 @@ class EgressConformanceTest extends EgressNetCase {
         assertThat(outcome.data("completed").path("exitCode").asInt()).isEqualTo(7);
     }
 
-    /** Case 7 on the failure paths: a timeout, and nft missing (fail closed, nothing runs). */
+    /** Case 7 on the failure paths: a timeout, and nftables missing (fail closed, nothing runs). */
     @Test
     void everythingIsRemovedAfterATimeout() throws Exception {
         EgressCellRun.Outcome outcome = new EgressCellRun(net).allow(V4, ECHO, "tcp").timeoutMs(1500)
@@ -209,13 +209,16 @@ class EgressConformanceTest extends EgressNetCase {
         assertThat(outcome.hostInterface()).as("the uplink whose removal is checked afterwards").isNotBlank();
     }
 
+    /** A host without nftables: neither the nft command nor its library (libnftables) is there. */
     @Test
-    void withoutNftTheCellIsRefusedAndNothingRuns() throws Exception {
+    void withoutNftablesTheCellIsRefusedAndNothingRuns() throws Exception {
         EgressCellRun cell = new EgressCellRun(net).allow(V4, ECHO, "tcp").then("echo RAN");
         EgressCellRun.Invocation invocation = cell.prepare();
         List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--", "sh", "-c",
-                "for d in /usr/sbin /sbin /usr/bin /bin; do [ -e $d/nft ] && mount --bind /dev/null $d/nft; done; exec \"$@\"",
-                "hide-nft"));
+                "for d in /usr/sbin /sbin /usr/bin /bin; do [ -e $d/nft ] && mount --bind /dev/null $d/nft; done; "
+                        + "for f in $(ldconfig -p | sed -n 's/.*libnftables\\.so.* => //p'); do "
+                        + "mount --bind /dev/null \"$(readlink -f \"$f\")\"; done; exec \"$@\"",
+                "hide-nftables"));
         command.addAll(invocation.command());
         EgressTestNet.Result result = EgressTestNet.exec(command, invocation.environment(), null, 120);
         EgressCellRun.Outcome outcome = new EgressCellRun.Outcome(result.exitCode(), result.stdout(), result.stderr(),
@@ -223,10 +226,11 @@ class EgressConformanceTest extends EgressNetCase {
         record(outcome);
         assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(69);
         assertThat(outcome.stdout()).doesNotContain("RAN");
-        assertThat(outcome.data("network_policy").path("enforcement").path("failure").asText()).contains("nft is not installed");
+        assertThat(outcome.data("network_policy").path("enforcement").path("failure").asText())
+                .contains("nftables is not installed");
         JsonNode enforcement = outcome.data("network_enforcement");
         assertThat(enforcement.path("nftRulesApplied").asBoolean()).isFalse();
-        assertThat(enforcement.path("failure").asText()).contains("nft is not installed");
+        assertThat(enforcement.path("failure").asText()).contains("nftables is not installed");
         assertThat(outcome.data("destroyed").path("outcome").asText()).isEqualTo("refused");
     }
 
