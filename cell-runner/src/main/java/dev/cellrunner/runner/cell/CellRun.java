@@ -120,7 +120,13 @@ public final class CellRun {
         }
         CellGroups cellGroups = groups;
         if (cellGroups != null) {
-            killGroup(cellGroups.leaf());
+            // While a workload is being born the runner itself sits in the leaf: killing it then would kill the runner.
+            SpawnLock.LOCK.lock();
+            try {
+                killGroup(cellGroups.leaf());
+            } finally {
+                SpawnLock.LOCK.unlock();
+            }
         }
     }
 

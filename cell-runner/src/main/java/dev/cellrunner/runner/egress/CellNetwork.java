@@ -41,6 +41,8 @@ import java.util.function.Consumer;
 public final class CellNetwork implements AutoCloseable {
     private static final Set<CellNetwork> OPEN = ConcurrentHashMap.newKeySet();
     private static final Duration TEARDOWN_LIMIT = Duration.ofSeconds(20);
+    /** A little longer than a stopping run is given to report its end (CellRun's shutdown hook). */
+    private static final Duration OWNER_CLOSE_LIMIT = Duration.ofSeconds(12);
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(CellNetwork::removeAllBeforeExit, "cell-network-cleanup"));
@@ -99,8 +101,20 @@ public final class CellNetwork implements AutoCloseable {
         return Teardowns.awaitAll(limit);
     }
 
-    /** The shutdown hook: closes what is open and waits for every teardown, so the runner exits clean. */
+    /**
+     * The shutdown hook: gives each running cell time to close its own network (its run reads the
+     * counters first, for network_enforcement), then closes what is still open and waits for every
+     * teardown, so the runner exits clean.
+     */
     private static void removeAllBeforeExit() {
+        long deadline = System.nanoTime() + OWNER_CLOSE_LIMIT.toNanos();
+        try {
+            while (!OPEN.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         OPEN.forEach(CellNetwork::close);
         try {
             if (!awaitTeardowns(TEARDOWN_LIMIT)) {

@@ -9,7 +9,6 @@ import dev.cellrunner.conformance.harness.Trail;
 import dev.cellrunner.conformance.harness.TrailVerifier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -102,14 +101,10 @@ class RunnerStopTest extends EgressNetCase {
     }
 
     /**
-     * Pending: on SIGTERM the runner's network cleanup (a shutdown hook of its own) releases the cell's
-     * namespace before the run has read the cell's ruleset back, so network_enforcement of a stopped
-     * run says "cannot read the counters" and has no droppedPackets: the trail cannot say whether the
-     * cell tried to reach anything before it was stopped. With an uplink the cleanup is slower and the
-     * read usually wins; without one it loses every time here.
+     * On SIGTERM the run still reads the cell's ruleset back before its network is released, so the
+     * trail says whether the cell tried to reach anything before it was stopped.
      */
     @Test
-    @Tag("pending")
     @DisplayName("SIGTERM to the runner: network_enforcement of the stopped run still reads the cell's counters")
     void aStoppedRunStillReportsItsCounters() throws Exception {
         EgressCellRun.Started started = new EgressCellRun(net).then("echo STARTED; sleep 60").start();
