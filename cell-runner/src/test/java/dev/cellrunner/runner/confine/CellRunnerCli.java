@@ -2,19 +2,15 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.cellrunner.runner.testing.CliFixtures;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Drives {@code bin/cell-runner} as a user would: writes a document, runs it with a JSONL trail in a
@@ -22,7 +18,7 @@ import java.util.stream.Stream;
  * name starts with {@code confine-it-} so parallel runs of other suites never collide with ours.
  */
 final class CellRunnerCli implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = CliFixtures.JSON;
     private static final long RUN_LIMIT_SECONDS = 120;
 
     private final Path scratch;
@@ -37,17 +33,7 @@ final class CellRunnerCli implements AutoCloseable {
 
     /** A document for {@code argv} with a unique cell id; callers add authority and limits. */
     static ObjectNode cell(String... argv) {
-        ObjectNode document = JSON.createObjectNode();
-        document.put("apiVersion", "cellos.io/v1");
-        document.put("kind", "ExecutionCell");
-        ObjectNode spec = document.putObject("spec");
-        spec.put("id", "confine-it-" + UUID.randomUUID().toString().substring(0, 8));
-        spec.putObject("lifetime").put("ttlSeconds", 60);
-        ArrayNode args = spec.putObject("run").putArray("argv");
-        for (String arg : argv) {
-            args.add(arg);
-        }
-        return document;
+        return CliFixtures.cell("confine-it-", argv);
     }
 
     static ObjectNode authority(ObjectNode document) {
@@ -87,17 +73,12 @@ final class CellRunnerCli implements AutoCloseable {
     }
 
     static Path launcher() {
-        return Path.of(System.getProperty("cellrunner.root", "..")).toAbsolutePath().normalize()
-                .resolve("bin").resolve("cell-runner");
+        return CliFixtures.launcher();
     }
 
     @Override
     public void close() throws IOException {
-        try (Stream<Path> walk = Files.walk(scratch)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        CliFixtures.deleteTree(scratch);
     }
 
     record Started(Process process, Path eventsFile, Path stdoutFile, Path stderrFile) {
@@ -129,24 +110,13 @@ final class CellRunnerCli implements AutoCloseable {
     }
 
     static List<JsonNode> events(Path file) throws IOException {
-        List<JsonNode> events = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return events;
-        }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                events.add(JSON.readTree(line));
-            }
-        }
-        return events;
+        return CliFixtures.events(file);
     }
 
     record Run(int exitCode, String stdout, String stderr, List<JsonNode> events) {
         /** The {@code data} of the one event whose type ends with {@code type}. */
         JsonNode event(String type) {
-            return events.stream().filter(e -> e.path("type").asText().endsWith(type)).map(e -> e.get("data"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no " + type + " event in " + events
-                            + "\nstderr: " + stderr));
+            return CliFixtures.data(events, type, "\nstderr: " + stderr);
         }
 
         @Override

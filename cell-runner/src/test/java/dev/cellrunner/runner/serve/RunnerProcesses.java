@@ -2,26 +2,23 @@ package dev.cellrunner.runner.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.cellrunner.runner.testing.CliFixtures;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * bin/cell-runner as a user runs it, for the resident-mode tests: documents and trails in a scratch
  * directory of its own. Every host-side name starts with {@code serve-it-}.
  */
 final class RunnerProcesses implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = CliFixtures.JSON;
     private static final long LIMIT_SECONDS = 120;
 
     final Path scratch;
@@ -36,17 +33,7 @@ final class RunnerProcesses implements AutoCloseable {
     }
 
     static ObjectNode cell(String... argv) {
-        ObjectNode document = JSON.createObjectNode();
-        document.put("apiVersion", "cellos.io/v1");
-        document.put("kind", "ExecutionCell");
-        ObjectNode spec = document.putObject("spec");
-        spec.put("id", "serve-it-" + UUID.randomUUID().toString().substring(0, 8));
-        spec.putObject("lifetime").put("ttlSeconds", 60);
-        ArrayNode args = spec.putObject("run").putArray("argv");
-        for (String arg : argv) {
-            args.add(arg);
-        }
-        return document;
+        return CliFixtures.cell("serve-it-", argv);
     }
 
     Path write(ObjectNode document) throws IOException {
@@ -80,20 +67,11 @@ final class RunnerProcesses implements AutoCloseable {
     }
 
     static Path launcher() {
-        return Path.of(System.getProperty("cellrunner.root", "..")).toAbsolutePath().normalize()
-                .resolve("bin").resolve("cell-runner");
+        return CliFixtures.launcher();
     }
 
     static List<JsonNode> events(Path file) throws IOException {
-        List<JsonNode> events = new ArrayList<>();
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    events.add(JSON.readTree(line));
-                }
-            }
-        }
-        return events;
+        return CliFixtures.events(file);
     }
 
     /** The events of the run of cell {@code cellId} in {@code trail}. */
@@ -102,17 +80,12 @@ final class RunnerProcesses implements AutoCloseable {
     }
 
     static JsonNode data(List<JsonNode> events, String typeSuffix) {
-        return events.stream().filter(e -> e.path("type").asText().endsWith(typeSuffix)).map(e -> e.get("data"))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + typeSuffix + " event in " + events));
+        return CliFixtures.data(events, typeSuffix, "");
     }
 
     @Override
     public void close() throws IOException {
-        try (Stream<Path> walk = Files.walk(scratch)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        CliFixtures.deleteTree(scratch);
     }
 
     record Started(Process process, Path stdoutFile, Path stderrFile) {
