@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * The policy inside the cell's own network namespace: output policy drop; loopback, replies and
  * IPv6 neighbour discovery (without it the uplink's gateway is unreachable over IPv6) accepted;
- * declared destinations accepted through the allow sets; everything else rejected so that clients
- * fail at once. Every rule and every set element counts what it matched.
+ * declared destinations accepted through the allow sets; the kernel's own multicast listener reports
+ * dropped; everything else rejected so that clients fail at once. Every rule and every set element counts what it matched.
  */
 public final class CellRuleset {
     public static final String CHAIN = "egress";
@@ -15,6 +15,7 @@ public final class CellRuleset {
     public static final List<String> REJECT_RULES = List.of("reject-tcp", "reject");
     static final List<String> NEIGHBOUR_DISCOVERY =
             List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert");
+    static final List<String> LISTENER_REPORTS = List.of("mld-listener-report", "mld2-listener-report");
 
     private CellRuleset() {
     }
@@ -25,6 +26,7 @@ public final class CellRuleset {
         rules.add(established());
         rules.add(neighbourDiscovery());
         rules.addAll(AllowSets.acceptRules());
+        rules.add(listenerReports());
         rules.add(NftRule.of(REJECT_RULES.get(0), Expr.meta("l4proto", "==", "tcp"), Expr.counter(),
                 Expr.rejectTcpReset()));
         rules.add(NftRule.of(REJECT_RULES.get(1), Expr.counter(), Expr.rejectAdminProhibited()));
@@ -35,6 +37,15 @@ public final class CellRuleset {
     static NftRule established() {
         return NftRule.of("established", Expr.ctState(List.of("established", "related")), Expr.counter(),
                 Expr.accept());
+    }
+
+    /**
+     * The kernel itself announces multicast listening (MLD) when the uplink comes up, whatever the
+     * workload does: dropped, and counted on a rule of its own, so that it never reads as the cell
+     * trying to reach something (droppedPackets counts only the reject rules).
+     */
+    static NftRule listenerReports() {
+        return NftRule.of("multicast-listener-report", Expr.icmpv6Types(LISTENER_REPORTS), Expr.counter(), Expr.drop());
     }
 
     /** Link-local by construction: ND packets carry hop limit 255 and are never forwarded. */

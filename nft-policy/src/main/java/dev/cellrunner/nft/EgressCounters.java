@@ -11,13 +11,17 @@ import java.util.Map;
  * counters of the fixed rules by comment, and the packets the final reject rules dropped.
  * A set element counts the first packet of each flow; later packets of the flow match "established".
  */
-public record EgressCounters(List<DeclaredRuleCount> declared, Map<String, Counter> fixedRules, long droppedPackets) {
+public record EgressCounters(List<DeclaredRuleCount> declared, Map<String, FixedRuleCount> fixedRules, long droppedPackets) {
     public EgressCounters {
         declared = List.copyOf(declared);
         fixedRules = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixedRules));
     }
 
     public record DeclaredRuleCount(PinnedRule rule, Counter accepted) {
+    }
+
+    /** A rule of the runner's own (loopback, reject, ...): what it does with a packet and how many it matched. */
+    public record FixedRuleCount(String verdict, Counter counter) {
     }
 
     public static EgressCounters read(NftTable compiled, List<PinnedRule> rules, KernelRuleset kernel) {
@@ -30,12 +34,12 @@ public record EgressCounters(List<DeclaredRuleCount> declared, Map<String, Count
             }
             declared.add(new DeclaredRuleCount(rule, sum));
         }
-        Map<String, Counter> fixed = new LinkedHashMap<>();
+        Map<String, FixedRuleCount> fixed = new LinkedHashMap<>();
         long dropped = 0;
         for (NftChain chain : compiled.chains()) {
             for (NftRule rule : chain.rules()) {
                 Counter counter = kernel.ruleCounter(compiled.name(), chain.name(), rule.comment()).orElse(Counter.ZERO);
-                fixed.put(rule.comment(), counter);
+                fixed.put(rule.comment(), new FixedRuleCount(rule.verdict(), counter));
                 if (CellRuleset.REJECT_RULES.contains(rule.comment())) {
                     dropped += counter.packets();
                 }

@@ -18,7 +18,12 @@ public record NftRule(String comment, List<Expr> exprs) {
 
     /** Whether the rule ends in a drop verdict. */
     public boolean drops() {
-        return !exprs.isEmpty() && exprs.get(exprs.size() - 1).json().has("drop");
+        return "drop".equals(verdict());
+    }
+
+    /** The statement the rule ends in: accept, drop, reject, masquerade, ...; empty when it has none. */
+    public String verdict() {
+        return exprs.isEmpty() ? "" : exprs.get(exprs.size() - 1).json().fieldNames().next();
     }
 
     String text() {

@@ -74,14 +74,14 @@ public final class EgressEventData {
                 entry.put("verdict", "accept");
                 putCounter(entry, count.accepted());
             }
-            for (Map.Entry<String, Counter> fixed : read.fixedRules().entrySet()) {
+            for (Map.Entry<String, EgressCounters.FixedRuleCount> fixed : read.fixedRules().entrySet()) {
                 if (fixed.getKey().startsWith("allow-")) {
                     continue; // the per-set totals; the declared rules above break them down
                 }
                 ObjectNode entry = counters.addObject();
                 entry.put("rule", fixed.getKey());
-                entry.put("verdict", fixed.getKey().startsWith("reject") ? "reject" : "accept");
-                putCounter(entry, fixed.getValue());
+                entry.put("verdict", fixed.getValue().verdict());
+                putCounter(entry, fixed.getValue().counter());
             }
             data.put("droppedPackets", read.droppedPackets());
         }

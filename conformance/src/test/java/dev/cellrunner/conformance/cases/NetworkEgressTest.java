@@ -44,7 +44,7 @@ class NetworkEgressTest {
     }
 
     @Test
-    @DisplayName("an undeclared port of a declared host fails, and network_enforcement reports dropped packets")
+    @DisplayName("an undeclared port of a declared host fails and the host never sees the connection")
     void undeclaredPortFails(Harness h) {
         Kernel.requireNetworkNamespaces();
         Kernel.requireNfTables();
@@ -53,8 +53,25 @@ class NetworkEgressTest {
             RunResult result = h.run(Spec.cell("crconf-egress-deny", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, UNDECLARED))
                     .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
 
+            // A runner may stop this before any packet leaves (landlock restricts TCP connect to the
+            // declared ports), so dropped packets are not required here; the next case requires them.
             NetworkIsolationTest.assertAttemptFailed(result, "a connect to the undeclared port");
             assertThat(host.accepted(UNDECLARED)).as("connections on the undeclared port").isEqualTo(before);
+            JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
+            assertThat(enforcement.path("nftRulesApplied").asBoolean()).as("nftRulesApplied").isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("an undeclared address on a declared port fails, and network_enforcement reports the dropped packet")
+    void undeclaredAddressFailsAndIsCounted(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        Kernel.requireNfTables();
+        try (TestNetHost host = TestNetHost.create(h, DECLARED)) {
+            RunResult result = h.run(Spec.cell("crconf-egress-deny-addr", NetworkIsolationTest.tcpConnect("192.0.2.1", DECLARED))
+                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+
+            NetworkIsolationTest.assertAttemptFailed(result, "a connect to an undeclared address");
             JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
             assertThat(enforcement.path("nftRulesApplied").asBoolean()).as("nftRulesApplied").isTrue();
             assertThat(enforcement.path("droppedPackets").asLong()).as("droppedPackets %s", enforcement).isPositive();
