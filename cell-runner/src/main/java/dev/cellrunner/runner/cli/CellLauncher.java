@@ -85,6 +85,7 @@ final class CellLauncher {
         Consumer<String> log = io.log();
         SpecReadResult read = CellSpecReader.read(bytes);
         Phases.mark("spec-validated");
+        StartupWarmup.documentRead();
         if (read instanceof SpecReadResult.Invalid invalid) {
             synchronized (io.messages()) {
                 ValidateCommand.printProblems(io.messages(), source, invalid);

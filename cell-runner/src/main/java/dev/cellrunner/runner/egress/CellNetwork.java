@@ -11,6 +11,7 @@ import dev.cellrunner.nft.NftRule;
 import dev.cellrunner.nft.NftTable;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.os.NetlinkError;
+import dev.cellrunner.runner.os.NetworkNamespace;
 import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.os.RouteNetlink;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -48,7 +50,7 @@ public final class CellNetwork implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(CellNetwork::removeAllBeforeExit, "cell-network-cleanup"));
     }
 
-    private final CellNetNames names = CellNetNames.next();
+    private final CellNetNames names;
     private final List<PinnedRule> rules;
     private final AllowSets sets;
     private final NftTable cellTable;
@@ -65,6 +67,11 @@ public final class CellNetwork implements AutoCloseable {
     private boolean closed;
 
     private CellNetwork(List<PinnedRule> rules, Consumer<String> log) {
+        this(CellNetNames.next(), rules, log);
+    }
+
+    private CellNetwork(CellNetNames names, List<PinnedRule> rules, Consumer<String> log) {
+        this.names = names;
         this.rules = List.copyOf(rules);
         this.sets = AllowSets.of(rules);
         this.cellTable = CellRuleset.compile(names.table(), sets);
@@ -90,6 +97,27 @@ public final class CellNetwork implements AutoCloseable {
         } catch (NetworkRefusal refusal) {
             network.close();
             throw refusal;
+        }
+    }
+
+    /**
+     * Runs the cell side once (ruleset loaded, listed and read back) in a fresh namespace of the calling
+     * thread, which must be a thread of its own that ends right after: a one-shot runner does this while
+     * it validates the document, so that its one cell meets code that has run before. Leaves nothing
+     * behind: the namespace goes with the thread.
+     */
+    public static void rehearse() throws Exception {
+        NetworkNamespace.enterNew();
+        CellNetwork rehearsal = new CellNetwork(new CellNetNames(ProcessHandle.current().pid(), 0), List.of(), line -> { });
+        try {
+            rehearsal.applyCellRuleset(new CellThread() {
+                @Override
+                public <T> T call(Callable<T> step) throws Exception {
+                    return step.call();
+                }
+            }, Syscalls.gettid());
+        } finally {
+            rehearsal.close();
         }
     }
 
