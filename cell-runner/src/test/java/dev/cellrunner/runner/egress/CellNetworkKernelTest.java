@@ -6,6 +6,7 @@ import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cell.LaunchThread;
 import dev.cellrunner.runner.os.NetworkNamespace;
 import dev.cellrunner.runner.os.ScratchNetns;
+import dev.cellrunner.runner.os.Syscalls;
 import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.Protocol;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +52,36 @@ class CellNetworkKernelTest {
         if (runner != null) {
             runner.close();
         }
+    }
+
+    @Test
+    void aRehearsalRunsInTheThreadsOwnNamespaceAndLeavesNothingWhereItStarted() throws Exception {
+        String before = runner.outside("nft", "list", "tables");
+        String[] seen = new String[2];
+        Throwable[] failure = new Throwable[1];
+        long pid = ProcessHandle.current().pid();
+        // A thread of its own, as in a one-shot runner; started from the "runner" namespace, it begins there.
+        Thread rehearsal = runner.call(() -> {
+            Thread thread = new Thread(() -> {
+                try {
+                    seen[0] = NetworkNamespace.identityOf(pid, Syscalls.gettid());
+                    CellNetwork.rehearse();
+                    seen[1] = NetworkNamespace.identityOf(pid, Syscalls.gettid());
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            thread.start();
+            return thread;
+        });
+        rehearsal.join();
+        assertThat(failure[0]).as("the rehearsal ran through").isNull();
+        assertThat(seen[0]).as("the thread began in the runner namespace").isEqualTo(
+                NetworkNamespace.identityOf(pid, runner.call(Syscalls::gettid)));
+        assertThat(seen[1]).as("the rehearsing thread ended in a namespace of its own").isNotEqualTo(seen[0]);
+        assertThat(runner.outside("nft", "list", "tables")).as("nothing was added where the thread started")
+                .isEqualTo(before);
+        assertThat(logs).isEmpty();
     }
 
     @Test
