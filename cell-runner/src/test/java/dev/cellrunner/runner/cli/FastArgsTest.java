@@ -47,6 +47,12 @@ class FastArgsTest {
     }
 
     @Test
+    void helpIsACommandNotADocumentName() {
+        // before it was known, "cell-runner help" tried to read a document named "help" and exited 64
+        assertThat(Main.execute("help", "verify")).isZero();
+    }
+
+    @Test
     void theSubcommandNamesAreKnownWithoutPicocli() {
         assertThat(Main.SUBCOMMANDS).isEqualTo(CLI.getSubcommands().keySet());
     }
