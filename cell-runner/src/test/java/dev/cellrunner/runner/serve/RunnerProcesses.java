@@ -9,6 +9,7 @@ import dev.cellrunner.runner.testing.CliFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ final class RunnerProcesses implements AutoCloseable {
     private static final long LIMIT_SECONDS = 120;
 
     final Path scratch;
+    private final List<Path> copies = new ArrayList<>();
 
     RunnerProcesses() throws IOException {
         scratch = Files.createTempDirectory("serve-it-");
@@ -49,8 +51,13 @@ final class RunnerProcesses implements AutoCloseable {
 
     /** The same, with standard input read from {@code stdin} (opened by this process) when not null. */
     Started start(String name, List<String> prefix, Path stdin, String... args) throws IOException {
+        return startWith(launcher(), name, prefix, stdin, args);
+    }
+
+    /** The same with another copy of the launcher (see {@link #launcherAnyoneCanRun}). */
+    Started startWith(Path launcher, String name, List<String> prefix, Path stdin, String... args) throws IOException {
         List<String> command = new ArrayList<>(prefix);
-        command.add(launcher().toString());
+        command.add(launcher.toString());
         command.addAll(List.of(args));
         Path out = scratch.resolve(name + ".stdout");
         Path err = scratch.resolve(name + ".stderr");
@@ -70,6 +77,26 @@ final class RunnerProcesses implements AutoCloseable {
         return CliFixtures.launcher();
     }
 
+    /**
+     * A copy of bin/cell-runner and its jar in a directory every uid may enter, for clients run as
+     * another uid: the checkout itself may sit below a directory only its owner can enter (a CI clone in
+     * a mktemp directory). Removed with the scratch directory.
+     */
+    Path launcherAnyoneCanRun() throws IOException {
+        Path checkout = launcher().getParent().getParent();
+        Path copy = Files.createTempDirectory("serve-it-launcher-");
+        Path bin = Files.createDirectories(copy.resolve("bin"));
+        Path target = Files.createDirectories(copy.resolve("cell-runner").resolve("target"));
+        Files.copy(launcher(), bin.resolve("cell-runner"));
+        Files.copy(checkout.resolve("cell-runner").resolve("target").resolve("cell-runner.jar"),
+                target.resolve("cell-runner.jar"));
+        for (Path dir : List.of(copy, bin, copy.resolve("cell-runner"), target, bin.resolve("cell-runner"))) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        copies.add(copy);
+        return bin.resolve("cell-runner");
+    }
+
     static List<JsonNode> events(Path file) throws IOException {
         return CliFixtures.events(file);
     }
@@ -86,6 +113,9 @@ final class RunnerProcesses implements AutoCloseable {
     @Override
     public void close() throws IOException {
         CliFixtures.deleteTree(scratch);
+        for (Path copy : copies) {
+            CliFixtures.deleteTree(copy);
+        }
     }
 
     record Started(Process process, Path stdoutFile, Path stderrFile) {

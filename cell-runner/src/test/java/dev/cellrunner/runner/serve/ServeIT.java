@@ -95,9 +95,10 @@ class ServeIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "SKIP: setpriv (util-linux) is missing");
         assumeTrue("root".equals(System.getProperty("user.name")), "SKIP: needs root to switch to uid 65534");
         Path document = runner.document("/bin/true");
+        Path launcher = runner.launcherAnyoneCanRun();
         List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
         // The document comes on stdin: uid 65534 cannot read the scratch directory.
-        RunnerProcesses.Result blocked = runner.start("nobody", nobody, document, "submit", "--socket",
+        RunnerProcesses.Result blocked = runner.startWith(launcher, "nobody", nobody, document, "submit", "--socket",
                 socket.toString(), "-").await();
         assertThat(blocked.exitCode()).as(blocked.toString()).isEqualTo(75);
         assertThat(blocked.stderr()).contains("Permission denied");
@@ -105,7 +106,7 @@ class ServeIT {
         // With CAP_DAC_OVERRIDE the file modes let uid 65534 connect; SO_PEERCRED still names it.
         List<String> nobodyPastModes = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=+dac_override", "--ambient-caps=+dac_override");
-        RunnerProcesses.Result refused = runner.start("nobody-caps", nobodyPastModes, document, "submit", "--socket",
+        RunnerProcesses.Result refused = runner.startWith(launcher, "nobody-caps", nobodyPastModes, document, "submit", "--socket",
                 socket.toString(), "-").await();
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(77);
         assertThat(refused.stderr()).contains("permission denied: uid 65534 may not submit");
