@@ -40,6 +40,10 @@ bench-compare *RUNS: build
 bench-phases *RUNS: build
     bash bench/phases.sh {{RUNS}}
 
+# JMH: Ed25519 signing, build+sign+serialize, JSONL append with and without fsync (µs/event); ARGS go to JMH.
+bench-jmh *ARGS:
+    bash bench/jmh.sh {{ARGS}}
+
 # A resident runner on SOCKET (default target/serve/serve.sock), events to target/serve-events.jsonl.
 serve socket="target/serve/serve.sock": build
     bin/cell-runner serve --socket {{socket}} --events jsonl:target/serve-events.jsonl

@@ -71,3 +71,11 @@ More: bench/phases.sh (one-shot per phase, with and without the AppCDS archive),
 (per-cell overhead over the workload), bench/egress-rules.sh (1-1000 egress rules), and for signing and
 sinks bench/events-throughput.sh with its figures in bench/README.md.
 TXT
+jmh="$here/target/jmh/results.txt"
+if [[ -s "$jmh" ]]; then
+  printf '\nJMH (signing and sinks), from %s %s:\n' "$jmh" "$(date -r "$jmh" '+%Y-%m-%d %H:%M')"
+  cat "$jmh"
+  if [[ -s "$here/target/jmh/machine.txt" ]]; then printf 'run on: %s\n' "$(cat "$here/target/jmh/machine.txt")"; fi
+else
+  printf '\nJMH (signing and sinks): no results yet; bench/jmh.sh (just bench-jmh) writes them to %s\n' "$jmh"
+fi
