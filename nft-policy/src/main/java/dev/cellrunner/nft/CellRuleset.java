@@ -7,12 +7,11 @@ import java.util.List;
  * The policy inside the cell's own network namespace: output policy drop; loopback, replies and
  * IPv6 neighbour discovery (without it the uplink's gateway is unreachable over IPv6) accepted;
  * declared destinations accepted through the allow sets; the kernel's own multicast listener reports
- * dropped; everything else rejected so that clients fail at once. Every rule and every set element counts what it matched.
+ * dropped; everything else rejected so that clients fail at once. Every rule and every set element
+ * counts what it matched; the packets of the reject rules are the ones reported as dropped.
  */
 public final class CellRuleset {
     public static final String CHAIN = "egress";
-    /** The comments of the rules whose packets are reported as dropped. */
-    public static final List<String> REJECT_RULES = List.of("reject-tcp", "reject");
     static final List<String> NEIGHBOUR_DISCOVERY =
             List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert");
     static final List<String> LISTENER_REPORTS = List.of("mld-listener-report", "mld2-listener-report");
@@ -27,9 +26,9 @@ public final class CellRuleset {
         rules.add(neighbourDiscovery());
         rules.addAll(AllowSets.acceptRules());
         rules.add(listenerReports());
-        rules.add(NftRule.of(REJECT_RULES.get(0), Expr.meta("l4proto", "==", "tcp"), Expr.counter(),
+        rules.add(NftRule.of("reject-tcp", Expr.meta("l4proto", "==", "tcp"), Expr.counter(),
                 Expr.rejectTcpReset()));
-        rules.add(NftRule.of(REJECT_RULES.get(1), Expr.counter(), Expr.rejectAdminProhibited()));
+        rules.add(NftRule.of("reject", Expr.counter(), Expr.rejectAdminProhibited()));
         return new NftTable(tableName, sets.nftSets(),
                 List.of(new NftChain(CHAIN, NftChain.Hook.filter("output", "drop"), rules)));
     }

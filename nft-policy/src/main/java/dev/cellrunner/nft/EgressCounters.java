@@ -40,7 +40,7 @@ public record EgressCounters(List<DeclaredRuleCount> declared, Map<String, Fixed
             for (NftRule rule : chain.rules()) {
                 Counter counter = kernel.ruleCounter(compiled.name(), chain.name(), rule.comment()).orElse(Counter.ZERO);
                 fixed.put(rule.comment(), new FixedRuleCount(rule.verdict(), counter));
-                if (CellRuleset.REJECT_RULES.contains(rule.comment())) {
+                if ("reject".equals(rule.verdict())) {
                     dropped += counter.packets();
                 }
             }
