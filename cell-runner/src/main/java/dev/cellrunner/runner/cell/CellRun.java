@@ -10,6 +10,7 @@ import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.PreparedConfinement;
 import dev.cellrunner.runner.confine.PrivateTempDir;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.egress.CellNetwork;
@@ -33,6 +34,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -46,6 +49,12 @@ public final class CellRun {
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
     private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";
+    /** Threads that build a cell's groups, temp dir and confinement programs while its network is set up. */
+    private static final ExecutorService PREPARERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "cell-prepare");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final String SHUTDOWN_BEFORE_START = "the runner was told to stop (SIGTERM or SIGINT)";
 
     private final CellPlan plan;
@@ -134,6 +143,19 @@ public final class CellRun {
         if (stopReason != null) {
             return refused("not started: " + stopReason);
         }
+        // The cell's cgroups, temp dir and confinement programs do not depend on its network: built meanwhile.
+        CompletableFuture<Preparation> preparing = CompletableFuture.supplyAsync(this::prepare, PREPARERS);
+        try {
+            return isolateAndRun(preparing);
+        } finally {
+            Preparation prepared = preparing.join();
+            prepared.release(log);
+            removeTempDir();
+            Phases.mark("cgroups-removed");
+        }
+    }
+
+    private int isolateAndRun(CompletableFuture<Preparation> preparing) throws SinkException {
         try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
             NamespaceObservation namespace = isolateNetwork(launch);
             Phases.mark("netns");
@@ -152,7 +174,7 @@ public final class CellRun {
             Phases.mark("network");
             try (CellNetwork removedAfterRun = network) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
-                return confineAndRun(launch);
+                return confineAndRun(launch, preparing.join());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -160,19 +182,17 @@ public final class CellRun {
         }
     }
 
-    private int confineAndRun(LaunchThread launch) throws SinkException, InterruptedException {
-        try {
-            groups = CellGroups.create(plan.confinement().limits(), trail.run().runId(), log);
-        } catch (Refusal refusal) {
-            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
-            return refused(refusal.getMessage());
+    private int confineAndRun(LaunchThread launch, Preparation prepared) throws SinkException, InterruptedException {
+        if (prepared.refusal() != null) {
+            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(prepared.refusal()));
+            return refused(prepared.refusal().getMessage());
         }
+        groups = prepared.groups();
         try {
             List<Probe> probes;
             try {
-                createTempDir();
                 placeInV1Groups(launch);
-                probes = confineLaunchThread(launch);
+                probes = confineLaunchThread(launch, prepared.confinement());
                 Phases.mark("confined");
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
@@ -181,9 +201,39 @@ public final class CellRun {
             return launchAndWait(launch, probes);
         } finally {
             launch.close(); // a v1 group cannot be removed while the launch thread is in it
-            groups.remove(log);
-            removeTempDir();
-            Phases.mark("cgroups-removed");
+        }
+    }
+
+    /** Runs on a preparer thread while the launch thread isolates the network; never throws. */
+    private Preparation prepare() {
+        CellGroups created;
+        try {
+            created = CellGroups.create(plan.confinement().limits(), trail.run().runId(), log);
+        } catch (Refusal refusal) {
+            return new Preparation(null, null, refusal);
+        } catch (RuntimeException e) {
+            return new Preparation(null, null, new Refusal("run.limits", "cannot set up the cell's cgroups: " + e, e));
+        }
+        try {
+            createTempDir();
+            return new Preparation(created, Confiner.prepare(plan.confinement()), null);
+        } catch (Refusal refusal) {
+            return new Preparation(created, null, refusal);
+        } catch (OsError | RuntimeException e) {
+            return new Preparation(created, null, new Refusal("confinement", e.getMessage(), e));
+        }
+    }
+
+    /** What {@link #prepare} built, or why it could not. */
+    private record Preparation(CellGroups groups, PreparedConfinement confinement, Refusal refusal) {
+        /** Removes the groups and closes what the launch thread did not take (after the launch thread ended). */
+        void release(Consumer<String> log) {
+            if (confinement != null) {
+                confinement.close();
+            }
+            if (groups != null) {
+                groups.remove(log);
+            }
         }
     }
 
@@ -229,10 +279,11 @@ public final class CellRun {
     }
 
     /** Confines the launch thread (see {@link Confiner}); a probe that does not hold refuses the cell. */
-    private List<Probe> confineLaunchThread(LaunchThread launch) throws Refusal, InterruptedException {
+    private List<Probe> confineLaunchThread(LaunchThread launch, PreparedConfinement prepared)
+            throws Refusal, InterruptedException {
         List<Probe> probes;
         try {
-            probes = launch.call(() -> Confiner.apply(plan.confinement()));
+            probes = launch.call(() -> Confiner.apply(plan.confinement(), prepared));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

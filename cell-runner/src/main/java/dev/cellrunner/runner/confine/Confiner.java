@@ -1,6 +1,5 @@
 package dev.cellrunner.runner.confine;
 
-import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
 import java.nio.file.Path;
@@ -10,8 +9,9 @@ import java.util.Optional;
 
 /**
  * Applies a {@link ConfinementPlan} to the calling thread, which must be the cell's launch thread, in
- * the one order that works: the landlock ruleset is built first (opening its paths needs the
- * runner's access), then bounding and ambient capabilities (dropping them needs CAP_SETPCAP), the
+ * the one order that works: the landlock ruleset is built first ({@link #prepare}: opening its paths
+ * needs the runner's access, which any runner thread has, so it is built while the network is set
+ * up), then bounding and ambient capabilities (dropping them needs CAP_SETPCAP), the
  * user and groups (needs CAP_SETUID/SETGID), the remaining capability sets, no_new_privs (landlock and
  * seccomp require it), landlock_restrict_self, seccomp last (it would deny calls the steps before it
  * make). Each control is probed from this thread once applied.
@@ -22,15 +22,26 @@ public final class Confiner {
     private Confiner() {
     }
 
-    /** Returns the probes made after applying; the caller refuses the cell if any does not hold. */
-    public static List<Probe> apply(ConfinementPlan plan) throws OsError {
+    /**
+     * What can be built before the launch thread is confined, on any runner thread: the seccomp program
+     * and the landlock ruleset (opening its paths needs the runner's access; the cell's temp dir must
+     * exist). The caller closes it unless {@link #apply} took it.
+     */
+    public static PreparedConfinement prepare(ConfinementPlan plan) throws OsError {
         List<BpfInstruction> filter = SeccompProgram.compile(plan.seccomp());
         Optional<LandlockPlan> landlock = plan.landlock();
-        List<Probe> probes = new ArrayList<>();
         List<Path> privateFiles = landlock.map(Landlock::privateFiles).orElse(List.of());
         int ruleset = landlock.isPresent() ? Landlock.createRuleset(landlock.get()) : -1;
+        return new PreparedConfinement(filter, ruleset, privateFiles);
+    }
+
+    /** Applies to the calling (launch) thread; returns the probes made after applying, which the caller checks. */
+    public static List<Probe> apply(ConfinementPlan plan, PreparedConfinement prepared) throws OsError {
+        Optional<LandlockPlan> landlock = plan.landlock();
+        List<Probe> probes = new ArrayList<>();
         boolean scoped = landlock.isPresent()
                 && (landlock.get().scoped() & LandlockAccess.SCOPE_ABSTRACT_UNIX_SOCKET) != 0;
+        // abstract sockets belong to a network namespace: this one is made in the cell's
         try (Landlock.AbstractSocket outside = scoped ? Landlock.AbstractSocket.listen(PROBE_SOCKET) : null) {
             Capabilities.dropBoundingAndAmbient();
             if (plan.identity() != null) {
@@ -39,17 +50,11 @@ public final class Confiner {
             Capabilities.clearSets();
             NoNewPrivileges.set();
             if (landlock.isPresent()) {
-                int domain = ruleset;
-                ruleset = -1;
-                Landlock.restrictSelf(domain);
-                probes.addAll(Landlock.probe(landlock.get(), privateFiles, outside));
-            }
-        } finally {
-            if (ruleset >= 0) {
-                LibC.INSTANCE.close(ruleset);
+                Landlock.restrictSelf(prepared.takeLandlockRuleset());
+                probes.addAll(Landlock.probe(landlock.get(), prepared.privateFiles(), outside));
             }
         }
-        Seccomp.install(filter);
+        Seccomp.install(prepared.seccompFilter());
         probes.addAll(Seccomp.probe());
         return probes;
     }
