@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -200,11 +201,11 @@ public final class LandlockPlanner {
             }
             try (Stream<Path> entries = Files.list(dir)) {
                 for (Path entry : entries.sorted().toList()) {
-                    if (entry.equals(towards) || Files.isSymbolicLink(entry)) {
-                        continue; // a link's target is allowed or not by its own path
+                    Optional<BasicFileAttributes> attributes = attributesOf(entry);
+                    if (entry.equals(towards) || attributes.isEmpty() || attributes.get().isSymbolicLink()) {
+                        continue; // a link's target is allowed or not by its own path; a vanished entry needs no rule
                     }
-                    long access = Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) ? rule.access()
-                            : rule.access() & FILE_RIGHTS;
+                    long access = attributes.get().isDirectory() ? rule.access() : rule.access() & FILE_RIGHTS;
                     if (access != 0) {
                         rules.add(new LandlockRule(entry, access, source, true));
                     }
@@ -215,6 +216,15 @@ public final class LandlockPlanner {
             }
         }
         return rules;
+    }
+
+    /** One lstat per entry (the listing of a busy directory like /tmp is long); empty when it is gone. */
+    private static Optional<BasicFileAttributes> attributesOf(Path entry) {
+        try {
+            return Optional.of(Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     private static List<Path> existing(List<Path> paths) {
