@@ -58,6 +58,7 @@ public final class CellRun {
     private static final String SHUTDOWN_BEFORE_START = "the runner was told to stop (SIGTERM or SIGINT)";
 
     private final CellPlan plan;
+    private final LaunchStart launchStart;
     private final EventTrail trail;
     private final OutputStream stdout;
     private final OutputStream stderr;
@@ -69,8 +70,11 @@ public final class CellRun {
     /** The cell's cgroups, once created. */
     private volatile CellGroups groups;
 
-    public CellRun(CellPlan plan, EventTrail trail, OutputStream stdout, OutputStream stderr, Consumer<String> log) {
+    /** @param launchStart the cell's launch thread, already entering its namespace (see {@link LaunchStart}) */
+    public CellRun(CellPlan plan, LaunchStart launchStart, EventTrail trail, OutputStream stdout, OutputStream stderr,
+                   Consumer<String> log) {
         this.plan = plan;
+        this.launchStart = launchStart;
         this.trail = trail;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -92,6 +96,7 @@ public final class CellRun {
             log.accept(e.getMessage());
             return ExitCodes.SINK_FAILED;
         } finally {
+            launchStart.end(); // already ended unless the cell never got as far as its network
             trail.close();
             Phases.mark("network-removed");
             ended.countDown();
@@ -156,7 +161,7 @@ public final class CellRun {
     }
 
     private int isolateAndRun(CompletableFuture<Preparation> preparing) throws SinkException {
-        try (LaunchThread launch = LaunchThread.start("cell-launch-" + plan.cellId())) {
+        try (LaunchThread launch = launchStart.thread()) {
             NamespaceObservation namespace = isolateNetwork(launch);
             Phases.mark("netns");
             if (!namespace.isolated()) {
@@ -240,11 +245,7 @@ public final class CellRun {
     private NamespaceObservation isolateNetwork(LaunchThread launch) {
         long pid = ProcessHandle.current().pid();
         try {
-            launch.call(() -> {
-                NetworkNamespace.enterNew();
-                NetworkNamespace.bringLoopbackUp();
-                return null;
-            });
+            LaunchThread.await(launchStart.namespace());
         } catch (Exception e) {
             return NamespaceObservation.failed(e.getMessage());
         }

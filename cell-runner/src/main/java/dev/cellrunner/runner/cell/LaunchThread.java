@@ -37,8 +37,8 @@ public final class LaunchThread implements AutoCloseable {
         return tid.join();
     }
 
-    /** Runs {@code step} on the launch thread and returns its result; its exception is rethrown here. */
-    public <T> T call(Callable<T> step) throws Exception {
+    /** Queues {@code step} on the launch thread without waiting for it; steps run in the order given. */
+    public <T> CompletableFuture<T> submit(Callable<T> step) {
         CompletableFuture<T> result = new CompletableFuture<>();
         steps.add(() -> {
             try {
@@ -47,6 +47,16 @@ public final class LaunchThread implements AutoCloseable {
                 result.completeExceptionally(t);
             }
         });
+        return result;
+    }
+
+    /** Runs {@code step} on the launch thread and returns its result; its exception is rethrown here. */
+    public <T> T call(Callable<T> step) throws Exception {
+        return await(submit(step));
+    }
+
+    /** Waits for a step {@link #submit}ted earlier; its exception is rethrown here. */
+    public static <T> T await(CompletableFuture<T> result) throws Exception {
         try {
             return result.get();
         } catch (ExecutionException e) {

@@ -12,6 +12,7 @@ import dev.cellrunner.runner.cell.CellPlan;
 import dev.cellrunner.runner.cell.CellPlanner;
 import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.LaunchStart;
 import dev.cellrunner.runner.cell.Phases;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
@@ -99,22 +100,27 @@ final class CellLauncher {
             return ExitCodes.SINK_FAILED;
         }
         sinks.addAll(io.extraSinks());
-        SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
-        Phases.mark("sinks-open");
-        EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
-                new ChainSigner(key), sinks, log);
-        CellPlan plan;
+        LaunchStart launch = LaunchStart.begin(valid.document().spec().id()); // its namespace is made meanwhile
         try {
-            plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    HostResolver.resolve(valid.document().spec().authority().egressRules()),
-                    HostFacts.probe(runnerFiles));
-        } catch (Refusal refusal) {
-            return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
+            SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
+            Phases.mark("sinks-open");
+            EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
+                    new ChainSigner(key), sinks, log);
+            CellPlan plan;
+            try {
+                plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
+                        HostResolver.resolve(valid.document().spec().authority().egressRules()),
+                        HostFacts.probe(runnerFiles));
+            } catch (Refusal refusal) {
+                return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
+            }
+            Phases.mark("planned");
+            CellRun cell = new CellRun(plan, launch, trail, io.stdout(), io.stderr(), log);
+            io.started().accept(cell);
+            return cell.run();
+        } finally {
+            launch.end(); // a cell that ran has ended it already; one refused before has not
         }
-        Phases.mark("planned");
-        CellRun cell = new CellRun(plan, trail, io.stdout(), io.stderr(), log);
-        io.started().accept(cell);
-        return cell.run();
     }
 
     /** Reads a document named on the command line; an unreadable one is reported (exit 64). */
