@@ -3,7 +3,8 @@
 # `unshare -n`, bubblewrap, the shell equivalent of a cell's network setup, and cell-runner one-shot and
 # resident, with ratios to bwrap and to `unshare -n`. The cell-runner cells have one egress rule, full
 # confinement and signed JSONL events (fsync); bwrap and the shell enforce no egress rule and write no
-# trail. Everything runs in a private network namespace (`unshare --net`), so no uplink touches this
+# trail. The resident server is measured after 300 warm-up cells (bench/resident.sh shows its first
+# cells too). Everything runs in a private network namespace (`unshare --net`), so no uplink touches this
 # host's network. Usage: bench/compare.sh [RUNS]   (root, a built jar, hyperfine, bwrap, nft, python3)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,7 +59,7 @@ import json, statistics, sys
 rows = [(r["command"], statistics.median(r["times"]) * 1000) for r in json.load(open(sys.argv[1]))["results"]]
 trips = [float(x) for x in open(sys.argv[2])]
 one, many, many2 = (float(x) for x in sys.argv[3:6])
-rows.append(("cell-runner resident, socket round trip", statistics.median(trips)))
+rows.append(("cell-runner resident, round trip (warm)", statistics.median(trips)))
 rows.append(("cell-runner run --parallel 1, per cell", (many - one) / 20))
 ref = dict(rows)
 print(f"{'median wall, ms (one egress rule for cell-runner)':48} {'ms':>8} {'/ bwrap':>8} {'/ unshare':>10}")

@@ -23,14 +23,30 @@ write_true_cell() {
 JSON
 }
 
-# start_server DIR: a resident runner on DIR/sock/serve.sock (events to DIR/serve.jsonl, log to
-# DIR/serve.err), warmed up with 10 cells of DIR/cell.json; its pid is in $server.
+# start_server DIR [WARMUP]: a resident runner on DIR/sock/serve.sock (events to DIR/serve.jsonl, log to
+# DIR/serve.err), warmed up with WARMUP cells of DIR/cell.json (default 300: a fresh JVM runs its first
+# cells partly interpreted, a resident one runs thousands); their round trips go to DIR/warmup-ms.txt.
+# Its pid is in $server.
 start_server() {
-  local dir="$1"
+  local dir="$1" warmup="${2:-300}"
   "$here/bin/cell-runner" serve --socket "$dir/sock/serve.sock" --events "jsonl:$dir/serve.jsonl" 2>"$dir/serve.err" &
   server=$!
   until grep -q "listening on" "$dir/serve.err" 2>/dev/null; do sleep 0.05; done
-  python3 "$here/bench/submit.py" "$dir/sock/serve.sock" "$dir/cell.json" 10 >/dev/null
+  python3 "$here/bench/submit.py" "$dir/sock/serve.sock" "$dir/cell.json" "$warmup" >"$dir/warmup-ms.txt"
+}
+
+# exec_ms RUNS: median wall time, in ms, of spawning /usr/bin/true and waiting for it, timed from Python
+# like the round trips of bench/submit.py (the workload alone, to subtract from a cell's round trip).
+exec_ms() {
+  python3 - "$1" <<'PY'
+import statistics, subprocess, sys, time
+times = []
+for _ in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    subprocess.run(["/usr/bin/true"], check=True)
+    times.append((time.perf_counter() - start) * 1000)
+print(f"{statistics.median(times):.1f}")
+PY
 }
 
 # stop_server: ends the server started above, if any.
