@@ -31,6 +31,8 @@ public final class Landlock {
     private static final int O_DIRECTORY = 0x10000;
     private static final int O_CLOEXEC = 0x80000;
     private static final int O_PATH = 0x200000;
+    private static final int O_NOFOLLOW = 0x20000;
+    private static final int EINVAL = 22;
     private static final int AF_UNIX = 1;
     private static final int AF_INET = 2;
     private static final int SOCK_STREAM = 1;
@@ -102,11 +104,17 @@ public final class Landlock {
         }
     }
 
+    /**
+     * A carved rule names an entry found while listing a directory anyone may write to (e.g. /tmp):
+     * by now its owner may have swapped it for a link to a private path. So it is opened without
+     * following a link, and an entry that has become a link gets no rule (landlock takes none on a
+     * link): like one found at planning, its target is allowed or not by its own path.
+     */
     private static void addPathRule(int ruleset, LandlockRule rule) throws OsError {
         LibC libc = LibC.INSTANCE;
         int fd;
         try {
-            fd = libc.open(rule.path().toString(), O_PATH | O_CLOEXEC);
+            fd = libc.open(rule.path().toString(), O_PATH | O_CLOEXEC | (rule.carved() ? O_NOFOLLOW : 0));
         } catch (LastErrorException e) {
             if (e.getErrorCode() == ENOENT && rule.carved()) {
                 return; // a sibling listed while carving (e.g. a file in /tmp) is gone: nothing left to allow
@@ -118,6 +126,9 @@ public final class Landlock {
             attr.setInt(8, fd);
             libc.syscall(SYS_ADD_RULE, (long) ruleset, RULE_PATH_BENEATH, attr, 0L);
         } catch (LastErrorException e) {
+            if (e.getErrorCode() == EINVAL && rule.carved() && Files.isSymbolicLink(rule.path())) {
+                return;
+            }
             throw new OsError("landlock_add_rule(" + rule.path() + ")", e);
         } finally {
             libc.close(fd);
