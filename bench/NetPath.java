@@ -40,8 +40,8 @@ public final class NetPath {
         List<String> flags = List.of(args).subList(Math.min(3, args.length), args.length);
         boolean resident = parallel > 1 || flags.contains("resident");
         List<PinnedRule> rules = EgressPinning.pin(rules(ruleCount), Map.of());
-        Map<String, String> env = Map.of("CELL_RUNNER_STATE_DIR",
-                System.getProperty("java.io.tmpdir") + "/netpath-bench-" + ProcessHandle.current().pid());
+        Map<String, String> env = Map.of("CELL_RUNNER_STATE_DIR", System.getenv().getOrDefault("CELL_RUNNER_STATE_DIR",
+                System.getProperty("java.io.tmpdir") + "/netpath-bench-" + ProcessHandle.current().pid()));
 
         cells(Math.max(5, iterations / 5), rules, env, resident, new ConcurrentHashMap<>()); // warm-up
         drain();

@@ -9,7 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cells="${1:-200}"
 ns="npbench$$"
-cleanup() { ip netns del "$ns" 2>/dev/null || true; }
+# the runners' state (forwarding records, uplink slots) in a directory of this run's own, removed at the end
+export CELL_RUNNER_STATE_DIR="$(mktemp -d /tmp/netpath-bench.XXXXXX)"
+cleanup() { ip netns del "$ns" 2>/dev/null || true; rm -rf "$CELL_RUNNER_STATE_DIR"; }
 trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
