@@ -34,8 +34,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -49,12 +47,6 @@ public final class CellRun {
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
     private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";
-    /** Threads that build a cell's groups, temp dir and confinement programs while its network is set up. */
-    private static final ExecutorService PREPARERS = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "cell-prepare");
-        thread.setDaemon(true);
-        return thread;
-    });
     private static final String SHUTDOWN_BEFORE_START = "the runner was told to stop (SIGTERM or SIGINT)";
 
     private final CellPlan plan;
@@ -149,7 +141,7 @@ public final class CellRun {
             return refused("not started: " + stopReason);
         }
         // The cell's cgroups, temp dir and confinement programs do not depend on its network: built meanwhile.
-        CompletableFuture<Preparation> preparing = CompletableFuture.supplyAsync(this::prepare, PREPARERS);
+        CompletableFuture<Preparation> preparing = CompletableFuture.supplyAsync(this::prepare, RunnerThreads.POOL);
         try {
             return isolateAndRun(preparing);
         } finally {
@@ -334,8 +326,8 @@ public final class CellRun {
         }
         tightenLimits(launch);
         launch.close();
-        OutputPump out = new OutputPump("cell-stdout", process.stdout(), stdout);
-        OutputPump err = new OutputPump("cell-stderr", process.stderr(), stderr);
+        OutputPump out = new OutputPump(process.stdout(), stdout);
+        OutputPump err = new OutputPump(process.stderr(), stderr);
         String mismatch = observeConfinement(process.pid(), probes);
         Phases.mark("observed");
         if (mismatch != null) {
@@ -393,15 +385,13 @@ public final class CellRun {
     private Outcome await(SpawnedProcess process, CellCgroup cgroup, long startNanos, OutputPump out,
                           OutputPump err) throws InterruptedException {
         CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
-        Thread reaper = new Thread(() -> {
+        RunnerThreads.POOL.execute(() -> {
             try {
                 exited.complete(process.waitFor());
-            } catch (OsError e) {
+            } catch (OsError | RuntimeException e) {
                 exited.completeExceptionally(e);
             }
-        }, "cell-reaper");
-        reaper.setDaemon(true);
-        reaper.start();
+        });
         boolean timedOut = false;
         ExitStatus status;
         try {

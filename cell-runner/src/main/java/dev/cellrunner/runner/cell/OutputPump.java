@@ -3,6 +3,8 @@ package dev.cellrunner.runner.cell;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Streams one of the child's outputs to the runner's own, counting bytes. If the runner's output
@@ -11,15 +13,13 @@ import java.io.OutputStream;
 final class OutputPump {
     private final InputStream from;
     private final OutputStream to;
-    private final Thread thread;
+    private final CompletableFuture<Void> ended;
     private volatile long bytes;
 
-    OutputPump(String name, InputStream from, OutputStream to) {
+    OutputPump(InputStream from, OutputStream to) {
         this.from = from;
         this.to = to;
-        this.thread = new Thread(this::pump, name);
-        thread.setDaemon(true);
-        thread.start();
+        this.ended = CompletableFuture.runAsync(this::pump, RunnerThreads.POOL);
     }
 
     private void pump() {
@@ -44,7 +44,11 @@ final class OutputPump {
 
     /** Waits until the child's end is closed (every process holding it has exited). */
     long awaitEnd() throws InterruptedException {
-        thread.join();
+        try {
+            ended.get();
+        } catch (ExecutionException e) {
+            // the runner's side failed unexpectedly: the pump stopped there, and what it read is counted
+        }
         return bytes;
     }
 }
