@@ -67,6 +67,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "serve-stop"));
         log.accept("listening on " + server.socket());
+        ServeWarmup.begin(log);
         server.serve();
         return ExitCodes.OK;
     }

@@ -104,13 +104,13 @@ public final class CellNetwork implements AutoCloseable {
      * Runs the cell side once (ruleset loaded, listed and read back) in a fresh namespace of the calling
      * thread, which must be a thread of its own that ends right after: a one-shot runner does this while
      * it validates the document, so that its one cell meets code that has run before. Leaves nothing
-     * behind: the namespace goes with the thread.
+     * behind: the namespace goes with the thread. Returns the kernel's listing (JSON), read back.
      */
-    public static void rehearse() throws Exception {
+    public static String rehearse() throws Exception {
         NetworkNamespace.enterNew();
         CellNetwork rehearsal = new CellNetwork(new CellNetNames(ProcessHandle.current().pid(), 0), List.of(), line -> { });
         try {
-            rehearsal.applyCellRuleset(new CellThread() {
+            return rehearsal.applyCellRuleset(new CellThread() {
                 @Override
                 public <T> T call(Callable<T> step) throws Exception {
                     return step.call();
@@ -163,7 +163,8 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /** Loads the ruleset and reads it back on the launch thread: libnftables acts on that thread's namespace. */
-    private void applyCellRuleset(CellThread launch, int launchTid) throws NetworkRefusal {
+    /** Returns the kernel's listing (JSON) it checked. */
+    private String applyCellRuleset(CellThread launch, int launchTid) throws NetworkRefusal {
         long start = System.nanoTime();
         NftKernel.Loaded loaded;
         try {
@@ -178,6 +179,7 @@ public final class CellNetwork implements AutoCloseable {
         KernelRuleset kernel = readBack(loaded.listed(), cellTable, true);
         setup = new NetworkSetup(names.table(), true, kernel.digest(), (System.nanoTime() - start) / 1e6, 0,
                 setup.ruleElements(), null, false, null);
+        return loaded.listed().output();
     }
 
     private void connectUplink(CellThread launch, Map<String, String> env) throws NetworkRefusal {

@@ -84,6 +84,20 @@ class ServeIT {
     }
 
     @Test
+    void theWarmUpEndsWithoutWritingToTheTrail() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!server.stderr().contains("warm-up done in ")) {
+            assertThat(server.stderr()).as("the warm-up stopped").doesNotContain("warm-up stopped");
+            assertThat(System.nanoTime()).as("no warm-up after 60 s: %s", server.stderr()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        if (Files.exists(serverTrail)) {
+            assertThat(RunnerProcesses.eventsOf(serverTrail, "warm-up")).as("warm-up events in the server's trail")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void theSocketIsTheOwnersAlone() throws Exception {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
