@@ -39,7 +39,7 @@ throughput() {
 printf 'machine: %s, %s cores, %s, load %s\n' "$(uname -r)" "$(nproc)" "$(java -version 2>&1 | head -1)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'cell: /usr/bin/true, %s egress rule(s), full confinement, signed JSONL events (fsync)\n' "${RULES:-1}"
-printf '%-52s %8s ms\n' "first 50 cells after the server started (median)" "$cold"
+printf '%-52s %8s ms\n' "first 50 cells after the server's warm-up (median)" "$cold"
 printf '%-52s %8s ms\n' "submit round trip after $warmup cells (median of $runs)" "$round"
 printf '%-52s %8s ms\n' "server time per cell (median)" "$inside"
 printf '%-52s %8s ms\n' "workload alone (spawn /usr/bin/true and wait, median)" "$workload_ms"
