@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -97,7 +98,9 @@ final class ServeWarmup {
             }
             log.accept("warm-up done in " + (System.nanoTime() - start) / 1_000_000 + " ms (" + ROUNDS + " rounds)");
         } catch (Exception | LinkageError e) {
-            log.accept("warm-up stopped (cells run all the same, the first ones slower): " + e);
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            log.accept("warm-up stopped (cells run all the same, the first ones slower): "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
         }
     }
 
