@@ -47,7 +47,7 @@ final class ServeWarmup {
             + "{\"host\":\"198.51.100.1\",\"port\":443,\"protocol\":\"tcp\"}]},\"run\":{\"argv\":[\"/usr/bin/true\"]}}}")
             .getBytes(StandardCharsets.UTF_8);
 
-    /** Keeps what it is given in memory only: the serialisation is what is warmed. */
+    /** Serialises each event as the JSONL sink does, then drops it: the serialisation is what is warmed. */
     private static final EventSink DROP = new EventSink() {
         @Override
         public void append(CloudEvent event) {
