@@ -354,12 +354,17 @@ public final class CellNetwork implements AutoCloseable {
             return;
         }
         closed = true;
-        OPEN.remove(this);
-        if (cellNetns != null) {
-            cellNetns.close();
-        }
-        if (hostNetns != null) {
-            Teardowns.start(hostNetns, this::removeFromHost, log);
+        try {
+            if (cellNetns != null) {
+                cellNetns.close();
+            }
+            if (hostNetns != null) {
+                Teardowns.start(hostNetns, this::removeFromHost, log);
+            }
+        } finally {
+            // Only once its teardown counts as running: the shutdown hook reads an empty OPEN and no
+            // running teardown as "all removed", and the JVM may end right after.
+            OPEN.remove(this);
         }
     }
 
