@@ -39,14 +39,14 @@ public final class EventTrail implements AutoCloseable {
     /** Builds and appends one event; throws when events were asked for and no sink can take them. */
     public synchronized CloudEvent emit(String type, ObjectNode fields) throws SinkException {
         CloudEvent event = signer.sign(factory.build(type, fields));
-        int size = EventJson.serialize(event).length;
-        if (size > EventJson.MAX_EVENT_BYTES) {
-            throw new SinkException("event " + type + " is " + size + " bytes of JSON; events over "
+        byte[] json = EventJson.serialize(event);
+        if (json.length > EventJson.MAX_EVENT_BYTES) {
+            throw new SinkException("event " + type + " is " + json.length + " bytes of JSON; events over "
                     + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");
         }
         for (EventSink sink : List.copyOf(healthy)) {
             try {
-                sink.append(event);
+                sink.append(event, json);
             } catch (SinkException e) {
                 fail(sink, e);
             }

@@ -53,8 +53,7 @@ public final class JsonlSink implements EventSink {
     }
 
     @Override
-    public void append(CloudEvent event) throws SinkException {
-        byte[] json = EventJson.serialize(event);
+    public void append(CloudEvent event, byte[] json) throws SinkException {
         if (json.length > EventJson.MAX_EVENT_BYTES) {
             throw new SinkException(describe() + ": event " + event.getId() + " is " + json.length
                     + " bytes; lines over " + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");

@@ -33,7 +33,7 @@ final class TestRuns {
         final List<CloudEvent> events = new ArrayList<>();
 
         @Override
-        public void append(CloudEvent event) {
+        public void append(CloudEvent event, byte[] json) {
             events.add(event);
         }
 

@@ -2,7 +2,6 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.CellEventFactory;
 import dev.cellrunner.events.ChainSigner;
-import dev.cellrunner.events.EventJson;
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.RunIdentity;
@@ -47,11 +46,10 @@ final class ServeWarmup {
             + "{\"host\":\"198.51.100.1\",\"port\":443,\"protocol\":\"tcp\"}]},\"run\":{\"argv\":[\"/usr/bin/true\"]}}}")
             .getBytes(StandardCharsets.UTF_8);
 
-    /** Serialises each event as the JSONL sink does, then drops it: the serialisation is what is warmed. */
+    /** Drops each event; the trail has serialised it by then, and that is what is warmed. */
     private static final EventSink DROP = new EventSink() {
         @Override
-        public void append(CloudEvent event) {
-            EventJson.serialize(event);
+        public void append(CloudEvent event, byte[] json) {
         }
 
         @Override

@@ -1,6 +1,5 @@
 package dev.cellrunner.runner.serve;
 
-import dev.cellrunner.events.EventJson;
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.runner.os.UnixSocket;
 import io.cloudevents.CloudEvent;
@@ -105,8 +104,7 @@ final class ClientConnection {
     EventSink events() {
         return new EventSink() {
             @Override
-            public void append(CloudEvent event) {
-                byte[] json = EventJson.serialize(event);
+            public void append(CloudEvent event, byte[] json) {
                 send(Frames.EVENT, json, 0, json.length);
             }
 

@@ -51,8 +51,8 @@ public final class HttpSink implements EventSink {
     }
 
     @Override
-    public void append(CloudEvent event) throws SinkException {
-        OutgoingEvent outgoing = OutgoingEvent.of(event);
+    public void append(CloudEvent event, byte[] json) throws SinkException {
+        OutgoingEvent outgoing = OutgoingEvent.of(event, json);
         Path file;
         try {
             file = spool.write(outgoing.structured());

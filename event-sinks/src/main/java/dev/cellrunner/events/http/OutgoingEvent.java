@@ -20,8 +20,9 @@ final class OutgoingEvent {
         this.event = event;
     }
 
-    static OutgoingEvent of(CloudEvent event) {
-        return new OutgoingEvent(EventJson.serialize(event), event);
+    /** @param structured {@code event} in the CloudEvents JSON format */
+    static OutgoingEvent of(CloudEvent event, byte[] structured) {
+        return new OutgoingEvent(structured, event);
     }
 
     /** From a spool file; a file that is not a JSON object (e.g. cut short) is refused, and kept. */
