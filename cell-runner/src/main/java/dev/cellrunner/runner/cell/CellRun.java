@@ -62,7 +62,10 @@ public final class CellRun {
     /** The cell's cgroups, once created. */
     private volatile CellGroups groups;
 
-    /** @param launchStart the cell's launch thread, already entering its namespace (see {@link LaunchStart}) */
+    /**
+     * @param launchStart the cell's launch thread, already entering its namespace (see {@link LaunchStart});
+     *                    the run ends it when done with it, the caller in any case after {@link #run}
+     */
     public CellRun(CellPlan plan, LaunchStart launchStart, EventTrail trail, OutputStream stdout, OutputStream stderr,
                    Consumer<String> log) {
         this.plan = plan;
@@ -88,7 +91,6 @@ public final class CellRun {
             log.accept(e.getMessage());
             return ExitCodes.SINK_FAILED;
         } finally {
-            launchStart.end(); // already ended unless the cell never got as far as its network
             trail.close();
             Phases.mark("network-removed");
             ended.countDown();

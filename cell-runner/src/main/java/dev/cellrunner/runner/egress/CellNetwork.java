@@ -162,8 +162,10 @@ public final class CellNetwork implements AutoCloseable {
         return rules;
     }
 
-    /** Loads the ruleset and reads it back on the launch thread: libnftables acts on that thread's namespace. */
-    /** Returns the kernel's listing (JSON) it checked. */
+    /**
+     * Loads the ruleset and reads it back on the launch thread (libnftables acts on that thread's
+     * namespace); returns the kernel's listing (JSON) it checked.
+     */
     private String applyCellRuleset(CellThread launch, int launchTid) throws NetworkRefusal {
         long start = System.nanoTime();
         NftKernel.Loaded loaded;
