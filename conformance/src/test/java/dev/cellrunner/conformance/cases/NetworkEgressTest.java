@@ -32,8 +32,8 @@ class NetworkEgressTest {
         Kernel.requireNfTables();
         try (TestNetHost host = TestNetHost.create(h, DECLARED)) {
             long before = host.accepted(DECLARED);
-            RunResult result = h.run(Spec.cell("crconf-egress-ok", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, DECLARED))
-                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+            RunResult result = h.run(Spec.cell("crconf-egress-ok", NetworkIsolationTest.tcpConnect(host.peerAddress(), DECLARED))
+                    .egress(host.peerAddress(), DECLARED, "tcp"));
 
             assertThat(result.stdoutText()).as(result.describe()).contains(NetworkIsolationTest.CONNECTED);
             assertThat(host.accepted(DECLARED)).as("connections the test host accepted from the cell").isEqualTo(before + 1);
@@ -50,8 +50,8 @@ class NetworkEgressTest {
         Kernel.requireNfTables();
         try (TestNetHost host = TestNetHost.create(h, DECLARED, UNDECLARED)) {
             long before = host.accepted(UNDECLARED);
-            RunResult result = h.run(Spec.cell("crconf-egress-deny", NetworkIsolationTest.tcpConnect(TestNetHost.PEER_ADDRESS, UNDECLARED))
-                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+            RunResult result = h.run(Spec.cell("crconf-egress-deny", NetworkIsolationTest.tcpConnect(host.peerAddress(), UNDECLARED))
+                    .egress(host.peerAddress(), DECLARED, "tcp"));
 
             // A runner may stop this before any packet leaves (landlock restricts TCP connect to the
             // declared ports), so dropped packets are not required here; the next case requires them.
@@ -69,7 +69,7 @@ class NetworkEgressTest {
         Kernel.requireNfTables();
         try (TestNetHost host = TestNetHost.create(h, DECLARED)) {
             RunResult result = h.run(Spec.cell("crconf-egress-deny-addr", NetworkIsolationTest.tcpConnect("192.0.2.1", DECLARED))
-                    .egress(TestNetHost.PEER_ADDRESS, DECLARED, "tcp"));
+                    .egress(host.peerAddress(), DECLARED, "tcp"));
 
             NetworkIsolationTest.assertAttemptFailed(result, "a connect to an undeclared address");
             JsonNode enforcement = result.trail().data(EventType.NETWORK_ENFORCEMENT);
@@ -86,10 +86,10 @@ class NetworkEgressTest {
         KeyFiles keys = KeyFiles.generate(h, "keys");
         try (TestNetHost host = TestNetHost.create(h)) {
             long before = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams");
-            String send = "printf declared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15353; sleep 0.5; "
-                    + "printf undeclared > /dev/udp/" + TestNetHost.PEER_ADDRESS + "/15354; sleep 0.5";
+            String send = "printf declared > /dev/udp/" + host.peerAddress() + "/15353; sleep 0.5; "
+                    + "printf undeclared > /dev/udp/" + host.peerAddress() + "/15354; sleep 0.5";
             RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-egress-udp", "/bin/bash", "-c", send)
-                    .egress(TestNetHost.PEER_ADDRESS, 15353, "udp"))).signedWith(keys.privateKey()));
+                    .egress(host.peerAddress(), 15353, "udp"))).signedWith(keys.privateKey()));
 
             // the declared datagram arriving is the proof that the cell ran and sent both
             long arrived = host.udpCounter("NoPorts") + host.udpCounter("InDatagrams") - before;

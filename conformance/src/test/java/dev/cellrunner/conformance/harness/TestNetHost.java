@@ -14,29 +14,29 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A test host on this machine: a network namespace named {@code crconf-*} joined to the host by a veth
- * pair, holding {@value #PEER_ADDRESS} (TEST-NET-3) with TCP listeners that count their connections.
- * The host reaches it through {@value #HOST_ADDRESS}/30; whether a cell reaches it is the runner's
- * egress to prove. Closing it deletes the namespace (and with it the veth pair).
+ * pair, holding {@link #peerAddress()} (TEST-NET-3) with TCP listeners that count their connections.
+ * The host reaches it through {@link #hostAddress()} in the same /30; whether a cell reaches it is the
+ * runner's egress to prove. The /30 is leased from {@link TestNetLease}, so suites running at once on
+ * one host never share one. Closing it deletes the namespace (and with it the veth pair).
  */
 public final class TestNetHost implements AutoCloseable {
-    public static final String HOST_ADDRESS = "203.0.113.245";
-    public static final String PEER_ADDRESS = "203.0.113.246";
-
     private final String namespace;
     private final String hostLink;
     private final Path output;
+    private final TestNetLease lease;
     private Process listener;
 
-    private TestNetHost(String suffix, Path output) {
+    private TestNetHost(String suffix, Path output, TestNetLease lease) {
         this.namespace = "crconf-" + suffix;
         this.hostLink = "crc" + suffix + "h";
         this.output = output;
+        this.lease = lease;
     }
 
     /** Creates the namespace and link and starts listeners on the given TCP ports. */
     public static TestNetHost create(Harness h, int... tcpPorts) {
         String suffix = h.marker().substring("crconf-".length(), "crconf-".length() + 6);
-        TestNetHost host = new TestNetHost(suffix, h.file("testnet-" + suffix + ".out"));
+        TestNetHost host = new TestNetHost(suffix, h.file("testnet-" + suffix + ".out"), TestNetLease.take());
         try {
             host.build(tcpPorts);
             return host;
@@ -51,15 +51,15 @@ public final class TestNetHost implements AutoCloseable {
         ip("netns", "add", namespace);
         ip("link", "add", hostLink, "type", "veth", "peer", "name", peerLink);
         ip("link", "set", peerLink, "netns", namespace);
-        ip("addr", "add", HOST_ADDRESS + "/30", "dev", hostLink);
+        ip("addr", "add", hostAddress() + "/30", "dev", hostLink);
         ip("link", "set", hostLink, "up");
-        ip("-n", namespace, "addr", "add", PEER_ADDRESS + "/30", "dev", peerLink);
+        ip("-n", namespace, "addr", "add", peerAddress() + "/30", "dev", peerLink);
         ip("-n", namespace, "link", "set", peerLink, "up");
         ip("-n", namespace, "link", "set", "lo", "up");
-        ip("-n", namespace, "route", "add", "default", "via", HOST_ADDRESS);
+        ip("-n", namespace, "route", "add", "default", "via", hostAddress());
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
                 ProcessHandle.current().info().command().orElse("java"), "-cp", testClasses(),
-                CountingListener.class.getName(), PEER_ADDRESS));
+                CountingListener.class.getName(), peerAddress()));
         for (int port : tcpPorts) {
             command.add(Integer.toString(port));
         }
@@ -72,6 +72,16 @@ public final class TestNetHost implements AutoCloseable {
         for (int port : tcpPorts) {
             proveReachableFromHost(port);
         }
+    }
+
+    /** The test host's own address, which cells try to reach. */
+    public String peerAddress() {
+        return lease.peerAddress();
+    }
+
+    /** The host's end of the link to the test host. */
+    public String hostAddress() {
+        return lease.hostAddress();
     }
 
     /** Connections accepted on the port so far. */
@@ -90,9 +100,9 @@ public final class TestNetHost implements AutoCloseable {
     private void proveReachableFromHost(int port) {
         long before = accepted(port);
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(PEER_ADDRESS, port), 3000);
+            socket.connect(new InetSocketAddress(peerAddress(), port), 3000);
         } catch (IOException e) {
-            throw new AssertionError("the test host " + PEER_ADDRESS + ":" + port + " is not reachable from the host: " + e);
+            throw new AssertionError("the test host " + peerAddress() + ":" + port + " is not reachable from the host: " + e);
         }
         Await.until(Duration.ofSeconds(5), "the test host to count the host's probe", () -> accepted(port) > before);
     }
@@ -150,6 +160,8 @@ public final class TestNetHost implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            lease.close();
         }
     }
 }
