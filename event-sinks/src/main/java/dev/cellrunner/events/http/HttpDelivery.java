@@ -126,12 +126,14 @@ final class HttpDelivery {
     private HttpRequest request(List<OutgoingEvent> events) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(settings.endpoint()).timeout(settings.requestTimeout());
         switch (settings.mode()) {
+            // The charset spelled in lower case: the JavaScript SDK compares the whole header with
+            // "application/cloudevents+json; charset=utf-8" and rejects any other spelling.
             case STRUCTURED -> {
-                builder.header("Content-Type", "application/cloudevents+json; charset=UTF-8");
+                builder.header("Content-Type", "application/cloudevents+json; charset=utf-8");
                 builder.POST(HttpRequest.BodyPublishers.ofByteArray(single(events).structured()));
             }
             case BATCH -> {
-                builder.header("Content-Type", "application/cloudevents-batch+json; charset=UTF-8");
+                builder.header("Content-Type", "application/cloudevents-batch+json; charset=utf-8");
                 builder.POST(HttpRequest.BodyPublishers.ofByteArray(batch(events)));
             }
             case BINARY -> {
