@@ -4,15 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class Spool {
     static final String SUFFIX = ".ce.json";
-    private static final String LOCK = ".lock";
+    private static final String LOCK = SpoolReader.LOCK;
 
     private final Path runDir;
     private final FileChannel lockChannel;
@@ -111,47 +108,13 @@ public final class Spool {
         removeIfEmpty(runDir);
     }
 
-    static List<Path> eventFiles(Path runDir) throws IOException {
+    private static List<Path> eventFiles(Path runDir) throws IOException {
         try (Stream<Path> files = Files.list(runDir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
     }
 
-    /** Run directories of one receiver, oldest first. */
-    static List<Path> runDirs(Path receiverDir) throws IOException {
-        if (!Files.isDirectory(receiverDir)) {
-            return List.of();
-        }
-        List<Path> dirs = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(receiverDir, Files::isDirectory)) {
-            stream.forEach(dirs::add);
-        }
-        dirs.sort(null);
-        return dirs;
-    }
-
-    /** Runs {@code work} on a run directory unless a live sink holds it; returns false if it was held. */
-    static boolean withLock(Path runDir, IoWork work) throws IOException {
-        try (FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock held;
-            try {
-                held = channel.tryLock();
-            } catch (OverlappingFileLockException sameProcess) {
-                held = null;
-            }
-            if (held == null) {
-                return false;
-            }
-            try {
-                work.run();
-            } finally {
-                held.release();
-            }
-        }
-        removeIfEmpty(runDir);
-        return true;
-    }
-
+    /** This sink's own run directory, which it made 0700: removed with its lock file once empty. */
     private static void removeIfEmpty(Path runDir) throws IOException {
         if (eventFiles(runDir).isEmpty()) {
             Files.deleteIfExists(runDir.resolve(LOCK));
@@ -159,9 +122,6 @@ public final class Spool {
         }
     }
 
-    interface IoWork {
-        void run() throws IOException;
-    }
 
     private static void createPrivateDirectories(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {

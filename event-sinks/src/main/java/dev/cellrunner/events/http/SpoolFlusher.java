@@ -1,15 +1,17 @@
 package dev.cellrunner.events.http;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Resends what runs left in the spool for one receiver, oldest first, and deletes a file only once the
- * receiver accepted it. Run directories still held by a live runner are left alone. One flush per instance.
+ * receiver accepted it. Run directories still held by a live runner are left alone; the spool is read
+ * only through {@link SpoolReader}, so what is not a plain event file of the spool's owner is reported
+ * and kept. {@code settings.grace()} bounds the whole flush, reading included. One flush per instance.
  */
 public final class SpoolFlusher {
     /** What a flush did. {@code problems} say why files were kept. */
@@ -22,7 +24,7 @@ public final class SpoolFlusher {
     private int delivered;
     private int kept;
     private int busyRuns;
-    private boolean receiverFailed;
+    private String stoppedBecause;
 
     public SpoolFlusher(HttpSinkSettings settings) {
         this.settings = settings;
@@ -32,30 +34,54 @@ public final class SpoolFlusher {
     /** Stops at the first delivery that fails for good, or when {@code settings.grace()} has passed. */
     public Report flush() throws IOException {
         Instant deadline = Instant.now().plus(settings.grace());
-        for (Path runDir : Spool.runDirs(Spool.receiverDir(settings.spoolDir(), settings))) {
-            if (receiverFailed) {
-                kept += Spool.eventFiles(runDir).size();
-            } else if (!Spool.withLock(runDir, () -> flushRun(runDir, deadline))) {
-                busyRuns++;
-                kept += Spool.eventFiles(runDir).size();
+        Optional<SpoolReader> reader = SpoolReader.open(settings.spoolDir(), problems::add);
+        if (reader.isEmpty()) {
+            return new Report(0, 0, 0, List.copyOf(problems));
+        }
+        for (Path runDir : reader.get().runs(Spool.receiverDir(settings.spoolDir(), settings))) {
+            if (stoppedBecause == null && !Instant.now().isBefore(deadline)) {
+                stop("the grace time (" + settings.grace().toMillis() + " ms) passed before everything was read and sent");
             }
+            Optional<SpoolReader.Run> run = reader.get().take(runDir);
+            if (run.isEmpty()) {
+                busyRuns++;
+                kept += reader.get().count(runDir);
+                continue;
+            }
+            try (SpoolReader.Run taken = run.get()) {
+                List<String> files = taken.events();
+                kept += taken.skippedFiles();
+                if (stoppedBecause != null) {
+                    kept += files.size();
+                } else {
+                    flushRun(taken, files, deadline);
+                }
+            }
+        }
+        if (stoppedBecause != null) {
+            problems.add(settings.describe() + ": " + stoppedBecause);
         }
         return new Report(delivered, kept, busyRuns, List.copyOf(problems));
     }
 
-    private void flushRun(Path runDir, Instant deadline) throws IOException {
-        List<Path> files = Spool.eventFiles(runDir);
+    private void flushRun(SpoolReader.Run run, List<String> files, Instant deadline) throws IOException {
         int perRequest = settings.mode() == HttpMode.BATCH ? settings.batchSize() : 1;
         int next = 0;
         while (next < files.size()) {
-            List<Path> chunk = new ArrayList<>();
+            if (!Instant.now().isBefore(deadline)) {
+                stop("the grace time (" + settings.grace().toMillis() + " ms) passed before everything was read and sent");
+                kept += files.size() - next;
+                return;
+            }
+            List<String> chunk = new ArrayList<>();
             List<OutgoingEvent> events = new ArrayList<>();
             for (; next < files.size() && chunk.size() < perRequest; next++) {
                 try {
-                    events.add(OutgoingEvent.fromSpool(Files.readAllBytes(files.get(next))));
+                    events.add(OutgoingEvent.fromSpool(run.read(files.get(next))));
                     chunk.add(files.get(next));
                 } catch (IOException e) {
-                    problems.add(files.get(next) + ": kept, unreadable: " + e.getMessage());
+                    problems.add(e.getMessage().startsWith(run.path().toString()) ? e.getMessage() + "; kept"
+                            : run.path().resolve(files.get(next)) + ": kept, unreadable: " + e.getMessage());
                     kept++;
                 }
             }
@@ -64,15 +90,20 @@ public final class SpoolFlusher {
             }
             HttpDelivery.Result result = send(events, deadline);
             if (!result.delivered()) {
-                problems.add(settings.describe() + ": " + result.reason());
+                stop(result.reason());
                 kept += chunk.size() + files.size() - next;
-                receiverFailed = true;
                 return;
             }
-            for (Path file : chunk) {
-                Files.deleteIfExists(file);
+            for (String file : chunk) {
+                run.delete(file);
                 delivered++;
             }
+        }
+    }
+
+    private void stop(String reason) {
+        if (stoppedBecause == null) {
+            stoppedBecause = reason;
         }
     }
 

@@ -1,19 +1,21 @@
 package dev.cellrunner.events.http;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What runs that died left in a spool directory: run directories whose lock nobody holds (the kernel
  * drops a dead runner's lock, its lock file stays). One without events (all delivered before the
  * runner died) is removed with its lock file; one with events stays for {@code flush} and is counted.
  * A run directory younger than {@link #MIN_AGE} is left alone: a live runner may be creating it.
+ * The spool is read through {@link SpoolReader}: links, foreign and odd files are reported, never followed.
  */
 public final class SpoolLeftovers {
     static final Duration MIN_AGE = Duration.ofMinutes(1);
@@ -28,19 +30,26 @@ public final class SpoolLeftovers {
     public static Report collect(Path spoolDir, Instant now) {
         List<Path> removed = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        int[] waiting = {0};
-        if (!Files.isDirectory(spoolDir)) {
-            return new Report(removed, 0, problems);
-        }
-        try (DirectoryStream<Path> receivers = Files.newDirectoryStream(spoolDir, Files::isDirectory)) {
-            for (Path receiver : receivers) {
-                for (Path runDir : Spool.runDirs(receiver)) {
+        int waiting = 0;
+        try {
+            Optional<SpoolReader> reader = SpoolReader.open(spoolDir, problems::add);
+            if (reader.isEmpty()) {
+                return new Report(removed, 0, problems);
+            }
+            for (Path receiver : reader.get().receivers()) {
+                for (Path runDir : reader.get().runs(receiver)) {
                     try {
-                        if (Files.getLastModifiedTime(runDir).toInstant().isAfter(now.minus(MIN_AGE))) {
+                        if (SpoolReader.modified(runDir).toInstant().isAfter(now.minus(MIN_AGE))) {
                             continue;
                         }
-                        boolean unheld = Spool.withLock(runDir, () -> waiting[0] += Spool.eventFiles(runDir).size());
-                        if (unheld && !Files.exists(runDir)) {
+                        Optional<SpoolReader.Run> run = reader.get().take(runDir);
+                        if (run.isEmpty()) {
+                            continue;
+                        }
+                        try (SpoolReader.Run taken = run.get()) {
+                            waiting += taken.events().size();
+                        }
+                        if (!Files.exists(runDir, LinkOption.NOFOLLOW_LINKS)) {
                             removed.add(runDir);
                         }
                     } catch (IOException e) {
@@ -51,6 +60,6 @@ public final class SpoolLeftovers {
         } catch (IOException e) {
             problems.add("cannot look for leftovers in the spool " + spoolDir + ": " + e.getMessage());
         }
-        return new Report(List.copyOf(removed), waiting[0], List.copyOf(problems));
+        return new Report(List.copyOf(removed), waiting, List.copyOf(problems));
     }
 }

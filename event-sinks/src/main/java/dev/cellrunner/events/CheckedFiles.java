@@ -1,0 +1,174 @@
+package dev.cellrunner.events;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Opens a path so that neither a hostile directory nor a mistyped operator path can abuse the opener:
+ * never blocking (O_NONBLOCK: a FIFO or a device answers at once), without following a final symbolic
+ * link when asked (O_NOFOLLOW), and saying what was opened (fstat, fstatfs) before a byte is read or
+ * written. The JDK can ask for neither flag nor fstat a channel, hence these four libc calls (x86-64
+ * struct layouts). The Java side then uses the checked descriptor through {@code /proc/self/fd}.
+ */
+public final class CheckedFiles {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000;
+
+    private static final int ENOENT = 2;
+    private static final int ENXIO = 6;
+    private static final int EEXIST = 17;
+    private static final int ENOTDIR = 20;
+    private static final int ELOOP = 40;
+    private static final int STAT_BYTES = 144;
+    private static final int STATFS_BYTES = 120;
+
+    /** Pseudo file systems whose "files" are kernel switches or views, never a trail or a key. */
+    private static final Map<Long, String> PSEUDO = Map.of(0x9fa0L, "procfs", 0x62656572L, "sysfs",
+            0x27e0ebL, "cgroupfs", 0x63677270L, "cgroup2", 0x64626720L, "debugfs", 0x74726163L, "tracefs",
+            0x73636673L, "securityfs", 0x62656570L, "configfs", 0xde5e81e4L, "efivarfs", 0xcafe4a11L, "bpffs");
+
+    private interface C extends Library {
+        C INSTANCE = Native.load("c", C.class);
+
+        int open(String path, int flags, int mode) throws LastErrorException;
+
+        int fstat(int fd, Pointer stat) throws LastErrorException;
+
+        int fstatfs(int fd, Pointer stat) throws LastErrorException;
+
+        int close(int fd);
+
+        String strerror(int errnum);
+    }
+
+    private CheckedFiles() {
+    }
+
+    /** What fstat and fstatfs said of an open descriptor. */
+    public record Status(int mode, int uid, long size, long fileSystem) {
+        private static final int S_IFMT = 0170000;
+
+        public boolean regular() {
+            return (mode & S_IFMT) == 0100000;
+        }
+
+        public boolean directory() {
+            return (mode & S_IFMT) == 0040000;
+        }
+
+        /** "a FIFO", "a directory", ...: for messages. */
+        public String kind() {
+            return switch (mode & S_IFMT) {
+                case 0100000 -> "a regular file";
+                case 0040000 -> "a directory";
+                case 0010000 -> "a FIFO";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                case 0120000 -> "a symbolic link";
+                default -> "an unknown kind of file";
+            };
+        }
+
+        /** The kernel pseudo file system this lives on (procfs, sysfs, ...), or null for a real one. */
+        public String pseudoFileSystem() {
+            return PSEUDO.get(fileSystem);
+        }
+    }
+
+    /** An open, checked descriptor. {@link #channel} hands it to the JDK; close it in any case. */
+    public static final class Opened implements Closeable {
+        private final Path path;
+        private final Status status;
+        private int fd;
+
+        private Opened(Path path, int fd, Status status) {
+            this.path = path;
+            this.fd = fd;
+            this.status = status;
+        }
+
+        public Status status() {
+            return status;
+        }
+
+        /**
+         * The same open file for the JDK, reopened through {@code /proc/self/fd}; the raw descriptor is
+         * closed at once (closing any descriptor of a file drops this process's fcntl locks on it, so
+         * no lock may be taken before).
+         */
+        public FileChannel channel(OpenOption... options) throws IOException {
+            try {
+                return FileChannel.open(Path.of("/proc/self/fd/" + fd), options);
+            } finally {
+                close();
+            }
+        }
+
+        /** A path that names this very directory while it is open, whatever happens to {@code path}. */
+        public Path directoryPath() {
+            if (!status.directory()) {
+                throw new IllegalStateException(path + " is not a directory");
+            }
+            return Path.of("/proc/self/fd/" + fd);
+        }
+
+        @Override
+        public void close() {
+            if (fd >= 0) {
+                C.INSTANCE.close(fd);
+                fd = -1;
+            }
+        }
+    }
+
+    /**
+     * open(2) with O_NONBLOCK|O_CLOEXEC added to {@code flags}, then fstat and fstatfs. With O_NOFOLLOW a
+     * final link is refused ("is a symbolic link"); a FIFO opened for writing with no reader is reported
+     * as a FIFO. Missing and existing files raise the JDK's exceptions, so callers can tell them apart.
+     */
+    public static Opened open(Path path, int flags, int createMode) throws IOException {
+        int fd;
+        try {
+            fd = C.INSTANCE.open(path.toString(), flags | O_NONBLOCK | O_CLOEXEC, createMode);
+        } catch (LastErrorException e) {
+            throw switch (e.getErrorCode()) {
+                case ENOENT -> new NoSuchFileException(path.toString());
+                case EEXIST -> new FileAlreadyExistsException(path.toString());
+                case ELOOP -> new IOException(path + " is a symbolic link" + ((flags & O_NOFOLLOW) != 0
+                        ? ", not followed" : " loop"));
+                case ENXIO -> new IOException(path + " is a FIFO or a device without a reader");
+                case ENOTDIR -> new IOException(path + ": not a directory");
+                default -> new IOException(path + ": " + C.INSTANCE.strerror(e.getErrorCode()));
+            };
+        }
+        try (Memory stat = new Memory(STAT_BYTES); Memory statfs = new Memory(STATFS_BYTES)) {
+            C.INSTANCE.fstat(fd, stat);
+            C.INSTANCE.fstatfs(fd, statfs);
+            return new Opened(path, fd, new Status(stat.getInt(24), stat.getInt(28), stat.getLong(48), statfs.getLong(0)));
+        } catch (LastErrorException e) {
+            C.INSTANCE.close(fd);
+            throw new IOException(path + ": fstat: " + C.INSTANCE.strerror(e.getErrorCode()));
+        }
+    }
+}
