@@ -25,10 +25,17 @@ public final class JsonlSink implements EventSink {
             Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND);
 
     private final Path path;
+    private final String scheme;
     private final FileChannel channel;
 
     public JsonlSink(Path path) throws SinkException {
+        this(path, "jsonl");
+    }
+
+    /** {@code scheme} names the sink in messages ({@code scheme:PATH}), e.g. "ocsf-jsonl" for OCSF lines. */
+    public JsonlSink(Path path, String scheme) throws SinkException {
         this.path = path;
+        this.scheme = scheme;
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null) {
@@ -83,7 +90,7 @@ public final class JsonlSink implements EventSink {
 
     @Override
     public String describe() {
-        return "jsonl:" + path;
+        return scheme + ":" + path;
     }
 
     @Override

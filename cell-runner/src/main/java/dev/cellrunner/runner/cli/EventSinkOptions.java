@@ -3,6 +3,7 @@ package dev.cellrunner.runner.cli;
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.JsonlSink;
 import dev.cellrunner.events.http.HttpSink;
+import dev.cellrunner.events.ocsf.OcsfJsonlSink;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,11 +15,14 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Where a run's events go: every {@code --events} target plus {@code CELL_OS_JSONL_EVENTS}; without
+ * Where a run's events go ({@code jsonl:PATH}, {@code ocsf-jsonl:PATH} for OCSF records, {@code http(s)://URL}):
+ * every {@code --events} target plus {@code CELL_OS_JSONL_EVENTS}; without
  * either, the default trail under the user's state directory. {@code none} or
  * {@code CELL_OS_USE_NOOP_SINK=1} (with no {@code --events}) turns events off explicitly.
  */
 final class EventSinkOptions {
+    static final String JSONL = "jsonl:";
+    static final String OCSF_JSONL = OcsfJsonlSink.SCHEME + ":";
     private EventSinkOptions() {
     }
 
@@ -46,9 +50,9 @@ final class EventSinkOptions {
             targets.add(target);
         }
         for (String target : targets) {
-            if (!HttpEventOptions.isHttp(target) && (!target.startsWith("jsonl:") || target.length() == "jsonl:".length())) {
+            if (!HttpEventOptions.isHttp(target) && filePath(target) == null) {
                 throw new IllegalArgumentException("unknown event sink '" + target
-                        + "': expected jsonl:PATH, http(s)://URL or none");
+                        + "': expected jsonl:PATH, ocsf-jsonl:PATH, http(s)://URL or none");
             }
         }
         return List.copyOf(targets);
@@ -61,7 +65,8 @@ final class EventSinkOptions {
         for (String target : targets) {
             try {
                 sinks.add(HttpEventOptions.isHttp(target) ? new HttpSink(http.settings(target, env), log)
-                        : new JsonlSink(Path.of(target.substring("jsonl:".length()))));
+                        : target.startsWith(OCSF_JSONL) ? new OcsfJsonlSink(filePath(target))
+                        : new JsonlSink(filePath(target)));
             } catch (IOException | IllegalArgumentException e) {
                 log.accept("event sink failed: " + e.getMessage());
                 failures.add(e.getMessage());
@@ -75,8 +80,8 @@ final class EventSinkOptions {
                                   Path signingKey) {
         List<Path> files = new ArrayList<>();
         for (String target : targets) {
-            if (target.startsWith("jsonl:")) {
-                files.add(Path.of(target.substring("jsonl:".length())));
+            if (filePath(target) != null) {
+                files.add(filePath(target));
             } else {
                 files.add(http.spoolDir(env));
             }
@@ -85,6 +90,16 @@ final class EventSinkOptions {
             files.add(signingKey);
         }
         return files;
+    }
+
+    /** The file of a {@code jsonl:PATH} or {@code ocsf-jsonl:PATH} target; null for any other target. */
+    static Path filePath(String target) {
+        for (String prefix : new String[] {JSONL, OCSF_JSONL}) {
+            if (target.startsWith(prefix) && target.length() > prefix.length()) {
+                return Path.of(target.substring(prefix.length()));
+            }
+        }
+        return null;
     }
 
     static Path defaultTrail(Map<String, String> env) {

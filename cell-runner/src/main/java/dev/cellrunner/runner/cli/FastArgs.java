@@ -20,7 +20,7 @@ final class FastArgs {
     /** Options of run that take a value, as {@code --name VALUE} or {@code --name=VALUE}. */
     static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY,
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
-            HttpEventOptions.GRACE_MS, RunCommand.PARALLEL);
+            HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, RunCommand.PARALLEL);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -46,6 +46,7 @@ final class FastArgs {
                         case HttpEventOptions.CA -> runner.http.trustedCertificates = Path.of(value);
                         case HttpEventOptions.TIMEOUT_MS -> runner.http.requestTimeoutMs = Long.parseLong(value);
                         case HttpEventOptions.GRACE_MS -> runner.http.graceMs = Long.parseLong(value);
+                        case HttpEventOptions.FORMAT -> runner.http.format = value;
                         case RunCommand.PARALLEL -> run.parallel = Integer.parseInt(value);
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.http.HttpMode;
+import dev.cellrunner.events.http.HttpPayload;
 import dev.cellrunner.events.http.HttpSinkSettings;
 import dev.cellrunner.events.http.TrustedCertificates;
 import picocli.CommandLine.Option;
@@ -19,10 +20,16 @@ final class HttpEventOptions {
     static final String CA = "--events-ca";
     static final String TIMEOUT_MS = "--events-timeout-ms";
     static final String GRACE_MS = "--events-grace-ms";
+    static final String FORMAT = "--events-format";
 
     @Option(names = MODE, paramLabel = "MODE",
             description = "CloudEvents HTTP content mode: structured (default), batch or binary.")
     String mode = "structured";
+
+    @Option(names = FORMAT, paramLabel = "FORMAT",
+            description = "What HTTP receivers get: cloudevents (default), or ocsf: the events' OCSF 1.8.0 records "
+                    + "as JSON arrays (structured or batch mode).")
+    String format = "cloudevents";
 
     @Option(names = SPOOL_DIR, paramLabel = "DIR",
             description = "Where events not yet delivered over HTTP are kept. Default: "
@@ -57,7 +64,8 @@ final class HttpEventOptions {
             throw new IllegalArgumentException("--events-timeout-ms must be positive and --events-grace-ms not negative");
         }
         HttpSinkSettings settings = HttpSinkSettings.defaults(endpoint, HttpMode.parse(mode), spoolDir(env))
-                .withTimeouts(Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(graceMs));
+                .withTimeouts(Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(graceMs))
+                .withPayload(HttpPayload.parse(format));
         return trustedCertificates == null ? settings : settings.withTls(TrustedCertificates.fromPem(trustedCertificates));
     }
 

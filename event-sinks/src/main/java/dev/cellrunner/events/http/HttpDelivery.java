@@ -125,6 +125,11 @@ final class HttpDelivery {
 
     private HttpRequest request(List<OutgoingEvent> events) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(settings.endpoint()).timeout(settings.requestTimeout());
+        if (settings.payload() == HttpPayload.OCSF) {
+            builder.header("Content-Type", "application/json");
+            builder.POST(HttpRequest.BodyPublishers.ofByteArray(ocsfRecords(events)));
+            return builder.build();
+        }
         switch (settings.mode()) {
             // The charset spelled in lower case: the JavaScript SDK compares the whole header with
             // "application/cloudevents+json; charset=utf-8" and rejects any other spelling.
@@ -151,6 +156,27 @@ final class HttpDelivery {
             throw new IllegalArgumentException("structured and binary mode send one event per request");
         }
         return events.get(0);
+    }
+
+    /** One JSON array of the records of every event in the request. */
+    private static byte[] ocsfRecords(List<OutgoingEvent> events) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write('[');
+        boolean first = true;
+        for (OutgoingEvent event : events) {
+            byte[] array = event.structured();
+            int inner = array.length - 2;
+            if (inner <= 0) {
+                continue;
+            }
+            if (!first) {
+                body.write(',');
+            }
+            body.write(array, 1, inner);
+            first = false;
+        }
+        body.write(']');
+        return body.toByteArray();
     }
 
     private static byte[] batch(List<OutgoingEvent> events) {

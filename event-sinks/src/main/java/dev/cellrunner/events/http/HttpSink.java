@@ -52,7 +52,12 @@ public final class HttpSink implements EventSink {
 
     @Override
     public void append(CloudEvent event, byte[] json) throws SinkException {
-        OutgoingEvent outgoing = OutgoingEvent.of(event, json);
+        OutgoingEvent outgoing;
+        try {
+            outgoing = settings.payload() == HttpPayload.OCSF ? OutgoingEvent.ocsf(event, json) : OutgoingEvent.of(event, json);
+        } catch (IllegalArgumentException e) {
+            throw new SinkException(describe() + ": cannot map event " + event.getId() + " to OCSF: " + e.getMessage(), e);
+        }
         Path file;
         try {
             file = spool.write(outgoing.structured());
@@ -123,7 +128,9 @@ public final class HttpSink implements EventSink {
             if (left > 0) {
                 warnings.accept(describe() + ": " + left + " event(s) not delivered"
                         + (stopReason == null ? "" : " (" + stopReason + ")") + "; kept in " + spool.dir()
-                        + "; resend them with: cell-runner flush --events URL --spool-dir " + settings.spoolDir());
+                        + "; resend them with: cell-runner flush --events URL"
+                        + (settings.payload() == HttpPayload.OCSF ? " --events-format ocsf" : "")
+                        + " --spool-dir " + settings.spoolDir());
             }
             spool.close();
         } catch (IOException e) {

@@ -5,7 +5,13 @@ import dev.cellrunner.events.Jcs;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.cellrunner.events.ocsf.OcsfMapper;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * An event on its way to a receiver: its structured JSON (the bytes that were signed, sent as they are)
@@ -25,14 +31,30 @@ final class OutgoingEvent {
         return new OutgoingEvent(structured, event);
     }
 
-    /** From a spool file; a file that is not a JSON object (e.g. cut short) is refused, and kept. */
-    static OutgoingEvent fromSpool(byte[] structured) throws IOException {
-        if (!Jcs.parse(structured).isObject()) {
-            throw new IOException("not a JSON object");
+    /** The event's OCSF records as one JSON array, what an OCSF receiver is sent instead of the event. */
+    static OutgoingEvent ocsf(CloudEvent event, byte[] structured) {
+        ArrayNode records = JsonNodeFactory.instance.arrayNode();
+        try {
+            OcsfMapper.map(Jcs.parse(structured)).forEach(records::add);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the event is not JSON: " + e.getMessage(), e);
+        }
+        return new OutgoingEvent(records.toString().getBytes(StandardCharsets.UTF_8), event);
+    }
+
+    /**
+     * From a spool file: a CloudEvent (a JSON object), or the OCSF records of one (a JSON array). A file that
+     * is neither (e.g. cut short) is refused, and kept.
+     */
+    static OutgoingEvent fromSpool(byte[] structured, HttpPayload payload) throws IOException {
+        JsonNode parsed = Jcs.parse(structured);
+        if (payload == HttpPayload.OCSF ? !parsed.isArray() : !parsed.isObject()) {
+            throw new IOException(payload == HttpPayload.OCSF ? "not a JSON array of OCSF records" : "not a JSON object");
         }
         return new OutgoingEvent(structured, null);
     }
 
+    /** The CloudEvent's structured JSON, or for an OCSF receiver the JSON array of its records. */
     byte[] structured() {
         return structured;
     }

@@ -40,8 +40,10 @@ public final class Spool {
 
     /** The directory that holds everything spooled for one receiver. */
     public static Path receiverDir(Path spoolDir, HttpSinkSettings settings) {
+        // OCSF records and CloudEvents for one URL are spooled apart: flush resends each in its own format
+        String name = settings.endpoint().toString() + (settings.payload() == HttpPayload.OCSF ? "#ocsf" : "");
         String key = HexFormat.of().formatHex(dev.cellrunner.events.Digests.sha256(
-                settings.endpoint().toString().getBytes(StandardCharsets.UTF_8)), 0, 8);
+                name.getBytes(StandardCharsets.UTF_8)), 0, 8);
         return spoolDir.resolve(key);
     }
 

@@ -77,7 +77,7 @@ public final class SpoolFlusher {
             List<OutgoingEvent> events = new ArrayList<>();
             for (; next < files.size() && chunk.size() < perRequest; next++) {
                 try {
-                    events.add(OutgoingEvent.fromSpool(run.read(files.get(next))));
+                    events.add(OutgoingEvent.fromSpool(run.read(files.get(next)), settings.payload()));
                     chunk.add(files.get(next));
                 } catch (IOException e) {
                     problems.add(e.getMessage().startsWith(run.path().toString()) ? e.getMessage() + "; kept"
