@@ -6,17 +6,17 @@ import java.io.InputStream;
 import java.util.function.Consumer;
 
 /** Splits a trail into lines, saying whether each ended with a newline; very long lines are cut, not buffered. */
-final class TrailLines {
+public final class TrailLines {
     /** Longer than any event a sink writes; a line past this is malformed anyway. */
-    static final int MAX_LINE = EventJson.MAX_EVENT_BYTES + 64 * 1024;
+    public static final int MAX_LINE = EventJson.MAX_EVENT_BYTES + 64 * 1024;
 
-    record Line(int number, byte[] bytes, boolean terminated, boolean overlong) {
+    public record Line(int number, byte[] bytes, boolean terminated, boolean overlong) {
     }
 
     private TrailLines() {
     }
 
-    static void read(InputStream in, Consumer<Line> sink) throws IOException {
+    public static void read(InputStream in, Consumer<Line> sink) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         boolean overlong = false;

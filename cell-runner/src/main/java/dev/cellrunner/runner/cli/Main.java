@@ -13,12 +13,12 @@ import java.util.concurrent.Callable;
 /** {@code cell-runner [run] SPEC}, {@code cell-runner validate SPEC}, ... */
 @Command(name = "cell-runner", mixinStandardHelpOptions = true, version = "cell-runner 0.1.0",
         description = "Runs one command exactly as an ExecutionCell document allows, with a signed audit trail.",
-        subcommands = {RunCommand.class, ValidateCommand.class, VerifyCommand.class, KeygenCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, VerifyCommand.class, ExportCommand.class, KeygenCommand.class,
                 FlushCommand.class, GcCommand.class, PlanCommand.class, ServeCommand.class, SubmitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Names of the subcommands above (MainTest keeps them equal), known without building picocli's model. */
-    static final Set<String> SUBCOMMANDS = Set.of("run", "validate", "verify", "keygen", "flush", "gc", "plan",
+    static final Set<String> SUBCOMMANDS = Set.of("run", "validate", "verify", "export", "keygen", "flush", "gc", "plan",
             "serve", "submit", "help");
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
