@@ -12,6 +12,7 @@ command -v ping >/dev/null || need_apt+=(iputils-ping)  # conformance: ICMP esca
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 command -v java >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
+command -v nats-server >/dev/null || need_apt+=(nats-server)  # tests: a real JetStream server
 command -v npm >/dev/null || need_apt+=(nodejs npm)  # just; the CloudEvents JavaScript SDK receiver of the tests
 if ((${#need_apt[@]})); then
   echo "install-deps: apt-get install ${need_apt[*]}" >&2

@@ -13,6 +13,10 @@ public final class TestRunsAccess {
         return TestRuns.trail(key, "cell-http", sink);
     }
 
+    public static EventTrail trail(SigningKey key, String cellId, EventSink sink) {
+        return TestRuns.trail(key, cellId, sink);
+    }
+
     public static void emitRun(EventTrail trail, int middle) throws SinkException {
         TestRuns.emitRun(trail, middle);
     }
