@@ -2,9 +2,11 @@ package dev.cellrunner.events.broker;
 
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.SinkException;
+import dev.cellrunner.events.http.Spool;
 import io.cloudevents.CloudEvent;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,14 +15,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * Delivers a run's events to a message broker without holding the run up: a sender thread connects and
- * hands the events to the broker in order, and an event counts as delivered only once the broker
- * confirmed it (a JetStream PubAck, a Kafka acknowledgement from all in-sync replicas). The first event
- * that fails stops the sending, so a run's events never reach the broker out of order; {@link #sync()}
- * waits for the confirmations at most the grace time, counted from the first sync.
+ * Delivers a run's events to a message broker without holding the run up. Each event is first written to
+ * the spool (the same one HTTP sinks use); a sender thread connects and hands the events to the broker in
+ * order, at most {@link Publisher#maxInFlight()} unconfirmed at once, and an event's file is deleted only
+ * once the broker confirmed it (a JetStream PubAck, a Kafka acknowledgement from all in-sync replicas).
+ * The first event that fails stops the sending, so a run's events never reach the broker out of order;
+ * the rest stays in the spool, fsynced, for {@code cell-runner flush}. {@link #sync()} waits for the
+ * confirmations at most the grace time, counted from the first sync. No event is dropped.
  */
 public final class BrokerSink implements EventSink {
-    /** One broker connection's way of sending events; called from the sink's sender thread only. */
+    /** One broker connection's way of sending events; called from one thread at a time. */
     public interface Publisher {
         /** Connects (or joins a shared connection); may block up to its own connect timeout. */
         void open() throws IOException;
@@ -28,28 +32,41 @@ public final class BrokerSink implements EventSink {
         /** Hands one event over; the future completes when the broker confirmed it. */
         CompletableFuture<?> publish(CloudEvent event, byte[] json) throws IOException;
 
+        /**
+         * Events sent before the first is confirmed. 1 where a failed event could be overtaken by a later
+         * one (JetStream: a stream limit, a reconnect); more where the client keeps order itself (Kafka's
+         * idempotent producer).
+         */
+        int maxInFlight();
+
+        /** The receiver's name in the spool: one per broker and subject or topic. */
+        String spoolKey();
+
         /** Safe to print: no credentials. */
         String describe();
 
-        /** Leaves the connection (closes it when no other sink uses it). */
+        /** Leaves the connection (closes it when no other user is left). */
         void close();
     }
 
     private static final class Outgoing {
         final CloudEvent event;
         final byte[] json;
+        final Path file;
         boolean sent;
         boolean confirmed;
 
-        Outgoing(CloudEvent event, byte[] json) {
+        Outgoing(CloudEvent event, byte[] json, Path file) {
             this.event = event;
             this.json = json;
+            this.file = file;
         }
     }
 
     private final Publisher publisher;
     private final Duration grace;
     private final Consumer<String> warnings;
+    private final Spool spool;
     private final List<Outgoing> outgoing = new ArrayList<>();
     private final Thread sender;
     private int inFlight;
@@ -57,24 +74,39 @@ public final class BrokerSink implements EventSink {
     private boolean closing;
     private Instant deadline = Instant.MAX;
 
-    public BrokerSink(Publisher publisher, Duration grace, Consumer<String> warnings) {
+    public BrokerSink(Publisher publisher, Path spoolDir, Duration grace, Consumer<String> warnings) throws SinkException {
         this.publisher = publisher;
         this.grace = grace;
         this.warnings = warnings;
+        try {
+            this.spool = Spool.open(spoolDir, publisher.spoolKey(), publisher.describe());
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": cannot use the spool directory " + spoolDir
+                    + " (unconfirmed events must be kept there): " + e.getMessage(), e);
+        }
         this.sender = new Thread(this::sendLoop, "events-broker-sender");
         sender.setDaemon(true);
         sender.start();
     }
 
     @Override
-    public synchronized void append(CloudEvent event, byte[] json) {
-        outgoing.add(new Outgoing(event, json));
-        notifyAll();
+    public void append(CloudEvent event, byte[] json) throws SinkException {
+        Path file;
+        try {
+            file = spool.write(json);
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": cannot spool event " + event.getId() + " before sending it: "
+                    + e.getMessage(), e);
+        }
+        synchronized (this) {
+            outgoing.add(new Outgoing(event, json, file));
+            notifyAll();
+        }
     }
 
     /**
-     * Waits until everything appended is confirmed, sending stopped and nothing is in flight, or the grace
-     * time ran out; fails when an event is not confirmed by then.
+     * Waits until everything appended is confirmed, or sending stopped with nothing in flight, or the grace
+     * time ran out; then fsyncs what is still spooled. Bounded: never longer than the grace time.
      */
     @Override
     public void sync() throws SinkException {
@@ -95,12 +127,17 @@ public final class BrokerSink implements EventSink {
                 Thread.currentThread().interrupt();
                 stop("interrupted");
             }
-            long unconfirmed = unconfirmed();
-            if (unconfirmed > 0) {
-                throw new SinkException(describe() + ": " + unconfirmed + " event(s) not confirmed by the broker"
-                        + (stopReason == null ? "" : " (" + stopReason + ")"));
-            }
         }
+        try {
+            spool.sync();
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": cannot fsync the spool " + spool.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether every event appended so far is confirmed by the broker (not only spooled). */
+    public synchronized boolean allConfirmed() {
+        return outgoing.stream().allMatch(o -> o.confirmed);
     }
 
     @Override
@@ -109,11 +146,11 @@ public final class BrokerSink implements EventSink {
     }
 
     @Override
-    public void close() {
+    public void close() throws SinkException {
         synchronized (this) {
             closing = true;
-            if (stopReason == null) {
-                stopReason = "closed";
+            if (stopReason == null && !allConfirmed()) {
+                stopReason = "closed before the broker confirmed everything";
             }
             notifyAll();
         }
@@ -123,21 +160,26 @@ public final class BrokerSink implements EventSink {
             Thread.currentThread().interrupt();
         }
         publisher.close();
-        long unconfirmed;
-        synchronized (this) {
-            unconfirmed = unconfirmed();
-        }
-        if (unconfirmed > 0) {
-            warnings.accept(describe() + ": " + unconfirmed + " event(s) not confirmed by the broker");
+        try {
+            spool.sync();
+            int left = spool.pending();
+            if (left > 0) {
+                String reason;
+                synchronized (this) {
+                    reason = stopReason;
+                }
+                warnings.accept(describe() + ": " + left + " event(s) not confirmed" + (reason == null ? "" : " (" + reason + ")")
+                        + "; kept in " + spool.dir() + "; resend them with: cell-runner flush --events " + describe()
+                        + " --spool-dir " + spool.dir().getParent().getParent());
+            }
+            spool.close();
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": cannot close the spool " + spool.dir() + ": " + e.getMessage(), e);
         }
     }
 
     private boolean settled() {
-        return inFlight == 0 && (stopReason != null || outgoing.stream().allMatch(o -> o.confirmed));
-    }
-
-    private long unconfirmed() {
-        return outgoing.stream().filter(o -> !o.confirmed).count();
+        return inFlight == 0 && (stopReason != null || allConfirmed());
     }
 
     private void stop(String reason) {
@@ -160,7 +202,7 @@ public final class BrokerSink implements EventSink {
             Outgoing next;
             synchronized (this) {
                 next = nextToSend();
-                while (next == null && stopReason == null && !closing) {
+                while (stopReason == null && (next == null && !closing || next != null && inFlight >= publisher.maxInFlight())) {
                     try {
                         wait();
                     } catch (InterruptedException e) {
@@ -199,6 +241,13 @@ public final class BrokerSink implements EventSink {
             return;
         }
         confirmation.whenComplete((ack, failure) -> {
+            if (failure == null) {
+                try {
+                    spool.delete(next.file);
+                } catch (IOException e) {
+                    failure = new IOException("delivered, but cannot remove it from the spool: " + e.getMessage(), e);
+                }
+            }
             synchronized (this) {
                 inFlight--;
                 if (failure == null) {

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * An event on its way to a receiver: its structured JSON (the bytes that were signed, sent as they are)
  * and, for binary mode, the event itself (parsed from the JSON only when binary mode needs it).
  */
-final class OutgoingEvent {
+public final class OutgoingEvent {
     private final byte[] structured;
     private CloudEvent event;
 
@@ -46,7 +46,7 @@ final class OutgoingEvent {
      * From a spool file: a CloudEvent (a JSON object), or the OCSF records of one (a JSON array). A file that
      * is neither (e.g. cut short) is refused, and kept.
      */
-    static OutgoingEvent fromSpool(byte[] structured, HttpPayload payload) throws IOException {
+    public static OutgoingEvent fromSpool(byte[] structured, HttpPayload payload) throws IOException {
         JsonNode parsed = Jcs.parse(structured);
         if (payload == HttpPayload.OCSF ? !parsed.isArray() : !parsed.isObject()) {
             throw new IOException(payload == HttpPayload.OCSF ? "not a JSON array of OCSF records" : "not a JSON object");
@@ -55,7 +55,7 @@ final class OutgoingEvent {
     }
 
     /** The CloudEvent's structured JSON, or for an OCSF receiver the JSON array of its records. */
-    byte[] structured() {
+    public byte[] structured() {
         return structured;
     }
 
@@ -63,7 +63,7 @@ final class OutgoingEvent {
      * The event. The SDK re-serialises JSON data when it reads it, so the data is put back into its
      * canonical (signed) bytes.
      */
-    CloudEvent event() {
+    public CloudEvent event() {
         if (event == null) {
             CloudEvent parsed = EventJson.deserialize(structured);
             event = parsed.getData() == null ? parsed

@@ -38,35 +38,50 @@ public final class Spool {
         this.lock = lock;
     }
 
-    /** The directory that holds everything spooled for one receiver. */
+    /** The directory that holds everything spooled for one HTTP receiver. */
     public static Path receiverDir(Path spoolDir, HttpSinkSettings settings) {
-        // OCSF records and CloudEvents for one URL are spooled apart: flush resends each in its own format
-        String name = settings.endpoint().toString() + (settings.payload() == HttpPayload.OCSF ? "#ocsf" : "");
+        return receiverDir(spoolDir, receiverName(settings));
+    }
+
+    /** OCSF records and CloudEvents for one URL are spooled apart: flush resends each in its own format. */
+    private static String receiverName(HttpSinkSettings settings) {
+        return settings.endpoint().toString() + (settings.payload() == HttpPayload.OCSF ? "#ocsf" : "");
+    }
+
+    /** The directory that holds everything spooled for the receiver named {@code receiver} (a URL, a broker address). */
+    public static Path receiverDir(Path spoolDir, String receiver) {
         String key = HexFormat.of().formatHex(dev.cellrunner.events.Digests.sha256(
-                name.getBytes(StandardCharsets.UTF_8)), 0, 8);
+                receiver.getBytes(StandardCharsets.UTF_8)), 0, 8);
         return spoolDir.resolve(key);
     }
 
-    /** A fresh, locked run directory; fails if the spool cannot be written. */
     static Spool open(HttpSinkSettings settings) throws IOException {
-        Path receiver = receiverDir(settings.spoolDir(), settings);
-        createPrivateDirectories(receiver);
-        Path label = receiver.resolve("receiver.txt");
-        if (!Files.exists(label)) {
-            Files.writeString(label, settings.describe() + "\n");
+        return open(settings.spoolDir(), receiverName(settings), settings.describe());
+    }
+
+    /**
+     * A fresh, locked run directory for the receiver named {@code receiver} ({@code label} is what may be
+     * printed of it); fails if the spool cannot be written.
+     */
+    public static Spool open(Path spoolDir, String receiver, String label) throws IOException {
+        Path receiverDir = receiverDir(spoolDir, receiver);
+        createPrivateDirectories(receiverDir);
+        Path labelFile = receiverDir.resolve("receiver.txt");
+        if (!Files.exists(labelFile)) {
+            Files.writeString(labelFile, label + "\n");
         }
-        Path runDir = receiver.resolve(System.currentTimeMillis() + "-" + UUID.randomUUID());
+        Path runDir = receiverDir.resolve(System.currentTimeMillis() + "-" + UUID.randomUUID());
         Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         FileChannel channel = FileChannel.open(runDir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         return new Spool(runDir, channel, channel.lock());
     }
 
-    Path dir() {
+    public Path dir() {
         return runDir;
     }
 
     /** Writes one event file (not yet fsynced; {@link #sync()} does that). */
-    synchronized Path write(byte[] event) throws IOException {
+    public synchronized Path write(byte[] event) throws IOException {
         Path file = runDir.resolve(String.format("%08d%s", next++, SUFFIX));
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buffer = ByteBuffer.wrap(event);
@@ -78,13 +93,13 @@ public final class Spool {
         return file;
     }
 
-    synchronized void delete(Path file) throws IOException {
+    public synchronized void delete(Path file) throws IOException {
         Files.deleteIfExists(file);
         unsynced.remove(file);
     }
 
     /** Makes every event file still here durable, and the directory entries naming them. */
-    synchronized void sync() throws IOException {
+    public synchronized void sync() throws IOException {
         for (Path file : unsynced) {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 channel.force(true);
@@ -96,12 +111,12 @@ public final class Spool {
         forceDirectory(runDir);
     }
 
-    synchronized int pending() throws IOException {
+    public synchronized int pending() throws IOException {
         return eventFiles(runDir).size();
     }
 
     /** Releases the lock; removes the run directory if nothing is left in it. */
-    synchronized void close() throws IOException {
+    public synchronized void close() throws IOException {
         try {
             lock.release();
         } finally {

@@ -52,6 +52,17 @@ public final class KafkaPublisher implements BrokerSink.Publisher {
         return confirmed;
     }
 
+    /** The idempotent producer keeps a partition in order across retries. */
+    @Override
+    public int maxInFlight() {
+        return 32;
+    }
+
+    @Override
+    public String spoolKey() {
+        return describe();
+    }
+
     @Override
     public String describe() {
         return address.describe();

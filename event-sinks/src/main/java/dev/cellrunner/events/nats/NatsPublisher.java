@@ -43,6 +43,17 @@ public final class NatsPublisher implements BrokerSink.Publisher {
         return jetStream.publishAsync(address.name(), headers, payload, options);
     }
 
+    /** A failed publish can be overtaken by a later one (a stream limit, a reconnect): one at a time keeps a run in order. */
+    @Override
+    public int maxInFlight() {
+        return 1;
+    }
+
+    @Override
+    public String spoolKey() {
+        return describe();
+    }
+
     @Override
     public String describe() {
         return address.describe();

@@ -26,14 +26,39 @@ import java.util.concurrent.TimeUnit;
  * under target/ and is removed on close.
  */
 public final class KafkaTestBroker implements AutoCloseable {
-    private final Watched process;
     private final Path dir;
     private final int port;
+    private Watched process;
 
     private KafkaTestBroker(Watched process, Path dir, int port) {
         this.process = process;
         this.dir = dir;
         this.port = port;
+    }
+
+    /** Stops the broker as an outage would; its data stays for {@link #restart()}. */
+    public void stopKeepingData() {
+        process.close();
+    }
+
+    /** The same broker back, on the same ports and data. */
+    public void restart() throws Exception {
+        process = Watched.start(java(dir.resolve("log4j2.properties"), "kafka.Kafka", dir.resolve("server.properties").toString()),
+                dir.toFile(), dir.resolve("server.log").toFile());
+        awaitUp(process);
+    }
+
+    private void awaitUp(Watched started) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline) && started.alive()) {
+            try (Admin admin = admin()) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception notYet) {
+                NatsTestServer.sleep(200);
+            }
+        }
+        throw new IOException("the Kafka broker did not start: " + Files.readString(dir.resolve("server.log")));
     }
 
     public static KafkaTestBroker start() throws Exception {
@@ -89,17 +114,13 @@ public final class KafkaTestBroker implements AutoCloseable {
         }
         Watched process = Watched.start(java(log4j, "kafka.Kafka", properties.toString()), dir.toFile(), log.toFile());
         KafkaTestBroker broker = new KafkaTestBroker(process, dir, port);
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline) && process.alive()) {
-            try (Admin admin = broker.admin()) {
-                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-                return broker;
-            } catch (Exception notYet) {
-                NatsTestServer.sleep(200);
-            }
+        try {
+            broker.awaitUp(process);
+            return broker;
+        } catch (Exception e) {
+            broker.close();
+            throw e instanceof IOException io ? io : new IOException(e);
         }
-        broker.close();
-        throw new IOException("the Kafka broker did not start: " + Files.readString(log));
     }
 
     private static List<String> java(Path log4j, String main, String... args) {

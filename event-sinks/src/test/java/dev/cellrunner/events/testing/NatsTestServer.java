@@ -28,33 +28,48 @@ import java.util.stream.Stream;
 public final class NatsTestServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Watched process;
     private final Path dir;
-    private final int port;
+    private final List<String> extraArgs;
+    private Watched process;
+    private int port;
 
-    private NatsTestServer(Watched process, Path dir, int port) {
+    private NatsTestServer(Watched process, Path dir, int port, List<String> extraArgs) {
         this.process = process;
         this.dir = dir;
         this.port = port;
+        this.extraArgs = extraArgs;
     }
 
     /** Fails (never skips) where nats-server is missing: scripts/install-deps.sh installs Debian's. */
     public static NatsTestServer start(String... extraArgs) throws IOException {
+        Path dir = Path.of("target", "nats", "srv-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        NatsTestServer server = new NatsTestServer(null, dir, -1, List.of(extraArgs));
+        server.launch("-1");
+        return server;
+    }
+
+    /** Starts the server process on {@code port} ("-1": one it picks) over this server's store. */
+    private void launch(String wantedPort) throws IOException {
         String binary = onPath("nats-server") ? "nats-server" : "/usr/sbin/nats-server";
         if (!Files.isExecutable(Path.of(binary)) && !onPath(binary)) {
             throw new IOException("nats-server is not installed here: run scripts/install-deps.sh (Debian's nats-server)");
         }
-        Path dir = Path.of("target", "nats", "srv-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         Files.createDirectories(dir.resolve("ports"));
-        List<String> command = new ArrayList<>(List.of(binary, "-js", "-a", "127.0.0.1", "-p", "-1",
+        try (Stream<Path> old = Files.list(dir.resolve("ports"))) {
+            for (Path file : old.toList()) {
+                Files.delete(file);
+            }
+        }
+        List<String> command = new ArrayList<>(List.of(binary, "-js", "-a", "127.0.0.1", "-p", wantedPort,
                 "-sd", dir.resolve("store").toString(), "--ports_file_dir", dir.resolve("ports").toString()));
-        command.addAll(List.of(extraArgs));
-        Watched process = Watched.start(command, dir.toFile(), dir.resolve("server.log").toFile());
+        command.addAll(extraArgs);
+        process = Watched.start(command, dir.toFile(), dir.resolve("server.log").toFile());
         Instant deadline = Instant.now().plusSeconds(20);
         while (Instant.now().isBefore(deadline)) {
-            int port = portFromFile(dir.resolve("ports"));
-            if (port > 0) {
-                return new NatsTestServer(process, dir, port);
+            int found = portFromFile(dir.resolve("ports"));
+            if (found > 0) {
+                port = found;
+                return;
             }
             if (!process.alive()) {
                 break;
@@ -63,6 +78,16 @@ public final class NatsTestServer implements AutoCloseable {
         }
         process.close();
         throw new IOException("nats-server did not start: " + Files.readString(dir.resolve("server.log")));
+    }
+
+    /** Stops the server as a crash or an outage would; its store stays for {@link #restart()}. */
+    public void stopKeepingStore() {
+        process.close();
+    }
+
+    /** The same server back, on the same port and store. */
+    public void restart() throws IOException {
+        launch(Integer.toString(port));
     }
 
     private static int portFromFile(Path portsDir) throws IOException {
