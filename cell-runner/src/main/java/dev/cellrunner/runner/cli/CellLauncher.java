@@ -43,15 +43,17 @@ import java.util.function.Consumer;
 final class CellLauncher {
     private final List<String> targets;
     private final HttpEventOptions http;
+    private final BrokerOptions brokers;
     private final Map<String, String> env;
     /** The operator's key, or null: each cell then signs with a fresh key of its own. */
     private final SigningKey fixedKey;
     private final List<Path> runnerFiles;
 
-    private CellLauncher(List<String> targets, HttpEventOptions http, Map<String, String> env, SigningKey fixedKey,
-                         List<Path> runnerFiles) {
+    private CellLauncher(List<String> targets, HttpEventOptions http, BrokerOptions brokers, Map<String, String> env,
+                         SigningKey fixedKey, List<Path> runnerFiles) {
         this.targets = targets;
         this.http = http;
+        this.brokers = brokers;
         this.env = env;
         this.fixedKey = fixedKey;
         this.runnerFiles = runnerFiles;
@@ -60,9 +62,10 @@ final class CellLauncher {
     /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
     static Optional<CellLauncher> create(RunnerOptions options, Map<String, String> env, Consumer<String> log) {
         try {
-            List<String> targets = EventSinkOptions.targets(options.events, env, log);
+            List<String> targets = EventSinkOptions.targets(options.events, options.http, env, log);
             SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
-            return Optional.of(new CellLauncher(targets, options.http, env, key, List.copyOf(EventSinkOptions.runnerFiles(targets, options.http, env, options.signingKey))));
+            return Optional.of(new CellLauncher(targets, options.http, options.brokers, env, key, List.copyOf(
+                    EventSinkOptions.runnerFiles(targets, options.http, options.brokers, env, options.signingKey))));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();
@@ -94,7 +97,7 @@ final class CellLauncher {
             return ExitCodes.INVALID_SPEC;
         }
         SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
-        List<EventSink> sinks = EventSinkOptions.open(targets, http, env, log, new ArrayList<>());
+        List<EventSink> sinks = EventSinkOptions.open(targets, http, brokers, env, log, new ArrayList<>());
         if (!targets.isEmpty() && sinks.isEmpty()) {
             log.accept("no event sink can take events; nothing ran");
             return ExitCodes.SINK_FAILED;

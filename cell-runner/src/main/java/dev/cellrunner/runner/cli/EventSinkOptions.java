@@ -15,7 +15,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Where a run's events go ({@code jsonl:PATH}, {@code ocsf-jsonl:PATH} for OCSF records, {@code http(s)://URL}):
+ * Where a run's events go ({@code jsonl:PATH}, {@code ocsf-jsonl:PATH} for OCSF records, {@code http(s)://URL},
+ * {@code nats://HOST:PORT/SUBJECT} for NATS JetStream, {@code kafka://HOST:PORT/TOPIC}):
  * every {@code --events} target plus {@code CELL_OS_JSONL_EVENTS}; without
  * either, the default trail under the user's state directory. {@code none} or
  * {@code CELL_OS_USE_NOOP_SINK=1} (with no {@code --events}) turns events off explicitly.
@@ -27,8 +28,8 @@ final class EventSinkOptions {
     }
 
     /** The sink targets in order; an empty list means events are off. */
-    static List<String> targets(List<String> cliTargets, Map<String, String> env, Consumer<String> log)
-            throws IllegalArgumentException {
+    static List<String> targets(List<String> cliTargets, HttpEventOptions http, Map<String, String> env,
+                                Consumer<String> log) throws IllegalArgumentException {
         Set<String> targets = new LinkedHashSet<>(cliTargets);
         if (targets.contains("none")) {
             if (targets.size() > 1) {
@@ -50,21 +51,24 @@ final class EventSinkOptions {
             targets.add(target);
         }
         for (String target : targets) {
-            if (!HttpEventOptions.isHttp(target) && filePath(target) == null) {
-                throw new IllegalArgumentException("unknown event sink '" + target
-                        + "': expected jsonl:PATH, ocsf-jsonl:PATH, http(s)://URL or none");
+            if (BrokerTargets.isBroker(target)) {
+                BrokerTargets.check(target, http);
+            } else if (!HttpEventOptions.isHttp(target) && filePath(target) == null) {
+                throw new IllegalArgumentException("unknown event sink '" + target + "': expected jsonl:PATH, "
+                        + "ocsf-jsonl:PATH, http(s)://URL, nats://HOST:PORT/SUBJECT, kafka://HOST:PORT/TOPIC or none");
             }
         }
         return List.copyOf(targets);
     }
 
     /** Opens every target; one that cannot be opened is reported and skipped (the trail decides if that is fatal). */
-    static List<EventSink> open(List<String> targets, HttpEventOptions http, Map<String, String> env,
-                                Consumer<String> log, List<String> failures) {
+    static List<EventSink> open(List<String> targets, HttpEventOptions http, BrokerOptions brokers,
+                                Map<String, String> env, Consumer<String> log, List<String> failures) {
         List<EventSink> sinks = new ArrayList<>();
         for (String target : targets) {
             try {
                 sinks.add(HttpEventOptions.isHttp(target) ? new HttpSink(http.settings(target, env), log)
+                        : BrokerTargets.isBroker(target) ? BrokerTargets.open(target, http, brokers, env, log)
                         : target.startsWith(OCSF_JSONL) ? new OcsfJsonlSink(filePath(target))
                         : new JsonlSink(filePath(target)));
             } catch (IOException | IllegalArgumentException e) {
@@ -75,15 +79,21 @@ final class EventSinkOptions {
         return sinks;
     }
 
-    /** What a cell must neither read nor write: the JSONL trails, the HTTP spool, the signing key. */
-    static List<Path> runnerFiles(List<String> targets, HttpEventOptions http, Map<String, String> env,
-                                  Path signingKey) {
+    /**
+     * What a cell must neither read nor write: the JSONL trails, the spool, the signing key, the broker
+     * credentials and client configuration.
+     */
+    static List<Path> runnerFiles(List<String> targets, HttpEventOptions http, BrokerOptions brokers,
+                                  Map<String, String> env, Path signingKey) {
         List<Path> files = new ArrayList<>();
         for (String target : targets) {
             if (filePath(target) != null) {
                 files.add(filePath(target));
             } else {
                 files.add(http.spoolDir(env));
+                if (BrokerTargets.isBroker(target)) {
+                    files.addAll(BrokerTargets.secretFiles(target, brokers));
+                }
             }
         }
         if (signingKey != null) {

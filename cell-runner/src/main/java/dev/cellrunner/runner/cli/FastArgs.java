@@ -20,7 +20,8 @@ final class FastArgs {
     /** Options of run that take a value, as {@code --name VALUE} or {@code --name=VALUE}. */
     static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY,
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
-            HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, RunCommand.PARALLEL);
+            HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
+            BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -47,6 +48,9 @@ final class FastArgs {
                         case HttpEventOptions.TIMEOUT_MS -> runner.http.requestTimeoutMs = Long.parseLong(value);
                         case HttpEventOptions.GRACE_MS -> runner.http.graceMs = Long.parseLong(value);
                         case HttpEventOptions.FORMAT -> runner.http.format = value;
+                        case BrokerOptions.NATS_CREDS -> runner.brokers.natsCredentials = Path.of(value);
+                        case BrokerOptions.NATS_CA -> runner.brokers.natsCa = Path.of(value);
+                        case BrokerOptions.KAFKA_CONFIG -> runner.brokers.kafkaConfig = Path.of(value);
                         case RunCommand.PARALLEL -> run.parallel = Integer.parseInt(value);
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }

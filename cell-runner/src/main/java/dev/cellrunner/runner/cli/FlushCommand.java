@@ -11,19 +11,23 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-/** Resends the spooled events of one HTTP receiver; deletes only what it accepted. */
+/** Resends the spooled events of one receiver (HTTP, NATS subject, Kafka topic); deletes only what it accepted. */
 @Command(name = "flush", mixinStandardHelpOptions = true,
-        description = {"Resend events that runs could not deliver to an HTTP receiver (kept in the spool).",
+        description = {"Resend events that runs could not deliver to an HTTP receiver or have confirmed by a NATS "
+                + "JetStream or Kafka broker (kept in the spool), oldest run first, each run in order.",
                 "Exit 0 when nothing is left for that receiver, 75 when some events are still spooled."})
 final class FlushCommand implements Callable<Integer> {
     static final int SOME_LEFT = 75;
 
     @Option(names = "--events", paramLabel = "URL", required = true,
-            description = "The receiver, exactly as given to `run --events`.")
+            description = "The receiver, exactly as given to `run --events` (http(s)://, nats://, kafka://).")
     String url;
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();
+
+    @Mixin
+    BrokerOptions brokers = new BrokerOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -32,14 +36,15 @@ final class FlushCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        if (!HttpEventOptions.isHttp(url)) {
-            err.println("cell-runner: flush: --events must be an http:// or https:// URL");
+        if (!HttpEventOptions.isHttp(url) && !BrokerTargets.isBroker(url)) {
+            err.println("cell-runner: flush: --events must be an http(s)://, nats:// or kafka:// target");
             err.flush();
             return ExitCodes.USAGE;
         }
         SpoolFlusher.Report report;
         try {
-            report = new SpoolFlusher(http.settings(url, System.getenv())).flush();
+            report = BrokerTargets.isBroker(url) ? BrokerTargets.flush(url, http, brokers, System.getenv())
+                    : new SpoolFlusher(http.settings(url, System.getenv())).flush();
         } catch (IllegalArgumentException e) {
             err.println("cell-runner: flush: " + e.getMessage());
             err.flush();

@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** Options of HTTP event sinks, shared by {@code run} and {@code flush}. */
+/**
+ * Options of delivering event sinks (HTTP receivers and, where they apply, NATS and Kafka): mode, spool,
+ * TLS trust, timeouts. Shared by {@code run}, {@code serve}, {@code worker} and {@code flush}.
+ */
 final class HttpEventOptions {
     static final String MODE = "--events-mode";
     static final String SPOOL_DIR = "--spool-dir";
@@ -21,9 +24,10 @@ final class HttpEventOptions {
     static final String TIMEOUT_MS = "--events-timeout-ms";
     static final String GRACE_MS = "--events-grace-ms";
     static final String FORMAT = "--events-format";
+    static final long DEFAULT_TIMEOUT_MS = 5000;
 
     @Option(names = MODE, paramLabel = "MODE",
-            description = "CloudEvents HTTP content mode: structured (default), batch or binary.")
+            description = "CloudEvents content mode: structured (default), batch (HTTP only) or binary.")
     String mode = "structured";
 
     @Option(names = FORMAT, paramLabel = "FORMAT",
@@ -32,7 +36,7 @@ final class HttpEventOptions {
     String format = "cloudevents";
 
     @Option(names = SPOOL_DIR, paramLabel = "DIR",
-            description = "Where events not yet delivered over HTTP are kept. Default: "
+            description = "Where events not yet delivered (HTTP) or confirmed (NATS, Kafka) are kept. Default: "
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/spool")
     Path spoolDir;
 
@@ -41,11 +45,11 @@ final class HttpEventOptions {
     Path trustedCertificates;
 
     @Option(names = TIMEOUT_MS, paramLabel = "MS",
-            description = "Timeout of one HTTP request (default 5000).")
-    long requestTimeoutMs = 5000;
+            description = "Timeout of one HTTP request or broker confirmation (default 5000).")
+    long requestTimeoutMs = DEFAULT_TIMEOUT_MS;
 
     @Option(names = GRACE_MS, paramLabel = "MS",
-            description = "Longest wait for HTTP delivery at the end of a run (or for a flush); what is not "
+            description = "Longest wait for delivery at the end of a run (or for a flush); what is not "
                     + "delivered by then stays in the spool (default 10000).")
     long graceMs = 10000;
 

@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
                 + "executable, environment names, working dir, lifetime, pinned egress and the nft ruleset, landlock "
                 + "rules, the seccomp deny list, limits and what holds each; or the control that would be refused.",
                 "Exit 0 when the cell would run, 65 for an invalid document, 69 when a control cannot be enforced "
-                        + "here. Give the same --events, --signing-key and --spool-dir as the run: those files are "
+                        + "here. Give the same --events, --signing-key, --spool-dir, --nats-creds and --kafka-config as the run: those files are "
                         + "carved out of the cell's view."})
 final class PlanCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +44,7 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON (for tools) instead of text.")
     boolean json;
 
-    @Option(names = "--events", paramLabel = "SINK", description = "The run's event sinks (jsonl:PATH, http(s)://URL, none).")
+    @Option(names = "--events", paramLabel = "SINK", description = "The run's event sinks (jsonl:PATH, http(s)://URL, nats://..., kafka://..., none).")
     List<String> events = new ArrayList<>();
 
     @Option(names = "--signing-key", paramLabel = "FILE", description = "The run's signing key file.")
@@ -52,6 +52,9 @@ final class PlanCommand implements Callable<Integer> {
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();
+
+    @Mixin
+    BrokerOptions brokers = new BrokerOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -65,7 +68,7 @@ final class PlanCommand implements Callable<Integer> {
         List<String> targets;
         try {
             bytes = SpecInput.read(source);
-            targets = EventSinkOptions.targets(events, env, message -> { });
+            targets = EventSinkOptions.targets(events, http, env, message -> { });
         } catch (IOException e) {
             err.println("cell-runner: cannot read " + source + ": " + e.getMessage());
             err.flush();
@@ -84,7 +87,7 @@ final class PlanCommand implements Callable<Integer> {
         ObjectNode description;
         int status;
         try {
-            HostFacts host = HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, env, signingKey));
+            HostFacts host = HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, brokers, env, signingKey));
             CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
                     HostResolver.resolve(valid.document().spec().authority().egressRules()), host);
             checkHostCeiling(host);

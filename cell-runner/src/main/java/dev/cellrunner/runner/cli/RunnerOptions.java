@@ -16,8 +16,8 @@ final class RunnerOptions {
     static final String SIGNING_KEY = "--signing-key";
 
     @Option(names = EVENTS, paramLabel = "SINK",
-            description = "Where events go: jsonl:PATH, ocsf-jsonl:PATH (OCSF records), http(s)://URL (repeatable) "
-                    + "or none. Default: "
+            description = "Where events go: jsonl:PATH, ocsf-jsonl:PATH (OCSF records), http(s)://URL, "
+                    + "nats://HOST:PORT/SUBJECT (JetStream), kafka://HOST:PORT/TOPIC (repeatable) or none. Default: "
                     + "${XDG_STATE_HOME:-$HOME/.local/state}/cell-runner/events.jsonl")
     List<String> events = new ArrayList<>();
 
@@ -28,4 +28,7 @@ final class RunnerOptions {
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();
+
+    @Mixin
+    BrokerOptions brokers = new BrokerOptions();
 }

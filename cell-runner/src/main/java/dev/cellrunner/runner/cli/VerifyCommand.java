@@ -6,6 +6,7 @@ import dev.cellrunner.events.RunVerdict;
 import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.runner.cell.ExitCodes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -23,8 +24,8 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Verify signed event trails: one line per run (ok, or the first bad event and why).",
                 "Exit 0 if every run is complete and intact; 1 if any run was altered, reordered, duplicated or "
-                        + "has a gap or a bad signature; 2 if none is bad but some run is incomplete; 74 if a file "
-                        + "cannot be read."})
+                        + "has a gap or a bad signature; 2 if none is bad but some run is incomplete; 74 if a file, stream "
+                        + "or topic cannot be read."})
 final class VerifyCommand implements Callable<Integer> {
     static final int BAD = 1;
     static final int INCOMPLETE = 2;
@@ -34,8 +35,13 @@ final class VerifyCommand implements Callable<Integer> {
                     + "its own started event publishes: integrity, not origin.")
     List<Path> keys = new ArrayList<>();
 
-    @Parameters(paramLabel = "TRAIL", arity = "1..*", description = "JSONL trail files (- for standard input).")
+    @Parameters(paramLabel = "TRAIL", arity = "1..*", description = "JSONL trail files (- for standard input), or "
+            + "nats://HOST:PORT/SUBJECT (the JetStream stream holding that subject) or kafka://HOST:PORT/TOPIC, "
+            + "read from the first event to the last one stored when verify started.")
     List<String> trails;
+
+    @Mixin
+    BrokerOptions brokers = new BrokerOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -56,8 +62,14 @@ final class VerifyCommand implements Callable<Integer> {
         }
         TrailVerifier verifier = new TrailVerifier(trusted);
         for (String trail : trails) {
-            try (InputStream in = trail.equals("-") ? System.in : Files.newInputStream(Path.of(trail))) {
+            try (InputStream in = trail.equals("-") ? System.in
+                    : BrokerTargets.isBroker(trail) ? BrokerTargets.trail(trail, brokers)
+                    : Files.newInputStream(Path.of(trail))) {
                 verifier.read(trail, in);
+            } catch (IllegalArgumentException e) {
+                err.println("cell-runner: verify: " + e.getMessage());
+                err.flush();
+                return ExitCodes.USAGE;
             } catch (IOException e) {
                 err.println("cell-runner: verify: cannot read " + trail + ": " + e.getMessage());
                 err.flush();

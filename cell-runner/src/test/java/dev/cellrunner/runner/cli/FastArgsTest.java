@@ -61,7 +61,8 @@ class FastArgsTest {
     void bothPathsParseACommonCommandLineAlike() {
         String[] args = {"--events", "jsonl:/tmp/a.jsonl", "--events=none", "--signing-key", "/k.pem",
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
-                "--events-grace-ms=8", "--parallel", "3", "a.json", "-", "--", "--odd-name.json"};
+                "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties", "--parallel", "3",
+                "a.json", "-", "--", "--odd-name.json"};
         RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs(args);
@@ -73,6 +74,9 @@ class FastArgsTest {
         HttpEventOptions s = slow.runner.http;
         assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})
                 .containsExactly(s.mode, s.spoolDir, s.trustedCertificates, s.requestTimeoutMs, s.graceMs);
+        assertThat(new Object[] {fast.runner.brokers.natsCredentials, fast.runner.brokers.natsCa, fast.runner.brokers.kafkaConfig})
+                .containsExactly(slow.runner.brokers.natsCredentials, slow.runner.brokers.natsCa, slow.runner.brokers.kafkaConfig)
+                .doesNotContainNull();
     }
 
     @Test
