@@ -10,11 +10,12 @@ import java.util.Properties;
 /**
  * How to reach Kafka beyond its address: a client properties file as Kafka's own tools take it
  * ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}: TLS and credentials), how long a request may
- * take, and how long the client may wait for the cluster before giving up on a send.
+ * take, and how long a send may wait for the cluster's metadata (a fresh producer's first round; it
+ * happens on the sink's sender thread, so a run waits for it at most its grace time).
  */
 public record KafkaAccess(Path config, Duration requestTimeout, Duration connectTimeout) {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     public static KafkaAccess defaults() {
         return new KafkaAccess(null, DEFAULT_REQUEST_TIMEOUT, DEFAULT_CONNECT_TIMEOUT);

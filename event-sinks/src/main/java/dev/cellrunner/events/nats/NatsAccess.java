@@ -9,7 +9,7 @@ import java.time.Duration;
  * how long connecting may take, and how long one JetStream request (a PubAck, a consumer call) may take.
  */
 public record NatsAccess(Path credentials, Path trustedCertificates, Duration connectTimeout, Duration requestTimeout) {
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     public static NatsAccess defaults() {
