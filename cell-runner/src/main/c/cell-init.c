@@ -1,0 +1,143 @@
+/*
+ * cell-init: PID 1 of a cell's PID namespace.
+ *
+ *   cell-init EXECUTABLE ARGV0 [ARG...]
+ *
+ * Started by the runner from the cell's launch thread, already confined (namespaces, identity,
+ * capabilities, no_new_privs, landlock, seccomp), with two descriptors besides 0-2:
+ *   3  the status pipe to the runner (written here, one text line per message);
+ *   4  the read end of a pipe whose write end only the runner holds: one byte means "start the
+ *      workload" (the runner has observed this process's confinement); end of file means the runner
+ *      is gone.
+ * It arms a parent-death signal, waits for that byte, starts the workload, passes SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+ * SIGUSR1 and SIGUSR2 on to it, reaps every process that ends up as its child, and when the workload
+ * ends it reports how and exits; the kernel then kills whatever is left in the namespace.
+ *
+ * Messages on descriptor 3:
+ *   started PID           the workload's executable was loaded (PID in the cell's namespace)
+ *   exec-failed ERRNO     execve of the workload failed
+ *   init-failed ERRNO     this program could not start the workload (fork, pipe)
+ *   exited STATUS LEFT    the workload's wait status (as waitpid gives it); LEFT is 1 when other
+ *                         processes of the cell were still running, which the kernel now kills
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define STATUS_FD 3
+#define RUNNER_FD 4
+
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+static void report(const char *format, long a, long b) {
+    char line[64];
+    int n = snprintf(line, sizeof line, format, a, b);
+    for (int done = 0; done < n;) {
+        ssize_t w = write(STATUS_FD, line + done, (size_t) (n - done));
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return; /* the runner is gone; the parent-death signal ends this process */
+        }
+        done += (int) w;
+    }
+}
+
+static int exit_code(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        return 125;
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        report("init-failed %ld\n", errno, 0);
+        return 126;
+    }
+    /* The runner's go; end of file if it died, before the signal was armed too. */
+    char go;
+    ssize_t got_go;
+    do {
+        got_go = read(RUNNER_FD, &go, 1);
+    } while (got_go < 0 && errno == EINTR);
+    if (got_go != 1) {
+        return 137;
+    }
+    close(RUNNER_FD);
+    fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+
+    sigset_t waited, none;
+    sigemptyset(&waited);
+    sigemptyset(&none);
+    sigaddset(&waited, SIGCHLD);
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+        sigaddset(&waited, forwarded[i]);
+    }
+    sigprocmask(SIG_BLOCK, &waited, NULL);
+
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+        report("init-failed %ld\n", errno, 0);
+        return 126;
+    }
+    pid_t workload = fork();
+    if (workload < 0) {
+        report("init-failed %ld\n", errno, 0);
+        return 126;
+    }
+    if (workload == 0) {
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        close(exec_pipe[0]);
+        execv(argv[1], argv + 2);
+        int error = errno;
+        while (write(exec_pipe[1], &error, sizeof error) < 0 && errno == EINTR) {
+        }
+        _exit(127);
+    }
+    close(exec_pipe[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    do {
+        got = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+    } while (got < 0 && errno == EINTR);
+    close(exec_pipe[0]);
+    if (got == (ssize_t) sizeof exec_errno) {
+        report("exec-failed %ld\n", exec_errno, 0);
+        while (waitpid(workload, NULL, 0) < 0 && errno == EINTR) {
+        }
+        return exec_errno == ENOENT ? 127 : 126;
+    }
+    report("started %ld\n", workload, 0);
+
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&waited, &info);
+        if (sig < 0) {
+            continue; /* EINTR */
+        }
+        if (sig != SIGCHLD) {
+            kill(workload, sig);
+            continue;
+        }
+        int status;
+        pid_t reaped;
+        while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (reaped == workload) {
+                /* 0: children that have not ended yet; -1 (ECHILD): none left */
+                int left = waitpid(-1, NULL, WNOHANG) == 0;
+                report("exited %ld %ld\n", status, left);
+                return exit_code(status);
+            }
+        }
+    }
+}
