@@ -14,7 +14,7 @@ import com.sun.jna.ptr.IntByReference;
 public interface LibC extends Library {
     LibC INSTANCE = Native.load("c", LibC.class);
 
-    int CLONE_NEWNET = 0x40000000;
+    int CLONE_NEWNET = Syscalls.CLONE_NEWNET;
 
     int unshare(int flags) throws LastErrorException;
 
@@ -40,6 +40,11 @@ public interface LibC extends Library {
 
     int fcntl(int fd, int command, int argument) throws LastErrorException;
 
+    /** fcntl with a {@code struct flock} (the F_OFD_* lock commands). */
+    int fcntl(int fd, int command, Pointer lock) throws LastErrorException;
+
+    int unlinkat(int dirfd, String path, int flags) throws LastErrorException;
+
     /** {@code struct rlimit}: soft then hard limit, 8 bytes each. */
     int getrlimit(int resource, Pointer limit) throws LastErrorException;
 
@@ -50,6 +55,33 @@ public interface LibC extends Library {
     int geteuid();
 
     int open(String path, int flags) throws LastErrorException;
+
+    int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
+
+    int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
+
+    int symlinkat(String target, int dirfd, String path) throws LastErrorException;
+
+    int fchmod(int fd, int mode) throws LastErrorException;
+
+    int chmod(String path, int mode) throws LastErrorException;
+
+    int fstat(int fd, Pointer stat) throws LastErrorException;
+
+    int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+    long readlink(String path, byte[] buffer, long size) throws LastErrorException;
+
+    int mount(String source, String target, String type, long flags, String data) throws LastErrorException;
+
+    int umount2(String target, int flags) throws LastErrorException;
+
+    int chdir(String path) throws LastErrorException;
+
+    /** Sets the hostname of the calling thread's UTS namespace. */
+    int sethostname(byte[] name, long length) throws LastErrorException;
+
+    int ftruncate(int fd, long length) throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
 
