@@ -406,11 +406,7 @@ public final class CellNetwork implements AutoCloseable {
         if (slot != null && !linkGone) {
             log.accept("keeping uplink slot " + slot.index() + " until this runner exits: its veth may still exist");
         } else if (slot != null) {
-            try {
-                slot.close();
-            } catch (IOException e) {
-                log.accept("cannot release uplink slot " + slot.index() + ": " + e.getMessage());
-            }
+            slot.close();
         }
     }
 

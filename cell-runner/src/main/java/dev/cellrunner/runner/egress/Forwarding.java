@@ -1,13 +1,12 @@
 package dev.cellrunner.runner.egress;
 
 import dev.cellrunner.runner.observe.RunnerProcesses;
+import dev.cellrunner.runner.os.StateDir;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -22,7 +21,8 @@ import java.util.function.Consumer;
  * and {@code turned-on-<family>} when a runner switched it on. The last user to leave switches off
  * only what a runner switched on, never what the administrator had on; a dead runner's users are
  * pruned by the next runner or by {@code cell-runner gc}. Forwarding is never switched off while a
- * live cell is registered.
+ * live cell is registered. Every record is handled relative to the open state directory, never
+ * through a link ({@link StateDir}), and the lock is waited for {@link #LOCK_TIMEOUT} at most.
  */
 public final class Forwarding {
     /** A family's switch, written from a thread in the runner's own namespace. */
@@ -48,28 +48,33 @@ public final class Forwarding {
         }
     }
 
+    /** How long a runner waits for another to finish with the forwarding records. */
+    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
-    private final Path dir;
+    private final Path stateDirectory;
+    private final String namespace;
 
-    private Forwarding(Path dir) {
-        this.dir = dir;
+    private Forwarding(Path stateDirectory, String namespace) {
+        this.stateDirectory = stateDirectory;
+        this.namespace = namespace;
     }
 
     /** The coordination directory of the calling thread's network namespace. */
     public static Forwarding forThisNamespace(Path stateDirectory) throws IOException {
         String link = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
-        return new Forwarding(stateDirectory.resolve("forwarding").resolve(link.replaceAll("[^0-9]", "")));
+        return new Forwarding(stateDirectory, link.replaceAll("[^0-9]", ""));
     }
 
     /** Registers {@code user} and switches on the families that are off; returns those it switched on. */
     public Set<Family> acquire(String user, Set<Family> families) throws IOException {
-        return locked(() -> {
-            Files.createDirectories(dir.resolve("users"));
-            Files.writeString(dir.resolve("users").resolve(user), families.toString());
+        return locked(dir -> {
+            try (StateDir users = dir.directory("users")) {
+                users.write(user, families.toString());
+            }
             Set<Family> switched = EnumSet.noneOf(Family.class);
             for (Family family : families) {
                 if (!family.isOn()) {
-                    Files.writeString(dir.resolve(family.record()), Long.toString(ProcessHandle.current().pid()));
+                    dir.write(family.record(), Long.toString(ProcessHandle.current().pid()));
                     family.set(true);
                     switched.add(family);
                 }
@@ -80,51 +85,47 @@ public final class Forwarding {
 
     /** Unregisters {@code user}; when no live user is left, switches off what runners switched on. */
     public void release(String user, Consumer<String> log) throws IOException {
-        locked(() -> {
-            Files.deleteIfExists(dir.resolve("users").resolve(user));
-            switchOffWhenUnused(log);
+        locked(dir -> {
+            try (StateDir users = dir.directory("users")) {
+                users.delete(user);
+            }
+            switchOffWhenUnused(dir, log);
             return null;
         });
     }
 
     /** For gc: forgets users whose runner is dead and switches off what nobody needs any more. */
     public void collect(Consumer<String> log) throws IOException {
-        if (Files.isDirectory(dir)) {
-            locked(() -> {
-                switchOffWhenUnused(log);
+        if (Files.isDirectory(stateDirectory.resolve("forwarding").resolve(namespace))) {
+            locked(dir -> {
+                switchOffWhenUnused(dir, log);
                 return null;
             });
         }
     }
 
-    private void switchOffWhenUnused(Consumer<String> log) throws IOException {
-        if (!liveUsers(log).isEmpty()) {
+    private void switchOffWhenUnused(StateDir dir, Consumer<String> log) throws IOException {
+        if (!liveUsers(dir, log).isEmpty()) {
             return;
         }
         for (Family family : Family.values()) {
-            Path record = dir.resolve(family.record());
-            if (Files.exists(record)) {
+            if (dir.exists(family.record())) {
                 family.set(false);
-                Files.delete(record);
+                dir.delete(family.record());
                 log.accept("switched " + family.sysctl + " back off");
             }
         }
     }
 
-    private List<String> liveUsers(Consumer<String> log) throws IOException {
+    private List<String> liveUsers(StateDir dir, Consumer<String> log) throws IOException {
         List<String> live = new ArrayList<>();
-        Path users = dir.resolve("users");
-        if (!Files.isDirectory(users)) {
-            return live;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(users)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
+        try (StateDir users = dir.directory("users")) {
+            for (String name : users.names()) {
                 boolean alive = CellNetNames.ownerOf(name).map(RunnerProcesses::isLive).orElse(false);
                 if (alive) {
                     live.add(name);
                 } else {
-                    Files.deleteIfExists(entry);
+                    users.delete(name);
                     log.accept("forgot forwarding user " + name + " of a runner that is gone");
                 }
             }
@@ -133,17 +134,14 @@ public final class Forwarding {
     }
 
     private interface Step<T> {
-        T run() throws IOException;
+        T run(StateDir dir) throws IOException;
     }
 
     private <T> T locked(Step<T> step) throws IOException {
         IN_PROCESS.lock();
-        try {
-            Files.createDirectories(dir);
-            try (FileChannel lock = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); var held = lock.lock()) {
-                return step.run();
-            }
+        try (StateDir state = StateDir.open(stateDirectory); StateDir all = state.directory("forwarding");
+             StateDir dir = all.directory(namespace); StateDir.Lock held = dir.lock("lock", LOCK_TIMEOUT)) {
+            return step.run(dir);
         } finally {
             IN_PROCESS.unlock();
         }

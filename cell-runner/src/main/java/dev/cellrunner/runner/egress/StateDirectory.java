@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Where runners coordinate host-wide state (slot locks, forwarding records): /run/cell-runner by default. */
-final class StateDirectory {
+public final class StateDirectory {
     private StateDirectory() {
     }
 
-    static Path of(Map<String, String> env) {
+    public static Path of(Map<String, String> env) {
         String dir = env.get("CELL_RUNNER_STATE_DIR");
         return Path.of(dir == null || dir.isBlank() ? "/run/cell-runner" : dir);
     }

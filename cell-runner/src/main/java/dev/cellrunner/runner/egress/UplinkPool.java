@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.egress;
 
+import dev.cellrunner.runner.os.StateDir;
 import dev.cellrunner.spec.EgressHost;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 
@@ -7,22 +8,15 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-cell uplink subnets: slot n of the pool is the n-th IPv4 /30 and the n-th IPv6 /64 (host side
- * .1 / ::1, cell side .2 / ::2). A slot is held through an fcntl lock on
- * {@code <state>/slots/<n>.lock} for the cell's lifetime; the kernel drops the lock when the runner
- * dies, so a killed runner never leaks a slot and two runners never share one. Within one runner the
- * slots it holds are also kept in {@link #HELD}: a lock file this process holds is never opened a second
- * time, because closing any descriptor of a file drops all of the process's fcntl locks on it.
+ * .1 / ::1, cell side .2 / ::2). A slot is held through an open-file-description lock on
+ * {@code <state>/slots/<n>.lock} for the cell's lifetime (see {@link StateDir}); the kernel drops the
+ * lock when the runner dies, so a killed runner never leaks a slot, and two runners, or two cells of
+ * one runner, never share one.
  *
  * <p>Defaults: 198.18.0.0/16 (RFC 2544 benchmarking space: not routed on the internet, not a
  * TEST-NET, rarely used on real networks) and fdc3:11f0:5a7e::/48 (a unique local prefix picked for
@@ -34,11 +28,10 @@ public final class UplinkPool {
     public static final String DEFAULT_IPV6 = "fdc3:11f0:5a7e::/48";
     private static final int IPV4_SUBNET = 30;
     private static final int IPV6_SUBNET = 64;
-    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private final IpPrefix ipv4;
     private final IpPrefix ipv6;
-    private final Path slots;
+    private final Path stateDirectory;
 
     public UplinkPool(IpPrefix ipv4, IpPrefix ipv6, Path stateDirectory) {
         if (!ipv4.isIpv4() || ipv4.prefixLength() > IPV4_SUBNET || ipv6.isIpv4() || ipv6.prefixLength() > IPV6_SUBNET) {
@@ -47,7 +40,7 @@ public final class UplinkPool {
         }
         this.ipv4 = ipv4;
         this.ipv6 = ipv6;
-        this.slots = stateDirectory.resolve("slots");
+        this.stateDirectory = stateDirectory;
     }
 
     /** The pool from the runner's environment, or the defaults. */
@@ -65,48 +58,30 @@ public final class UplinkPool {
 
     /** The addresses of one cell's link. */
     public record Slot(int index, IpPrefix ipv4Subnet, InetAddress ipv4Host, InetAddress ipv4Cell,
-                       IpPrefix ipv6Subnet, InetAddress ipv6Host, InetAddress ipv6Cell, FileChannel lock, Path lockFile)
-            implements AutoCloseable {
+                       IpPrefix ipv6Subnet, InetAddress ipv6Host, InetAddress ipv6Cell, StateDir.Lock lock,
+                       Path lockFile) implements AutoCloseable {
         @Override
-        public void close() throws IOException {
-            try {
-                lock.close();
-            } finally {
-                HELD.remove(lockFile);
-            }
+        public void close() {
+            lock.close();
         }
     }
 
     /** Takes the first free slot; throws when the pool is exhausted. */
     public Slot take() throws IOException {
-        Files.createDirectories(slots);
         int count = Math.min(1 << Math.min(30, IPV4_SUBNET - ipv4.prefixLength()),
                 1 << Math.min(30, IPV6_SUBNET - ipv6.prefixLength()));
-        for (int n = 0; n < count; n++) {
-            Path file = slots.resolve(n + ".lock").toAbsolutePath();
-            if (!HELD.add(file)) {
-                continue; // another cell of this runner has it
+        try (StateDir state = StateDir.open(stateDirectory); StateDir slots = state.directory("slots")) {
+            for (int n = 0; n < count; n++) {
+                StateDir.Lock lock = slots.tryLock(n + ".lock");
+                if (lock != null) {
+                    return slot(n, lock, slots.path().resolve(n + ".lock"));
+                }
             }
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                HELD.remove(file);
-                throw e;
-            }
-            if (lock == null) {
-                channel.close(); // another runner has it
-                HELD.remove(file);
-                continue;
-            }
-            return slot(n, channel, file);
         }
         throw new IOException("all " + count + " uplink subnets of " + ipv4 + " / " + ipv6 + " are in use");
     }
 
-    private Slot slot(int n, FileChannel lock, Path file) {
+    private Slot slot(int n, StateDir.Lock lock, Path file) {
         BigInteger v4 = new BigInteger(1, ipv4.address().getAddress()).add(BigInteger.valueOf((long) n << (32 - IPV4_SUBNET)));
         BigInteger v6 = new BigInteger(1, ipv6.address().getAddress()).add(BigInteger.valueOf(n).shiftLeft(128 - IPV6_SUBNET));
         return new Slot(n, new IpPrefix(address(v4, 4), IPV4_SUBNET), address(v4.add(BigInteger.ONE), 4),

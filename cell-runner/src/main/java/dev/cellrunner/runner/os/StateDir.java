@@ -1,0 +1,254 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A directory of the runner's private state (e.g. /run/cell-runner), held open: every record in it is
+ * created, read, locked and removed relative to this descriptor with O_NOFOLLOW, so nobody can swap a
+ * path component or plant a link between a check and its use. The directory itself is the runner
+ * user's, mode 0700 (made so if it was wider). Locks are open-file-description locks (F_OFD_SETLK),
+ * which the kernel drops when the runner dies and which closing another descriptor of the same file
+ * does not release; they conflict with the POSIX locks of older runners.
+ */
+public final class StateDir implements AutoCloseable {
+    private static final int DIR_MODE = 0700;
+    private static final int FILE_MODE = 0600;
+    private static final Duration LOCK_POLL = Duration.ofMillis(5);
+
+    private final int fd;
+    private final Path path;
+    private boolean closed;
+
+    private StateDir(int fd, Path path) {
+        this.fd = fd;
+        this.path = path;
+    }
+
+    /**
+     * Opens {@code dir}, made with its parents when missing; the last component must be a directory of
+     * this user's, not a link, and is made 0700.
+     */
+    public static StateDir open(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (parent == null) {
+            throw new IOException("the state directory cannot be /");
+        }
+        java.nio.file.Files.createDirectories(parent);
+        LibC libc = LibC.INSTANCE;
+        int parentFd;
+        try {
+            parentFd = libc.open(parent.toRealPath().toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open " + parent + ": " + libc.strerror(e.getErrorCode()));
+        }
+        StateDir state;
+        try {
+            state = new StateDir(openDirectory(parentFd, absolute.getFileName().toString(), DIR_MODE, absolute), absolute);
+        } finally {
+            libc.close(parentFd);
+        }
+        try {
+            state.checkPrivate();
+        } catch (IOException e) {
+            state.close();
+            throw e;
+        }
+        return state;
+    }
+
+    /** The subdirectory {@code name} (made 0700 when missing), opened without following a link. */
+    public StateDir directory(String name) throws IOException {
+        int child = openDirectory(fd, name, DIR_MODE, path.resolve(name));
+        return new StateDir(child, path.resolve(name));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Writes {@code text} to record {@code name} (created 0600, never through a link). */
+    public void write(String name, String text) throws IOException {
+        int file = openFile(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        try (Memory buffer = new Memory(Math.max(1, bytes.length))) {
+            buffer.write(0, bytes, 0, bytes.length);
+            long done = 0;
+            while (done < bytes.length) {
+                long from = done;
+                done += Syscalls.retryOnEintr(() -> LibC.INSTANCE.write(file, buffer.share(from), bytes.length - from));
+            }
+        } catch (LastErrorException e) {
+            throw failure("write", name, e);
+        } finally {
+            LibC.INSTANCE.close(file);
+        }
+    }
+
+    /** Whether record {@code name} exists (a link counts as one; it is never followed). */
+    public boolean exists(String name) throws IOException {
+        try {
+            LibC.INSTANCE.close(LibC.INSTANCE.openat(fd, name, Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0));
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Syscalls.ENOENT) {
+                return false;
+            }
+            throw failure("look up", name, e);
+        }
+    }
+
+    /** The names of the entries, read through this descriptor (the path is not looked up again). */
+    public java.util.List<String> names() throws IOException {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(Path.of("/proc/self/fd", Integer.toString(fd)))) {
+            return entries.map(entry -> entry.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** Removes record {@code name} if it is there. */
+    public void delete(String name) throws IOException {
+        try {
+            LibC.INSTANCE.unlinkat(fd, name, 0);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Syscalls.ENOENT) {
+                throw failure("remove", name, e);
+            }
+        }
+    }
+
+    /** Takes an exclusive lock on record {@code name} if nobody holds one; null when somebody does. */
+    public Lock tryLock(String name) throws IOException {
+        int file = openFile(name, Syscalls.O_RDWR | Syscalls.O_CREAT);
+        try {
+            if (lock(file)) {
+                return new Lock(file);
+            }
+        } catch (IOException | RuntimeException e) {
+            LibC.INSTANCE.close(file);
+            throw e;
+        }
+        LibC.INSTANCE.close(file);
+        return null;
+    }
+
+    /**
+     * Takes an exclusive lock on record {@code name}, waiting at most {@code timeout}; past it, an
+     * IOException says which lock and for how long it waited.
+     */
+    public Lock lock(String name, Duration timeout) throws IOException {
+        int file = openFile(name, Syscalls.O_RDWR | Syscalls.O_CREAT);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!lock(file)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("timed out after " + timeout.toMillis() + " ms waiting for the lock on "
+                            + path.resolve(name) + " (another runner holds it; if none runs, remove the file)");
+                }
+                Thread.sleep(LOCK_POLL.toMillis());
+            }
+            return new Lock(file);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LibC.INSTANCE.close(file);
+            throw new IOException("interrupted while waiting for the lock on " + path.resolve(name), e);
+        } catch (IOException | RuntimeException e) {
+            LibC.INSTANCE.close(file);
+            throw e;
+        }
+    }
+
+    /** A held lock: closing it releases the lock. */
+    public static final class Lock implements AutoCloseable {
+        private final int fd;
+        private boolean closed;
+
+        private Lock(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                LibC.INSTANCE.close(fd);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    private boolean lock(int file) throws IOException {
+        try (Memory flock = new Memory(Syscalls.FLOCK_SIZE)) {
+            flock.clear();
+            flock.setShort(0, (short) Syscalls.F_WRLCK); // l_type; l_whence SEEK_SET, start 0, len 0: the whole file
+            LibC.INSTANCE.fcntl(file, Syscalls.F_OFD_SETLK, flock);
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Syscalls.EAGAIN || e.getErrorCode() == Syscalls.EACCES) {
+                return false;
+            }
+            throw new IOException("fcntl(F_OFD_SETLK) in " + path + ": " + LibC.INSTANCE.strerror(e.getErrorCode()));
+        }
+    }
+
+    private int openFile(String name, int flags) throws IOException {
+        try {
+            return LibC.INSTANCE.openat(fd, name, flags | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, FILE_MODE);
+        } catch (LastErrorException e) {
+            throw failure("open", name, e);
+        }
+    }
+
+    /** The directory is this user's and closed to everyone else (0700; made so when it was wider). */
+    private void checkPrivate() throws IOException {
+        try (Memory stat = new Memory(Syscalls.STAT_SIZE)) {
+            LibC.INSTANCE.fstat(fd, stat);
+            int mode = stat.getInt(Syscalls.STAT_MODE_OFFSET);
+            int owner = stat.getInt(Syscalls.STAT_UID_OFFSET);
+            if (owner != LibC.INSTANCE.geteuid()) {
+                throw new IOException(path + " belongs to uid " + owner + ", not to the runner's user: "
+                        + "choose another state directory (CELL_RUNNER_STATE_DIR)");
+            }
+            if ((mode & 077) != 0) {
+                LibC.INSTANCE.fchmod(fd, DIR_MODE);
+            }
+        } catch (LastErrorException e) {
+            throw failure("check", ".", e);
+        }
+    }
+
+    /** mkdirat (if missing) and open without following a link; fails if a link or a file is there. */
+    private static int openDirectory(int parent, String name, int mode, Path shown) throws IOException {
+        LibC libc = LibC.INSTANCE;
+        try {
+            libc.mkdirat(parent, name, mode);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Syscalls.EEXIST) {
+                throw new IOException("cannot make " + shown + ": " + libc.strerror(e.getErrorCode()));
+            }
+        }
+        try {
+            return libc.openat(parent, name, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW
+                    | Syscalls.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open " + shown + " as a directory without following a link: "
+                    + libc.strerror(e.getErrorCode()));
+        }
+    }
+
+    private IOException failure(String what, String name, LastErrorException e) {
+        return new IOException("cannot " + what + " " + path.resolve(name) + ": " + LibC.INSTANCE.strerror(e.getErrorCode()));
+    }
+}
