@@ -1,0 +1,33 @@
+package dev.cellrunner.runner.mount;
+
+import dev.cellrunner.runner.os.Syscalls;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Names of mount attributes ({@code Syscalls.MOUNT_ATTR_*}) as mount(8) prints them. */
+final class MountAttributes {
+    static final long RO = Syscalls.MOUNT_ATTR_RDONLY;
+    static final long NOSUID = Syscalls.MOUNT_ATTR_NOSUID;
+    static final long NODEV = Syscalls.MOUNT_ATTR_NODEV;
+    static final long NOEXEC = Syscalls.MOUNT_ATTR_NOEXEC;
+
+    private MountAttributes() {
+    }
+
+    static String names(long set, long clear) {
+        List<String> names = new ArrayList<>();
+        add(names, set, RO, "ro");
+        add(names, set, NOSUID, "nosuid");
+        add(names, set, NODEV, "nodev");
+        add(names, set, NOEXEC, "noexec");
+        add(names, clear, RO, "rw");
+        return names.isEmpty() ? "(defaults)" : String.join(",", names);
+    }
+
+    private static void add(List<String> names, long bits, long bit, String name) {
+        if ((bits & bit) != 0) {
+            names.add(name);
+        }
+    }
+}

@@ -1,0 +1,527 @@
+package dev.cellrunner.runner.mount;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.Syscalls;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.cellrunner.runner.os.Syscalls.AT_EMPTY_PATH;
+import static dev.cellrunner.runner.os.Syscalls.AT_FDCWD;
+import static dev.cellrunner.runner.os.Syscalls.AT_RECURSIVE;
+
+/**
+ * Performs a compiled mount program ({@link MountProgram}) on the calling thread, which must be a cell's
+ * launch thread in its own mount namespace (see {@code CellNamespaces}). Binds are made with the new
+ * mount API from descriptors: each is cloned detached, gets its attributes, and only then is attached,
+ * so no mount is ever visible with weaker attributes than planned, and targets inside the new root are
+ * resolved without following links.
+ */
+public final class Mounts {
+    private static final int CLONE_FS = 0x200;
+
+    private final MountPlan plan;
+    /** Where the cell's root is in the calling thread's view: the staging point, or "" once inside it. */
+    private final String root;
+    private final List<MountedCell.Declared> declared = new ArrayList<>();
+    private String proc = MountedCell.PROC_OF_CELL;
+    private int pidNamespace = -1;
+
+    private Mounts(MountPlan plan, String root) {
+        this.plan = plan;
+        this.root = root;
+    }
+
+    /** Runs {@code program}; the caller closes the result once landlock has its rules. */
+    public static MountedCell apply(MountPlan plan, List<MountOp> program) throws OsError, Refusal {
+        Mounts mounts = new Mounts(plan, MountProgram.STAGE);
+        try {
+            mounts.openDeclared();
+            for (MountOp op : program) {
+                mounts.perform(op);
+            }
+        } catch (OsError | Refusal | RuntimeException e) {
+            new MountedCell(mounts.declared, mounts.proc).close();
+            throw e;
+        }
+        return new MountedCell(mounts.declared, mounts.proc);
+    }
+
+    /**
+     * Mounts the cell's /proc ({@link MountProgram#compileProc}) once its PID 1 ({@code pid1}, a host
+     * PID) exists, from a fresh thread that enters the cell's mount namespace for this alone and ends
+     * after it (a thread with a filesystem context of its own may join another mount namespace).
+     * Returns "pidns", or why the cell keeps an empty /proc.
+     */
+    public static String mountProc(long pid1, List<MountOp> program) throws OsError {
+        String[] result = new String[1];
+        OsError[] failure = new OsError[1];
+        Thread helper = new Thread(() -> {
+            try {
+                result[0] = mountProcHere(pid1, program);
+            } catch (OsError e) {
+                failure[0] = e;
+            } catch (RuntimeException e) {
+                failure[0] = new OsError("mounting the cell's /proc: " + e);
+            }
+        }, "cell-proc-" + pid1);
+        helper.setDaemon(true);
+        helper.start();
+        try {
+            helper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OsError("interrupted while mounting the cell's /proc");
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return result[0];
+    }
+
+    private static String mountProcHere(long pid1, List<MountOp> program) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int mnt;
+        int pid;
+        try {
+            mnt = libc.open("/proc/" + pid1 + "/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new OsError("open(/proc/" + pid1 + "/ns/mnt)", e);
+        }
+        try {
+            pid = libc.open("/proc/" + pid1 + "/ns/pid", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            libc.close(mnt);
+            throw new OsError("open(/proc/" + pid1 + "/ns/pid)", e);
+        }
+        try {
+            libc.unshare(CLONE_FS);
+            libc.setns(mnt, Syscalls.CLONE_NEWNS);
+        } catch (LastErrorException e) {
+            libc.close(mnt);
+            libc.close(pid);
+            throw new OsError("entering the cell's mount namespace", e);
+        }
+        libc.close(mnt);
+        Mounts mounts = new Mounts(null, "");
+        mounts.pidNamespace = pid;
+        try {
+            for (MountOp op : program) {
+                mounts.perform(op);
+            }
+        } catch (Refusal e) {
+            throw new OsError(e.getMessage());
+        } finally {
+            libc.close(pid);
+        }
+        return mounts.proc;
+    }
+
+    /**
+     * Resolves and opens each declared path once, before anything is mounted; a path that now resolves
+     * elsewhere than at planning (a link swapped meanwhile) refuses the cell.
+     */
+    private void openDeclared() throws OsError, Refusal {
+        for (MountPlan.DeclaredMount mount : plan.declared()) {
+            int fd;
+            try {
+                fd = LibC.INSTANCE.open(mount.declared(), Syscalls.O_PATH | Syscalls.O_CLOEXEC);
+            } catch (LastErrorException e) {
+                throw new Refusal(mount.source(), mount.declared() + " cannot be opened at launch: "
+                        + LibC.INSTANCE.strerror(e.getErrorCode()));
+            }
+            Path real = Path.of(readLink("/proc/thread-self/fd/" + fd));
+            declared.add(new MountedCell.Declared(mount, real, fd));
+            if (!real.equals(mount.planned())) {
+                throw new Refusal(mount.source(), mount.declared() + " resolved to " + mount.planned()
+                        + " when the cell was planned and to " + real + " at launch: it changed meanwhile");
+            }
+        }
+    }
+
+    private void perform(MountOp op) throws OsError, Refusal {
+        if (op instanceof MountOp.StageRoot) {
+            mount("/", MountProgram.STAGE, null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
+        } else if (op instanceof MountOp.SetAttributes set) {
+            setAttributes(AT_FDCWD, path(set.target()), set.recursive() ? AT_RECURSIVE : 0, set.set(), set.clear());
+        } else if (op instanceof MountOp.Tmpfs tmpfs) {
+            mount("tmpfs", path(tmpfs.target()), "tmpfs", msFlags(tmpfs.attributes()),
+                    "size=" + tmpfs.bytes() + ",mode=" + Integer.toOctalString(tmpfs.mode()));
+        } else if (op instanceof MountOp.MakeDir dir) {
+            makeDir(path(dir.target()), dir.mode());
+        } else if (op instanceof MountOp.MakeFile file) {
+            makeFile(path(file.target()), file.mode());
+        } else if (op instanceof MountOp.Symlink link) {
+            symlink(link.linkText(), path(link.target()));
+        } else if (op instanceof MountOp.Bind bind) {
+            bind(path(bind.source()), path(bind.target()), bind.attributes(), true);
+        } else if (op instanceof MountOp.BindIfPresent bind) {
+            if (exists(path(bind.source()))) {
+                bind(path(bind.source()), path(bind.target()), bind.attributes(), true);
+            }
+        } else if (op instanceof MountOp.Proc procMount) {
+            mountProc(path(procMount.target()));
+        } else if (op instanceof MountOp.Devpts devpts) {
+            mount("devpts", path(devpts.target()), "devpts", Syscalls.MS_NOSUID | Syscalls.MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620");
+        } else if (op instanceof MountOp.BindDeclared bind) {
+            bindDeclared(bind.declared());
+        } else if (op instanceof MountOp.Provide provide) {
+            provide(provide);
+        } else if (op instanceof MountOp.Mask mask) {
+            mask(mask.target().path());
+        } else if (op instanceof MountOp.PivotRoot) {
+            pivotRoot();
+        } else {
+            throw new IllegalStateException("no such mount operation " + op);
+        }
+    }
+
+    /** A declared path bound at its real path; where that is in a fresh mount, the mount point is made first. */
+    private void bindDeclared(MountPlan.DeclaredMount mount) throws OsError {
+        MountedCell.Declared opened = declared.get(mount.index());
+        boolean writable = mount.access() == MountPlan.Access.READ_WRITE;
+        if (opened.real().getNameCount() == 0) {
+            setAttributes(AT_FDCWD, root, AT_RECURSIVE, 0, Syscalls.MOUNT_ATTR_RDONLY); // readWrite "/"
+            return;
+        }
+        String real = opened.real().toString();
+        if (MountProgram.inFreshMount(opened.real())) {
+            makeMountPoint(real, isDirectory(opened.fd()));
+        }
+        long attributes = MountAttributes.NOSUID | MountAttributes.NODEV | (writable ? 0 : MountAttributes.RO);
+        int tree = openTree(opened.fd(), "", AT_EMPTY_PATH, "declared " + real);
+        try {
+            setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, writable ? Syscalls.MOUNT_ATTR_RDONLY : 0);
+            attach(tree, real);
+        } finally {
+            LibC.INSTANCE.close(tree);
+        }
+    }
+
+    private void provide(MountOp.Provide provide) throws OsError, Refusal {
+        MountPlan.ProvidedFile file = plan.provided().get(provide.index());
+        String scratch = MountProgram.SCRATCH + "/provided/" + provide.index();
+        LibC libc = LibC.INSTANCE;
+        try {
+            int fd = libc.openat(AT_FDCWD, scratch, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL
+                    | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0444);
+            try (Memory content = new Memory(Math.max(1, file.content().length))) {
+                content.write(0, file.content(), 0, file.content().length);
+                long done = 0;
+                while (done < file.content().length) {
+                    long chunk = done;
+                    done += Syscalls.retryOnEintr(() -> libc.write(fd, content.share(chunk), file.content().length - chunk));
+                }
+            } finally {
+                libc.close(fd);
+            }
+            libc.chmod(scratch, 0444);
+        } catch (LastErrorException e) {
+            throw new OsError("writing the provided " + provide.target().path(), e);
+        }
+        String target = provide.target().path();
+        if (MountProgram.inFreshMount(Path.of(target))) {
+            makeMountPoint(target, false);
+        } else if (!exists(root + target)) {
+            throw new Refusal("mounts", "cannot provide " + target + ": the host has nothing at that path to mount over");
+        }
+        bind(scratch, root + target, MountAttributes.RO | MountAttributes.NOSUID | MountAttributes.NODEV, false);
+    }
+
+    /** Binds an empty read-only directory or file over {@code cellPath} when the cell could see it. */
+    private void mask(String cellPath) throws OsError {
+        int fd = openInCell(cellPath);
+        if (fd < 0) {
+            return; // not there, or not reachable without a link: nothing visible to hide
+        }
+        if (root.isEmpty()) {
+            try {
+                if (isDirectory(fd)) {
+                    mount("tmpfs", cellPath, "tmpfs", Syscalls.MS_RDONLY | Syscalls.MS_NOSUID | Syscalls.MS_NODEV
+                            | Syscalls.MS_NOEXEC, "size=4096,mode=0555");
+                } else {
+                    bind("/dev/null", cellPath, MountAttributes.RO | MountAttributes.NOSUID | MountAttributes.NOEXEC, false);
+                }
+            } finally {
+                LibC.INSTANCE.close(fd);
+            }
+            return;
+        }
+        try {
+            String cover = MountProgram.SCRATCH + (isDirectory(fd) ? "/empty" : "/empty-file");
+            int tree = openTree(AT_FDCWD, cover, 0, "mask material");
+            try {
+                setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MountAttributes.RO | MountAttributes.NOSUID
+                        | MountAttributes.NODEV | MountAttributes.NOEXEC, 0);
+                moveMount(tree, fd, cellPath);
+            } finally {
+                LibC.INSTANCE.close(tree);
+            }
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    /**
+     * proc of the cell's PID namespace, named by the "pidns" option (Linux 6.15 and later); where the
+     * kernel does not know the option, the cell keeps its empty, read-only /proc rather than the host's.
+     */
+    private void mountProc(String target) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int context;
+        try {
+            context = (int) libc.syscall(Syscalls.FSOPEN, "proc", (long) Syscalls.FSOPEN_CLOEXEC);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Syscalls.ENOSYS) {
+                throw new OsError("fsopen(proc)", e);
+            }
+            emptyProc(target, "the kernel has no fsopen, so no proc of the cell's PID namespace can be made before it starts");
+            return;
+        }
+        try {
+            try {
+                libc.syscall(Syscalls.FSCONFIG, (long) context, (long) Syscalls.FSCONFIG_SET_FD, "pidns", null,
+                        (long) pidNamespace);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != Syscalls.EINVAL) {
+                    throw new OsError("fsconfig(proc, pidns)", e);
+                }
+                emptyProc(target, "the kernel's proc has no pidns option (Linux 6.15 and later)");
+                return;
+            }
+            int mount;
+            try {
+                libc.syscall(Syscalls.FSCONFIG, (long) context, (long) Syscalls.FSCONFIG_CMD_CREATE, null, null, 0L);
+                mount = (int) libc.syscall(Syscalls.FSMOUNT, (long) context, (long) Syscalls.FSMOUNT_CLOEXEC,
+                        Syscalls.MOUNT_ATTR_NOSUID | Syscalls.MOUNT_ATTR_NODEV | Syscalls.MOUNT_ATTR_NOEXEC);
+            } catch (LastErrorException e) {
+                throw new OsError("creating the cell's proc", e);
+            }
+            try {
+                attach(mount, target.substring(root.length()));
+            } finally {
+                libc.close(mount);
+            }
+        } finally {
+            libc.close(context);
+        }
+    }
+
+    private void emptyProc(String target, String why) {
+        proc = why + "; " + target + " stays empty";
+    }
+
+    private void pivotRoot() throws OsError {
+        LibC libc = LibC.INSTANCE;
+        try {
+            libc.chdir(MountProgram.STAGE);
+            libc.syscall(Syscalls.PIVOT_ROOT, ".", ".");
+            libc.umount2(".", Syscalls.MNT_DETACH);
+            libc.chdir("/");
+        } catch (LastErrorException e) {
+            throw new OsError("pivot_root into the cell's root", e);
+        }
+    }
+
+    /** Clones {@code source} (recursively, detached), sets its attributes, then attaches it at {@code target}. */
+    private void bind(String source, String target, long attributes, boolean recursive) throws OsError {
+        int tree = openTree(AT_FDCWD, source, recursive ? AT_RECURSIVE : 0, source);
+        try {
+            setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, 0);
+            String inCell = root.isEmpty() ? target
+                    : target.startsWith(root + "/") ? target.substring(root.length()) : null;
+            if (inCell != null) {
+                attach(tree, inCell);
+            } else {
+                moveMount(tree, AT_FDCWD, target);
+            }
+        } finally {
+            LibC.INSTANCE.close(tree);
+        }
+    }
+
+    /** Attaches a detached mount at cell path {@code cellPath}, resolved inside the new root without links. */
+    private void attach(int tree, String cellPath) throws OsError {
+        int target = openInCell(cellPath);
+        if (target < 0) {
+            throw new OsError("the mount point " + cellPath + " is missing in the cell's root or is reached through a link");
+        }
+        try {
+            moveMount(tree, target, cellPath);
+        } finally {
+            LibC.INSTANCE.close(target);
+        }
+    }
+
+    private static void moveMount(int tree, int targetFd, String what) throws OsError {
+        try {
+            if (targetFd == AT_FDCWD) {
+                LibC.INSTANCE.syscall(Syscalls.MOVE_MOUNT, (long) tree, "", (long) AT_FDCWD, what,
+                        (long) Syscalls.MOVE_MOUNT_F_EMPTY_PATH);
+            } else {
+                LibC.INSTANCE.syscall(Syscalls.MOVE_MOUNT, (long) tree, "", (long) targetFd, "",
+                        (long) (Syscalls.MOVE_MOUNT_F_EMPTY_PATH | Syscalls.MOVE_MOUNT_T_EMPTY_PATH));
+            }
+        } catch (LastErrorException e) {
+            throw new OsError("move_mount(" + what + ")", e);
+        }
+    }
+
+    private static int openTree(int dirfd, String path, int flags, String what) throws OsError {
+        try {
+            return (int) LibC.INSTANCE.syscall(Syscalls.OPEN_TREE, (long) dirfd, path,
+                    (long) (Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC | flags));
+        } catch (LastErrorException e) {
+            throw new OsError("open_tree(" + what + ", OPEN_TREE_CLONE)", e);
+        }
+    }
+
+    private static void setAttributes(int dirfd, String path, int flags, long set, long clear) throws OsError {
+        try (Memory attr = new Memory(Syscalls.MOUNT_ATTR_SIZE)) {
+            attr.clear();
+            attr.setLong(0, set);
+            attr.setLong(8, clear);
+            LibC.INSTANCE.syscall(Syscalls.MOUNT_SETATTR, (long) dirfd, path, (long) flags, attr,
+                    (long) Syscalls.MOUNT_ATTR_SIZE);
+        } catch (LastErrorException e) {
+            throw new OsError("mount_setattr(" + (path.isEmpty() ? "a new mount" : path) + ", "
+                    + MountAttributes.names(set, clear) + ")", e);
+        }
+    }
+
+    /**
+     * An O_PATH descriptor of {@code cellPath} in the new root, resolved as if the new root were "/" and
+     * without following any link; -1 when it does not exist or a link is on the way.
+     */
+    private int openInCell(String cellPath) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int rootFd;
+        try {
+            rootFd = libc.open(root.isEmpty() ? "/" : root, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new OsError("open(the cell's new root)", e);
+        }
+        try (Memory how = new Memory(Syscalls.OPEN_HOW_SIZE)) {
+            how.clear();
+            how.setLong(0, Syscalls.O_PATH | Syscalls.O_CLOEXEC | Syscalls.O_NOFOLLOW);
+            how.setLong(16, Syscalls.RESOLVE_IN_ROOT | Syscalls.RESOLVE_NO_SYMLINKS | Syscalls.RESOLVE_NO_MAGICLINKS);
+            String relative = cellPath.replaceFirst("^/+", "");
+            return (int) libc.syscall(Syscalls.OPENAT2, (long) rootFd, relative.isEmpty() ? "." : relative, how,
+                    (long) Syscalls.OPEN_HOW_SIZE);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Syscalls.ENOENT || e.getErrorCode() == Syscalls.ELOOP
+                    || e.getErrorCode() == 20 /* ENOTDIR */) {
+                return -1;
+            }
+            throw new OsError("openat2(" + cellPath + " in the cell's root)", e);
+        } finally {
+            libc.close(rootFd);
+        }
+    }
+
+    /** Makes the directories leading to {@code cellPath} in a fresh mount, and the mount point itself. */
+    private void makeMountPoint(String cellPath, boolean directory) throws OsError {
+        Path path = Path.of(cellPath);
+        StringBuilder at = new StringBuilder(root);
+        for (int i = 0; i < path.getNameCount(); i++) {
+            at.append('/').append(path.getName(i));
+            boolean last = i == path.getNameCount() - 1;
+            String dir = at.toString();
+            if (exists(dir)) {
+                continue;
+            }
+            if (last && !directory) {
+                makeFile(dir, 0444);
+            } else {
+                makeDir(dir, 0755);
+            }
+        }
+    }
+
+    private static void makeDir(String path, int mode) throws OsError {
+        try {
+            LibC.INSTANCE.mkdirat(AT_FDCWD, path, mode);
+            LibC.INSTANCE.chmod(path, mode); // the runner's umask narrowed it
+        } catch (LastErrorException e) {
+            throw new OsError("mkdir(" + path + ")", e);
+        }
+    }
+
+    private static void makeFile(String path, int mode) throws OsError {
+        try {
+            LibC.INSTANCE.close(LibC.INSTANCE.openat(AT_FDCWD, path, Syscalls.O_WRONLY | Syscalls.O_CREAT
+                    | Syscalls.O_EXCL | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, mode));
+            LibC.INSTANCE.chmod(path, mode);
+        } catch (LastErrorException e) {
+            throw new OsError("creating " + path, e);
+        }
+    }
+
+    private static void symlink(String text, String path) throws OsError {
+        try {
+            LibC.INSTANCE.symlinkat(text, AT_FDCWD, path);
+        } catch (LastErrorException e) {
+            throw new OsError("symlink(" + path + ")", e);
+        }
+    }
+
+    private static void mount(String source, String target, String type, long flags, String data) throws OsError {
+        try {
+            LibC.INSTANCE.mount(source, target, type, flags, data);
+        } catch (LastErrorException e) {
+            throw new OsError("mount(" + (type == null ? source : type) + " on " + target + ")", e);
+        }
+    }
+
+    private static long msFlags(long attributes) {
+        long flags = 0;
+        flags |= (attributes & MountAttributes.RO) != 0 ? Syscalls.MS_RDONLY : 0;
+        flags |= (attributes & MountAttributes.NOSUID) != 0 ? Syscalls.MS_NOSUID : 0;
+        flags |= (attributes & MountAttributes.NODEV) != 0 ? Syscalls.MS_NODEV : 0;
+        flags |= (attributes & MountAttributes.NOEXEC) != 0 ? Syscalls.MS_NOEXEC : 0;
+        return flags;
+    }
+
+    private String path(MountOp.At at) {
+        return switch (at.place()) {
+            case HOST -> at.path();
+            case CELL -> at.path().equals("/") && !root.isEmpty() ? root : root + at.path();
+            case SCRATCH -> MountProgram.SCRATCH + at.path();
+        };
+    }
+
+    private static boolean exists(String path) {
+        try {
+            LibC.INSTANCE.close(LibC.INSTANCE.open(path, Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC));
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    private static boolean isDirectory(int fd) throws OsError {
+        try (Memory stat = new Memory(Syscalls.STAT_SIZE)) {
+            LibC.INSTANCE.fstat(fd, stat);
+            return (stat.getInt(Syscalls.STAT_MODE_OFFSET) & Syscalls.S_IFMT) == Syscalls.S_IFDIR;
+        } catch (LastErrorException e) {
+            throw new OsError("fstat", e);
+        }
+    }
+
+    private static String readLink(String path) throws OsError {
+        byte[] buffer = new byte[4096];
+        try {
+            long n = LibC.INSTANCE.readlink(path, buffer, buffer.length);
+            return new String(buffer, 0, (int) n, StandardCharsets.UTF_8);
+        } catch (LastErrorException e) {
+            throw new OsError("readlink(" + path + ")", e);
+        }
+    }
+}
