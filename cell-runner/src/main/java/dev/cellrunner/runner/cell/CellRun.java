@@ -11,13 +11,18 @@ import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Confiner;
 import dev.cellrunner.runner.confine.PreparedConfinement;
-import dev.cellrunner.runner.confine.PrivateTempDir;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.egress.CellNetwork;
 import dev.cellrunner.runner.egress.NetworkRefusal;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.mount.MountProgram;
+import dev.cellrunner.runner.mount.MountedCell;
+import dev.cellrunner.runner.mount.Mounts;
+import dev.cellrunner.runner.observe.CellView;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
 import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.NetworkNamespace;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.os.SpawnException;
@@ -28,6 +33,7 @@ import dev.cellrunner.runner.os.Spawner;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +47,24 @@ import java.util.function.Consumer;
 /**
  * One cell from start to end: isolate, launch, observe, wait, kill what is left, report.
  * Emits the contract's events in order and returns the runner's exit status.
+ *
+ * <p>The launch sequence, in order; every step that shapes the cell runs on its launch thread:
+ * <ol>
+ *   <li>namespaces: net, mnt, pid, ipc, uts, every mount private, the hostname ({@link LaunchStart},
+ *       while the runner plans);</li>
+ *   <li>network: lo, the cell's ruleset, the uplink ({@link #isolateAndRun(CompletableFuture)});</li>
+ *   <li>cgroup v1 placement of the launch thread ({@link #placeInV1Groups});</li>
+ *   <li>mounts: the read-only host root, the cell's tmpfs, /dev, /run, an empty /proc, the declared
+ *       paths, masks, pivot_root ({@link #mount});</li>
+ *   <li>identity, capabilities, no_new_privs, landlock (rules on the new mounts added first), seccomp
+ *       ({@link #confineLaunchThread});</li>
+ *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
+ *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
+ *       ({@code Mounts.mountProc}, from a helper thread that joins the cell's mount namespace);</li>
+ *   <li>observation from outside of PID 1 while it waits, then its go: it starts the workload
+ *       ({@link #launchAndWait}).</li>
+ * </ol>
+ * The launch thread lives until the cell has ended: cell-init's parent-death signal follows it.
  */
 public final class CellRun {
     private static final int ENOENT = 2;
@@ -149,7 +173,6 @@ public final class CellRun {
         } finally {
             Preparation prepared = preparing.join();
             prepared.release(log);
-            removeTempDir();
             Phases.mark("cgroups-removed");
         }
     }
@@ -187,19 +210,38 @@ public final class CellRun {
             return refused(prepared.refusal().getMessage());
         }
         groups = prepared.groups();
+        MountedCell mounted = null;
         try {
             List<Probe> probes;
             try {
                 placeInV1Groups(launch);
-                probes = confineLaunchThread(launch, prepared.confinement());
+                mounted = mount(launch);
+                Phases.mark("mounted");
+                probes = confineLaunchThread(launch, prepared.confinement(), mounted);
                 Phases.mark("confined");
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
+            } finally {
+                if (mounted != null) {
+                    mounted.close(); // landlock holds its rules; the bind mounts hold their objects
+                }
             }
-            return launchAndWait(launch, probes);
+            return launchAndWait(launch, probes, mounted);
         } finally {
-            launch.close(); // a v1 group cannot be removed while the launch thread is in it
+            launch.close(); // after the cell ended: cell-init's parent-death signal follows this thread
+        }
+    }
+
+    /** The cell's mount view, built on the launch thread (see {@link MountProgram}); refused if it cannot be. */
+    private MountedCell mount(LaunchThread launch) throws Refusal, InterruptedException {
+        MountPlan mounts = plan.confinement().mounts();
+        try {
+            return launch.call(() -> Mounts.apply(mounts, MountProgram.compile(mounts)));
+        } catch (Refusal | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new Refusal("mounts", "cannot build the cell's mount view: " + e.getMessage(), e);
         }
     }
 
@@ -214,10 +256,7 @@ public final class CellRun {
             return new Preparation(null, null, new Refusal("run.limits", "cannot set up the cell's cgroups: " + e, e));
         }
         try {
-            createTempDir();
             return new Preparation(created, Confiner.prepare(plan.confinement()), null);
-        } catch (Refusal refusal) {
-            return new Preparation(created, null, refusal);
         } catch (OsError | RuntimeException e) {
             return new Preparation(created, null, new Refusal("confinement", e.getMessage(), e));
         }
@@ -257,28 +296,12 @@ public final class CellRun {
         }
     }
 
-    private void createTempDir() throws Refusal {
-        try {
-            PrivateTempDir.create(plan.confinement().tempDir(), plan.confinement().identity());
-        } catch (IOException e) {
-            throw new Refusal("confinement", "cannot create the cell's temp dir: " + e.getMessage(), e);
-        }
-    }
-
-    private void removeTempDir() {
-        try {
-            PrivateTempDir.remove(plan.confinement().tempDir());
-        } catch (IOException e) {
-            log.accept("cannot remove " + plan.confinement().tempDir() + ": " + e.getMessage());
-        }
-    }
-
     /** Confines the launch thread (see {@link Confiner}); a probe that does not hold refuses the cell. */
-    private List<Probe> confineLaunchThread(LaunchThread launch, PreparedConfinement prepared)
+    private List<Probe> confineLaunchThread(LaunchThread launch, PreparedConfinement prepared, MountedCell mounted)
             throws Refusal, InterruptedException {
         List<Probe> probes;
         try {
-            probes = launch.call(() -> Confiner.apply(plan.confinement(), prepared));
+            probes = launch.call(() -> Confiner.apply(plan.confinement(), prepared, mounted));
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -303,7 +326,7 @@ public final class CellRun {
         }
     }
 
-    private int launchAndWait(LaunchThread launch, List<Probe> probes)
+    private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted)
             throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
         if (plan.executable().isEmpty()) {
@@ -313,45 +336,102 @@ public final class CellRun {
         if (stopReason != null) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + stopReason));
         }
-        SpawnedProcess process;
-        try {
-            process = spawnInside(launch);
-        } catch (SpawnException e) {
-            return finish(spawnFailed(startNanos, e.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
-                    e.getMessage()));
-        } catch (Exception e) {
+        try (Pid1 pid1 = Pid1.open()) {
+            SpawnedProcess init;
+            try {
+                init = spawnInside(launch, pid1.request(plan.executable().orElseThrow().toString(), plan.argv(),
+                        plan.environment(), plan.workingDirectory()));
+            } catch (SpawnException e) {
+                return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start the cell's PID 1: "
+                        + e.getMessage()));
+            } finally {
+                pid1.spawned();
+            }
+            Phases.mark("spawned");
+            if (stopReason != null) {
+                killGroup(groups.leaf()); // cancelled while it was being born: cancel() may have found the group empty
+            }
+            tightenLimits(launch);
+            OutputPump out = new OutputPump(init.stdout(), stdout);
+            OutputPump err = new OutputPump(init.stderr(), stderr);
+            Observed observed;
+            try {
+                String proc = Mounts.mountProc(init.pid(), MountProgram.compileProc());
+                Phases.mark("proc-mounted");
+                observed = observeConfinement(init.pid(), probes, new MountedCell(mounted.declared(), proc));
+            } catch (OsError e) {
+                String reason = "cannot mount the cell's /proc: " + e.getMessage();
+                observed = new Observed(null, CellEventData.refused(new Refusal("mounts", reason)), reason);
+            }
+            Phases.mark("observed");
+            if (observed.mismatch() != null) {
+                emitConfinement(observed);
+                killGroup(groups.leaf());
+                return finish(await(init, pid1, groups.leaf(), startNanos, out, err), observed.mismatch());
+            }
+            InitMessage first = pid1.go() ? pid1.next() : null;
+            if (first instanceof InitMessage.Started started) {
+                if (observed.report() != null) {
+                    observed.report().workload(workloadHostPid(init.pid(), started.pid()), started.pid());
+                }
+                emitConfinement(observed);
+                return finish(await(init, pid1, groups.leaf(), startNanos, out, err));
+            }
+            emitConfinement(observed);
+            Outcome ended = await(init, pid1, groups.leaf(), startNanos, out, err);
+            String executable = plan.executable().get().toString();
+            if (first instanceof InitMessage.ExecFailed failed) {
+                return finish(spawnFailed(startNanos, failed.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
+                        executable + ": " + LibC.INSTANCE.strerror(failed.errno()), ended));
+            }
+            String why = first instanceof InitMessage.InitFailed failed
+                    ? "the cell's PID 1 could not start it: " + LibC.INSTANCE.strerror(failed.errno())
+                    : stopReason != null ? "not started: " + stopReason : "the cell's PID 1 ended before it started it";
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, why, ended));
+        } catch (OsError e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
-        Phases.mark("spawned");
-        if (stopReason != null) {
-            killGroup(groups.leaf()); // cancelled while it was being born: cancel() may have found the group empty
+    }
+
+
+    /** The workload's PID on the host: the child of PID 1 whose PID in the cell is {@code cellPid}. */
+    private static long workloadHostPid(long init, int cellPid) {
+        try {
+            String children = Files.readString(Path.of("/proc", Long.toString(init), "task", Long.toString(init), "children"));
+            for (String child : children.trim().split("\\s+")) {
+                if (!child.isEmpty() && Integer.toString(cellPid).equals(ProcStatus.read(Long.parseLong(child)).pidInItsNamespace())) {
+                    return Long.parseLong(child);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // it has ended already
         }
-        tightenLimits(launch);
-        launch.close();
-        OutputPump out = new OutputPump(process.stdout(), stdout);
-        OutputPump err = new OutputPump(process.stderr(), stderr);
-        String mismatch = observeConfinement(process.pid(), probes);
-        Phases.mark("observed");
-        if (mismatch != null) {
-            killGroup(groups.leaf());
-        }
-        return finish(await(process, groups.leaf(), startNanos, out, err), mismatch);
+        return -1;
     }
 
     /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
-    private SpawnedProcess spawnInside(LaunchThread launch) throws Exception {
-        SpawnRequest request = new SpawnRequest(plan.executable().orElseThrow().toString(), plan.argv(),
-                plan.environment(), plan.workingDirectory(), false);
+    private SpawnedProcess spawnInside(LaunchThread launch, SpawnRequest request) throws SpawnException, OsError,
+            InterruptedException {
         Path home = groups.runnerHome();
         SpawnLock.LOCK.lock();
         try {
-            groups.admitRunner();
+            try {
+                groups.admitRunner();
+            } catch (IOException e) {
+                throw new OsError("cannot raise pids.max for the spawn: " + e.getMessage());
+            }
             RunnerMigration.moveRunnerTo(groups.leaf().dir());
             try {
                 return launch.call(() -> Spawner.spawn(request));
+            } catch (SpawnException | OsError | InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new OsError("spawn: " + e.getMessage());
             } finally {
                 RunnerMigration.moveRunnerTo(home);
             }
+        } catch (IOException e) {
+            throw new OsError("cannot move the runner into the cell's cgroup for the spawn: " + e.getMessage());
         } finally {
             SpawnLock.LOCK.unlock();
         }
@@ -367,29 +447,43 @@ public final class CellRun {
         }
     }
 
-    /** Emits requested next to observed; returns why the cell must be killed, or null when all holds. */
-    private String observeConfinement(int pid, List<Probe> probes) throws SinkException {
+    /** The confinement event's data (a refusal's when PID 1 could not be observed) and why the cell must die, or null. */
+    private record Observed(ConfinementReport report, ObjectNode refusedData, String mismatch) {
+    }
+
+    /** Reads PID 1's confinement from outside, before it starts the workload; requested next to observed. */
+    private Observed observeConfinement(int pid, List<Probe> probes, MountedCell mounted) {
         ProcStatus status;
         CgroupObservation cgroups;
+        CellView view;
         try {
             cgroups = CgroupObservation.of(pid, groups);
             status = ProcStatus.read(pid); // second: if it shows an exited process, the cgroup lines may be stale
+            view = CellView.of(pid, plan.confinement().mounts().privatePaths());
         } catch (IOException e) {
-            String reason = "cannot observe the workload in /proc/" + pid + ": " + e.getMessage();
-            trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(new Refusal("confinement", reason)));
-            return reason;
+            String reason = "cannot observe the cell's PID 1 in /proc/" + pid + ": " + e.getMessage();
+            return new Observed(null, CellEventData.refused(new Refusal("confinement", reason)), reason);
         }
-        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups);
-        trail.emit(EventTypes.CONFINEMENT, report.data());
-        return report.mismatches().isEmpty() ? null : "confinement mismatch: " + String.join("; ", report.mismatches());
+        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups, view, mounted,
+                CellHostname.of(plan.cellId()));
+        return new Observed(report, null, report.mismatches().isEmpty() ? null
+                : "confinement mismatch: " + String.join("; ", report.mismatches()));
     }
 
-    private Outcome await(SpawnedProcess process, CellCgroup cgroup, long startNanos, OutputPump out,
+    private void emitConfinement(Observed observed) throws SinkException {
+        trail.emit(EventTypes.CONFINEMENT, observed.report() != null ? observed.report().data() : observed.refusedData());
+    }
+
+    /**
+     * Waits for PID 1 (it ends when the workload does, and the kernel then ends the rest of the cell),
+     * within the lifetime; the workload's own status comes from PID 1's report.
+     */
+    private Outcome await(SpawnedProcess init, Pid1 pid1, CellCgroup cgroup, long startNanos, OutputPump out,
                           OutputPump err) throws InterruptedException {
         CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
         RunnerThreads.POOL.execute(() -> {
             try {
-                exited.complete(process.waitFor());
+                exited.complete(init.waitFor());
             } catch (OsError | RuntimeException e) {
                 exited.completeExceptionally(e);
             }
@@ -407,13 +501,14 @@ public final class CellRun {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot reap the cell's process", e.getCause());
         }
+        Pid1.Ending ending = pid1.ending(status);
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
         Phases.mark("exited");
-        boolean forced = timedOut | killGroup(cgroup) > 0;
+        boolean forced = timedOut | ending.othersLeft() | killGroup(cgroup) > 0;
         long stdoutBytes = awaitDrain(out);
         long stderrBytes = awaitDrain(err);
-        int exitCode = timedOut ? ExitCodes.TIMED_OUT : status.shellStatus();
-        return new Outcome(status, exitCode, durationMs, timedOut, null, stdoutBytes, stderrBytes, forced);
+        int exitCode = timedOut ? ExitCodes.TIMED_OUT : ending.status().shellStatus();
+        return new Outcome(ending.status(), exitCode, durationMs, timedOut, null, stdoutBytes, stderrBytes, forced);
     }
 
     /** Kills whatever is still in the group and waits for the kernel to report it empty. */
@@ -440,6 +535,13 @@ public final class CellRun {
     private Outcome spawnFailed(long startNanos, int exitCode, String reason) {
         log.accept("cannot start the command: " + reason);
         return new Outcome(null, exitCode, (System.nanoTime() - startNanos) / 1_000_000, false, reason, 0, 0, false);
+    }
+
+    /** The command never ran, but PID 1 did: its output is counted, and whether anything had to be killed. */
+    private Outcome spawnFailed(long startNanos, int exitCode, String reason, Outcome pid1) {
+        log.accept("cannot start the command: " + reason);
+        return new Outcome(null, exitCode, (System.nanoTime() - startNanos) / 1_000_000, false, reason,
+                pid1.stdoutBytes(), pid1.stderrBytes(), pid1.forced());
     }
 
     private int finish(Outcome outcome) throws SinkException {

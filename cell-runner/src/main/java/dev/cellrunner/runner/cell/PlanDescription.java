@@ -16,6 +16,9 @@ import dev.cellrunner.runner.confine.SeccompPlan;
 import dev.cellrunner.runner.confine.SeccompPolicy;
 import dev.cellrunner.runner.egress.CellNetNames;
 import dev.cellrunner.runner.egress.EgressEventData;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.mount.MountProgram;
+import dev.cellrunner.runner.os.CellNamespaces;
 import dev.cellrunner.spec.CellDocument;
 
 import java.util.Iterator;
@@ -100,6 +103,7 @@ public final class PlanDescription {
                 : (identity.uid() == null ? "the runner's uid" : "user " + identity.user() + " (uid " + identity.uid() + ")")
                 + ", group " + identity.group() + " (gid " + identity.gid() + ")");
         tree.put("tempDir", plan.tempDir().toString());
+        mounts(tree.putObject("mounts"), plan.mounts());
         landlock(tree.putObject("landlock"), plan);
         seccomp(tree.putObject("seccomp"), plan.seccomp());
         ArrayNode limits = tree.putArray("limits");
@@ -107,6 +111,18 @@ public final class PlanDescription {
             limits.addObject().put("name", limit.name()).put("value", limit.value())
                     .put("heldBy", limit.mechanism().label() + " " + limit.controller());
         }
+    }
+
+    /** The namespaces and the mount table the cell will get, as the launch thread will build it. */
+    private static void mounts(ObjectNode section, MountPlan mounts) {
+        section.put("namespaces", "fresh " + String.join(", ", CellNamespaces.KINDS) + "; hostname from the cell id");
+        section.put("pid1", "cell-init at " + MountPlan.INIT_PATH + " (from " + mounts.init() + ")");
+        section.put("tempBytes", mounts.tempBytes());
+        section.put("tempSource", mounts.tempSource());
+        ArrayNode program = section.putArray("program");
+        MountProgram.compile(mounts).forEach(op -> program.add(op.describe()));
+        ArrayNode masked = section.putArray("masked");
+        mounts.privatePaths().forEach(path -> masked.add(path.toString()));
     }
 
     private static void landlock(ObjectNode section, ConfinementPlan plan) {

@@ -18,6 +18,7 @@ import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.HostResolver;
+import dev.cellrunner.runner.egress.StateDirectory;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.Correlation;
@@ -61,11 +62,20 @@ final class CellLauncher {
 
     /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
     static Optional<CellLauncher> create(RunnerOptions options, Map<String, String> env, Consumer<String> log) {
+        return create(options, env, log, List.of());
+    }
+
+    /** @param morePrivate more paths of this runner its cells must not see (serve: the socket's directory) */
+    static Optional<CellLauncher> create(RunnerOptions options, Map<String, String> env, Consumer<String> log,
+                                         List<Path> morePrivate) {
         try {
             List<String> targets = EventSinkOptions.targets(options.events, options.http, env, log);
             SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
-            return Optional.of(new CellLauncher(targets, options.http, options.brokers, env, key, List.copyOf(
-                    EventSinkOptions.runnerFiles(targets, options.http, options.brokers, env, options.signingKey))));
+            List<Path> runnerFiles = new ArrayList<>(EventSinkOptions.runnerFiles(targets, options.http, options.brokers,
+                    env, options.signingKey));
+            runnerFiles.add(StateDirectory.of(env));
+            runnerFiles.addAll(morePrivate);
+            return Optional.of(new CellLauncher(targets, options.http, options.brokers, env, key, List.copyOf(runnerFiles)));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();

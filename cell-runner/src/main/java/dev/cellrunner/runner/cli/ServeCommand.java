@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -50,7 +51,9 @@ final class ServeCommand implements Callable<Integer> {
             log.accept("--max-cells, --request-timeout-ms and --send-timeout-ms must be positive");
             return ExitCodes.USAGE;
         }
-        CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);
+        Path socketDir = socket.toAbsolutePath().getParent();
+        CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log,
+                socketDir == null ? List.of() : List.of(socketDir)).orElse(null);
         if (launcher == null) {
             return ExitCodes.USAGE;
         }

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cgroup.LimitsPlan;
+import dev.cellrunner.runner.mount.MountPlan;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -12,9 +13,14 @@ import java.util.Optional;
  * @param identity    the user/group to switch to, or null to keep the runner's
  * @param landlock    the landlock domain; empty when the kernel has none and nothing asked for it
  * @param landlockAbi the kernel's landlock ABI (0: none)
- * @param tempDir     the cell's private $TMPDIR, created before start and removed after
+ * @param tempDir     the cell's $TMPDIR as the cell sees it: its own tmpfs (see {@link MountPlan})
  * @param limits      resource limits and the cgroup mechanism for each
+ * @param mounts      the cell's mount view
  */
 public record ConfinementPlan(Identity identity, Optional<LandlockPlan> landlock, int landlockAbi,
-                              SeccompPlan seccomp, Path tempDir, LimitsPlan limits) {
+                              SeccompPlan seccomp, Path tempDir, LimitsPlan limits, MountPlan mounts) {
+    /** This plan with the runner providing {@code file} inside the cell (see {@link MountPlan.ProvidedFile}). */
+    public ConfinementPlan withProvided(MountPlan.ProvidedFile file) {
+        return new ConfinementPlan(identity, landlock, landlockAbi, seccomp, tempDir, limits, mounts.withProvided(file));
+    }
 }

@@ -3,6 +3,9 @@ package dev.cellrunner.runner.confine;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.cgroup.LimitsPlanner;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.mount.MountPlanner;
+import dev.cellrunner.runner.mount.MountProgram;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.SyscallAuthority;
@@ -10,10 +13,12 @@ import dev.cellrunner.spec.SyscallAuthority;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /** Resolves what the document asks for into a {@link ConfinementPlan}, or refuses what cannot be enforced. */
 public final class ConfinementPlanner {
+    /** The cell's $TMPDIR: its own /tmp, a tmpfs of its mount namespace. */
+    public static final Path TEMP_DIR = Path.of("/tmp");
+
     private ConfinementPlanner() {
     }
 
@@ -21,12 +26,24 @@ public final class ConfinementPlanner {
             throws Refusal {
         CellSpec spec = document.spec();
         Identity identity = IdentityResolver.resolve(spec.run().user(), spec.run().group());
-        Path tempDir = host.tempBase().resolve(TempDirLeftovers.name(ProcessHandle.current().pid(), UUID.randomUUID()));
+        MountPlan mounts = MountPlanner.plan(spec.authority().filesystem(), host.privatePaths(), host.cellInit(),
+                host.hostDirs(), MountPlanner.DEFAULT_TEMP_BYTES, "default");
         Optional<LandlockPlan> landlock = LandlockPlanner.plan(spec.authority().filesystem(),
-                spec.authority().egressRules(), executable, tempDir, host.landlockAbi(), host.privatePaths());
+                spec.authority().egressRules(), executable, mounts, host.landlockAbi(), visiblePrivates(mounts));
         SyscallAuthority syscalls = spec.authority().syscalls();
         SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());
         LimitsPlan limits = LimitsPlanner.plan(spec.run().limits(), host.cgroups(), host.v2Controllers());
-        return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, tempDir, limits);
+        return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, TEMP_DIR, limits, mounts);
+    }
+
+    /**
+     * The private paths landlock must carve out: those the mount view does not hide already (a path in
+     * one of the cell's fresh mounts is not there, unless a declared path brings it in).
+     */
+    static List<Path> visiblePrivates(MountPlan mounts) {
+        return mounts.privatePaths().stream()
+                .filter(path -> !MountProgram.inFreshMount(path)
+                        || mounts.declared().stream().anyMatch(d -> path.startsWith(d.planned())))
+                .toList();
     }
 }

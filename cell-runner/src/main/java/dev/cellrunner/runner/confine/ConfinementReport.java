@@ -6,11 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.runner.cgroup.CellLimits;
 import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.mount.MountedCell;
+import dev.cellrunner.runner.observe.CellView;
+import dev.cellrunner.runner.observe.MountInfo;
 import dev.cellrunner.runner.observe.ProcStatus;
+import dev.cellrunner.runner.os.CellNamespaces;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The {@code data} of the {@code confinement} event: for each control what was requested next to what
@@ -29,13 +35,19 @@ public final class ConfinementReport {
     private ConfinementReport() {
     }
 
-    /** Compares {@code plan} with what the kernel reports for process {@code pid}. */
+    /**
+     * Compares {@code plan} with what the kernel reports for the cell's PID 1, process {@code pid},
+     * observed before it starts the workload (which inherits exactly its confinement).
+     */
     public static ConfinementReport of(ConfinementPlan plan, List<Probe> probes, long pid, ProcStatus status,
-                                       CgroupObservation cgroups) {
+                                       CgroupObservation cgroups, CellView view, MountedCell mounted, String hostname) {
         ConfinementReport report = new ConfinementReport();
         String statusFile = "/proc/" + pid + "/status";
-        report.data.put("pid", pid);
+        report.data.putNull("pid");
         report.data.put("tempDir", plan.tempDir().toString());
+        report.pid1(pid, status, statusFile);
+        report.namespaces(view, hostname, "/proc/" + pid + "/ns/* against /proc/self/ns/* of the runner");
+        report.mounts(plan.mounts(), view, mounted, "/proc/" + pid + "/mountinfo and /proc/" + pid + "/root");
         report.capabilities(status, statusFile);
         report.identity(plan.identity(), status, statusFile);
         report.noNewPrivs(status, statusFile);
@@ -47,6 +59,75 @@ public final class ConfinementReport {
         ArrayNode list = report.data.putArray("mismatches");
         report.mismatches.forEach(list::add);
         return report;
+    }
+
+    /** The workload as cell-init started it: its pid on the host (the event's {@code pid}) and in the cell. */
+    public void workload(long hostPid, int cellPid) {
+        data.put("pid", hostPid);
+        ObjectNode pid1 = (ObjectNode) data.get("pid1");
+        pid1.putObject("workload").put("hostPid", hostPid).put("cellPid", cellPid);
+    }
+
+    private void pid1(long pid, ProcStatus status, String statusFile) {
+        ObjectNode section = data.putObject("pid1");
+        section.put("requested", "cell-init (" + MountPlan.INIT_PATH + "): reaps orphans, passes SIGTERM, SIGINT, "
+                + "SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 on, parent-death signal SIGKILL");
+        ObjectNode observed = section.putObject("observed");
+        observed.put("hostPid", pid);
+        observed.put("cellPid", status.pidInItsNamespace());
+        enforced(section, "pid1", "1".equals(status.pidInItsNamespace()), statusFile + " NSpid");
+    }
+
+    private void namespaces(CellView view, String hostname, String via) {
+        ObjectNode section = data.putObject("namespaces");
+        section.put("requested", "fresh " + String.join(", ", CellNamespaces.KINDS) + " namespaces; hostname " + hostname);
+        ObjectNode observed = section.putObject("observed");
+        boolean separate = true;
+        for (CellView.Namespace namespace : view.namespaces()) {
+            observed.putObject(namespace.kind()).put("cell", namespace.cell()).put("runner", namespace.runner());
+            separate &= namespace.separate();
+        }
+        section.put("hostname", hostname);
+        enforced(section, "namespaces", separate, via);
+    }
+
+    private void mounts(MountPlan plan, CellView view, MountedCell mounted, String via) {
+        ObjectNode section = data.putObject("mounts");
+        ObjectNode requested = section.putObject("requested");
+        requested.put("root", "the host's tree, read-only, nosuid, nodev");
+        requested.put("tempBytes", plan.tempBytes());
+        requested.put("tempSource", plan.tempSource());
+        requested.put("tmp", "one tmpfs at /tmp, /var/tmp and /dev/shm");
+        requested.put("proc", "proc of the cell's PID namespace");
+        ObjectNode observed = section.putObject("observed");
+        Optional<MountInfo.Entry> root = view.mounts().at("/");
+        Optional<MountInfo.Entry> tmp = view.mounts().at("/tmp");
+        Optional<MountInfo.Entry> proc = view.mounts().at("/proc");
+        observed.put("root", root.map(MountInfo.Entry::mountOptions).orElse("(none)"));
+        observed.put("tmp", tmp.map(e -> e.fsType() + " size=" + e.superOption("size").orElse("?")).orElse("(none)"));
+        observed.put("proc", proc.map(MountInfo.Entry::fsType).orElse("(none)"));
+        long tmpBytes = tmp.flatMap(e -> e.superOption("size")).map(MountInfo::sizeInBytes).orElse(-1L);
+        boolean procOfCell = MountedCell.PROC_OF_CELL.equals(mounted.proc());
+        if (!procOfCell) {
+            section.put("procFallback", "an empty read-only /proc: " + mounted.proc());
+        }
+        ArrayNode declared = section.putArray("declared");
+        for (MountedCell.Declared d : mounted.declared()) {
+            declared.addObject().put("declared", d.plan().declared()).put("mounted", d.real().toString())
+                    .put("access", d.plan().access() == MountPlan.Access.READ_WRITE ? "readWrite" : "readOnly")
+                    .put("source", d.plan().source());
+        }
+        ArrayNode privates = section.putArray("privatePaths");
+        view.privates().forEach(p -> privates.addObject().put("path", p.path().toString()).put("seen", p.seen()));
+        ArrayNode table = section.putArray("table");
+        view.mounts().entries().forEach(e -> table.addObject().put("mountPoint", e.mountPoint()).put("fsType", e.fsType())
+                .put("options", e.mountOptions()));
+        boolean holds = root.map(MountInfo.Entry::readOnly).orElse(false)
+                && tmp.map(e -> e.fsType().equals("tmpfs")).orElse(false)
+                && tmpBytes > 0 && tmpBytes <= plan.tempBytes() && tmpBytes > plan.tempBytes() - 4096
+                && proc.map(e -> e.fsType().equals(procOfCell ? "proc" : "tmpfs")).orElse(false)
+                && view.privates().stream().allMatch(CellView.PrivatePath::hidden);
+        enforced(section, "mounts", holds, via);
     }
 
     public ObjectNode data() {

@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.confine;
 
+import dev.cellrunner.runner.mount.MountedCell;
+import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
 import java.nio.file.Path;
@@ -11,10 +13,11 @@ import java.util.Optional;
  * Applies a {@link ConfinementPlan} to the calling thread, which must be the cell's launch thread, in
  * the one order that works: the landlock ruleset is built first ({@link #prepare}: opening its paths
  * needs the runner's access, which any runner thread has, so it is built while the network is set
- * up), then bounding and ambient capabilities (dropping them needs CAP_SETPCAP), the
- * user and groups (needs CAP_SETUID/SETGID), the remaining capability sets, no_new_privs (landlock and
- * seccomp require it), landlock_restrict_self, seccomp last (it would deny calls the steps before it
- * make). Each control is probed from this thread once applied.
+ * up; rules on the cell's own mounts are added here, after they were made), then bounding and ambient
+ * capabilities (dropping them needs CAP_SETPCAP), the user and groups (needs CAP_SETUID/SETGID), the
+ * remaining capability sets, no_new_privs (landlock and seccomp require it), landlock_restrict_self,
+ * seccomp last (it would deny calls the steps before it make). Each control is probed from this thread
+ * once applied.
  */
 public final class Confiner {
     private static final String PROBE_SOCKET = "cellrunner-landlock-probe";
@@ -35,8 +38,12 @@ public final class Confiner {
         return new PreparedConfinement(filter, ruleset, privateFiles);
     }
 
-    /** Applies to the calling (launch) thread; returns the probes made after applying, which the caller checks. */
-    public static List<Probe> apply(ConfinementPlan plan, PreparedConfinement prepared) throws OsError {
+    /**
+     * Applies to the calling (launch) thread, which has built the cell's mounts ({@code mounted});
+     * returns the probes made after applying, which the caller checks.
+     */
+    public static List<Probe> apply(ConfinementPlan plan, PreparedConfinement prepared, MountedCell mounted)
+            throws OsError {
         Optional<LandlockPlan> landlock = plan.landlock();
         List<Probe> probes = new ArrayList<>();
         boolean scoped = landlock.isPresent()
@@ -50,7 +57,14 @@ public final class Confiner {
             Capabilities.clearSets();
             NoNewPrivileges.set();
             if (landlock.isPresent()) {
-                Landlock.restrictSelf(prepared.takeLandlockRuleset());
+                int ruleset = prepared.takeLandlockRuleset();
+                try {
+                    Landlock.addLaunchRules(ruleset, landlock.get(), mounted);
+                } catch (OsError e) {
+                    LibC.INSTANCE.close(ruleset);
+                    throw e;
+                }
+                Landlock.restrictSelf(ruleset);
                 probes.addAll(Landlock.probe(landlock.get(), prepared.privateFiles(), outside));
             }
         }

@@ -3,57 +3,41 @@ package dev.cellrunner.runner.confine;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.V2Delegation;
+import dev.cellrunner.runner.mount.CellInit;
+import dev.cellrunner.runner.mount.MountPlan;
 
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * What the host offers that planning depends on: the landlock ABI, where cell temp dirs live, and
- * the runner's own files a cell must never reach (the event trail, other cells' temp dirs).
+ * What the host offers that planning depends on: the landlock ABI, the runner's own files a cell must
+ * never reach (the event trail, keys, state), its cgroups, where cell-init is, and which optional
+ * directories (/var/tmp, /var/run) are real directories here.
  *
- * @param tempBase      {@code $java.io.tmpdir/cellrunner-cells}: root-owned, mode 0711 (others may pass
- *                      through to their own dir, not list it); every cell's temp dir is created below it
  * @param cgroups       the runner's own cgroups
  * @param v2Controllers controllers the runner's v2 group can hand to its children (cgroup.controllers)
+ * @param cellInit      the cell-init binary on the host
+ * @param hostDirs      which of {@link MountPlan#OPTIONAL_DIRS} are real directories (not links)
  */
-public record HostFacts(int landlockAbi, Path tempBase, List<Path> privatePaths, CgroupLayout cgroups,
-                        Set<String> v2Controllers) {
+public record HostFacts(int landlockAbi, List<Path> privatePaths, CgroupLayout cgroups, Set<String> v2Controllers,
+                        Path cellInit, Set<String> hostDirs) {
     static final String TEMP_BASE = "cellrunner-cells";
-    private static final Set<PosixFilePermission> TEMP_BASE_MODE = PosixFilePermissions.fromString("rwx--x--x");
 
     public HostFacts {
         privatePaths = List.copyOf(privatePaths);
         v2Controllers = Set.copyOf(v2Controllers);
+        hostDirs = Set.copyOf(hostDirs);
     }
 
-    /** @param runnerFiles files of this runner the cell must not read or write (e.g. the JSONL trail) */
+    /** @param runnerFiles files of this runner the cell must not see (trails, key, spool, state) */
     public static HostFacts probe(List<Path> runnerFiles) throws Refusal {
-        Path base = tempBaseDir();
-        try {
-            try {
-                Files.createDirectory(base, PosixFilePermissions.asFileAttribute(TEMP_BASE_MODE));
-                Files.setPosixFilePermissions(base, TEMP_BASE_MODE); // the umask may have narrowed it
-            } catch (FileAlreadyExistsException e) {
-                // made by an earlier run: checked below like a new one
-            }
-            checkOwnedByUs(base);
-            base = base.toRealPath();
-        } catch (IOException e) {
-            throw new Refusal("confinement", "cannot prepare the cells' temp directory " + base + ": " + e.getMessage());
-        }
-        List<Path> privates = new ArrayList<>(runnerFiles);
-        privates.add(base);
         CgroupLayout cgroups;
         Set<String> v2Controllers = Set.of();
         try {
@@ -66,25 +50,20 @@ public record HostFacts(int landlockAbi, Path tempBase, List<Path> privatePaths,
         } catch (IOException e) {
             cgroups = new CgroupLayout(Optional.empty(), Map.of());
         }
-        return new HostFacts(Landlock.abi(), base, privates, cgroups, v2Controllers);
+        Set<String> dirs = new HashSet<>();
+        for (String dir : MountPlan.OPTIONAL_DIRS) {
+            if (Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+                dirs.add(dir);
+            }
+        }
+        return new HostFacts(Landlock.abi(), runnerFiles, cgroups, v2Controllers, CellInit.binary(), dirs);
     }
 
-    /** {@code $java.io.tmpdir/cellrunner-cells}, where every cell's temp dir is created. */
+    /**
+     * {@code $java.io.tmpdir/cellrunner-cells}, where versions before the cells' own tmpfs made each
+     * cell's temp dir; gc still removes what killed runners of those versions left there.
+     */
     public static Path tempBaseDir() {
         return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve(TEMP_BASE);
-    }
-
-    /** A shared temp dir someone else planted (a link, another owner, writable by others) is not used. */
-    private static void checkOwnedByUs(Path base) throws IOException, Refusal {
-        PosixFileAttributes attributes = Files.readAttributes(base, PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        Object ownerUid = Files.getAttribute(base, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        Object ourUid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        boolean writableByOthers = attributes.permissions().contains(PosixFilePermission.GROUP_WRITE)
-                || attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE);
-        if (!attributes.isDirectory() || !ownerUid.equals(ourUid) || writableByOthers) {
-            throw new Refusal("confinement", base + " is not a directory owned by the runner and closed to others; "
-                    + "remove it so the runner can create it");
-        }
     }
 }

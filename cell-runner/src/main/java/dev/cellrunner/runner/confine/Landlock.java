@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.cellrunner.runner.mount.MountedCell;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
@@ -41,6 +42,8 @@ public final class Landlock {
     private static final int EACCES = 13;
     private static final int ENOENT = 2;
     private static final int EPERM = 1;
+    /** The host tree is a read-only mount: a write open fails there before landlock is asked. */
+    private static final int EROFS = 30;
     private static final List<String> WRITE_PROBE_FILES = List.of("/etc/ld.so.cache", "/etc/passwd", "/etc/hostname");
 
     private Landlock() {
@@ -91,6 +94,45 @@ public final class Landlock {
             throw e;
         }
         return ruleset;
+    }
+
+    /**
+     * Adds the rules that need the cell's mounts (on the launch thread, after the pivot): a declared
+     * path's rule from the descriptor its bind mount was made from; a rule on one of the cell's own
+     * mounts from that path in the cell.
+     */
+    static void addLaunchRules(int ruleset, LandlockPlan plan, MountedCell mounted) throws OsError {
+        for (LandlockPlan.LaunchRule rule : plan.launchRules()) {
+            if (rule.declaredIndex() >= 0) {
+                addRule(ruleset, mounted.declared(rule.declaredIndex()).fd(), rule.access(),
+                        mounted.declared(rule.declaredIndex()).real().toString());
+                continue;
+            }
+            int fd;
+            try {
+                fd = LibC.INSTANCE.open(rule.path().toString(), O_PATH | O_CLOEXEC);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ENOENT && rule.source().equals(LandlockPlanner.TEMP_SOURCE)) {
+                    continue; // e.g. no /var/tmp in this cell
+                }
+                throw new OsError("open(" + rule.path() + " in the cell, O_PATH) for a landlock rule", e);
+            }
+            try {
+                addRule(ruleset, fd, rule.access(), rule.path().toString());
+            } finally {
+                LibC.INSTANCE.close(fd);
+            }
+        }
+    }
+
+    private static void addRule(int ruleset, int fd, long access, String what) throws OsError {
+        try (Memory attr = new Memory(PATH_BENEATH_SIZE)) {
+            attr.setLong(0, access);
+            attr.setInt(8, fd);
+            LibC.INSTANCE.syscall(SYS_ADD_RULE, (long) ruleset, RULE_PATH_BENEATH, attr, 0L);
+        } catch (LastErrorException e) {
+            throw new OsError("landlock_add_rule(" + what + ")", e);
+        }
     }
 
     /** Restricts the calling thread to the ruleset (no_new_privs must be set) and closes it. */
@@ -149,16 +191,17 @@ public final class Landlock {
         List<Probe> probes = new ArrayList<>();
         LibC libc = LibC.INSTANCE;
         for (Path file : privateFiles) {
-            probes.add(Probe.expect("landlock", "open(" + file + ", O_RDONLY)", EACCES,
-                    () -> openAndClose(file.toString(), O_RDONLY)));
-            probes.add(Probe.expect("landlock", "open(" + file + ", O_WRONLY)", EACCES,
+            // Landlock refuses it, or the mount view shows nothing there (absent, or masked by an empty file
+            // in a place landlock lets the cell read, e.g. below its own /tmp).
+            probes.add(Probe.readsNothing("landlock", file.toString(), () -> readSome(file.toString())));
+            probes.add(Probe.expectOneOf("landlock", "open(" + file + ", O_WRONLY)", List.of(EACCES, EROFS, ENOENT),
                     () -> openAndClose(file.toString(), O_WRONLY)));
         }
         if (privateFiles.isEmpty()) {
             WRITE_PROBE_FILES.stream().map(Path::of).filter(Files::isRegularFile)
                     .filter(file -> !writable(plan, file)).findFirst()
-                    .ifPresent(file -> probes.add(Probe.expect("landlock", "open(" + file + ", O_WRONLY)", EACCES,
-                            () -> openAndClose(file.toString(), O_WRONLY))));
+                    .ifPresent(file -> probes.add(Probe.expectOneOf("landlock", "open(" + file + ", O_WRONLY)",
+                            List.of(EACCES, EROFS), () -> openAndClose(file.toString(), O_WRONLY))));
         }
         if (plan.rules().stream().noneMatch(rule -> rule.path().equals(Path.of("/")))) {
             probes.add(Probe.expect("landlock", "open(/, O_RDONLY|O_DIRECTORY)", EACCES,
@@ -192,6 +235,16 @@ public final class Landlock {
             port++;
         }
         return port;
+    }
+
+    /** Opens {@code path} and reads up to one byte: how many it got. */
+    private static long readSome(String path) {
+        int fd = LibC.INSTANCE.open(path, O_RDONLY | O_CLOEXEC);
+        try (Memory one = new Memory(1)) {
+            return LibC.INSTANCE.read(fd, one, 1);
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
     }
 
     private static long openAndClose(String path, int flags) {

@@ -16,14 +16,26 @@ import java.util.List;
  * @param rules            the rules applied: {@code requested} with private paths carved out
  * @param tcpConnectPorts  the only TCP ports connect() may reach when {@code handledNet} is set
  * @param privatePaths     runner files and directories the cell must not reach (carved out of every rule)
+ * @param launchRules      rules added on the launch thread once the cell's mounts exist: on the cell's own
+ *                         fresh mounts, and on each declared path from the descriptor its bind mount used
  */
 public record LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
                            List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
-                           List<Path> privatePaths) {
+                           List<Path> privatePaths, List<LaunchRule> launchRules) {
     public LandlockPlan {
         requested = List.copyOf(requested);
         rules = List.copyOf(rules);
         tcpConnectPorts = List.copyOf(tcpConnectPorts);
         privatePaths = List.copyOf(privatePaths);
+        launchRules = List.copyOf(launchRules);
+    }
+
+    /**
+     * A rule whose object exists only in the cell's mount view, or must be the very object bound there.
+     *
+     * @param path          the path in the cell
+     * @param declaredIndex the declared mount whose descriptor it takes, or -1 to open {@code path} in the cell
+     */
+    public record LaunchRule(Path path, long access, String source, int declaredIndex) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.FilesystemAuthority;
 import dev.cellrunner.spec.Protocol;
@@ -39,7 +40,8 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  *   <li>shared libraries: read in /lib, /lib64, /usr/lib, /usr/lib64, /usr/local/lib and
  *       /etc/ld.so.cache (those that exist);</li>
  *   <li>/dev/null: read, write, truncate; /dev/zero, /dev/random, /dev/urandom: read;</li>
- *   <li>the cell's private temp dir ($TMPDIR, created per cell, removed after): read and write.</li>
+ *   <li>the cell's own /tmp, /var/tmp and /dev/shm (one tmpfs; $TMPDIR is /tmp): read and write;</li>
+ *   <li>cell-init, the cell's PID 1: read and execute.</li>
  * </ul>
  * /proc and /etc are not in the baseline: /etc holds host secrets (a root workload reads root-owned
  * files by ownership alone) and /proc shows every host process; list them (or parts) in readOnly when
@@ -47,7 +49,11 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  * environ) to any process outside its domain.
  *
  * <p>Without {@code authority.filesystem} (and landlock present) the cell sees a read-only host: read
- * and execute beneath /, write only to /dev/null and its temp dir.
+ * and execute beneath /, write only to /dev/null and its temp space.
+ *
+ * <p>Rules on the cell's fresh mounts, and on each declared path that is bound into the cell, are
+ * added on the launch thread once the mounts exist ({@link LandlockPlan.LaunchRule}): a declared
+ * path's rule then comes from the same descriptor as its bind mount, so both name one object.
  *
  * <p>In both cases runner-private paths (the event trail, the other cells' temp dirs) are carved out:
  * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
@@ -60,6 +66,7 @@ public final class LandlockPlanner {
             "/etc/ld.so.cache");
     static final List<String> READABLE_DEVICES = List.of("/dev/zero", "/dev/random", "/dev/urandom");
     static final String DEFAULT_SOURCE = "default: read-only host";
+    static final String TEMP_SOURCE = "baseline: the cell's temp space";
 
     private LandlockPlanner() {
     }
@@ -69,7 +76,7 @@ public final class LandlockPlanner {
      * @return empty when the kernel has no landlock and the document asks nothing of it
      */
     public static Optional<LandlockPlan> plan(FilesystemAuthority filesystem, List<EgressRule> egress,
-                                              Optional<Path> executable, Path tempDir, int abi,
+                                              Optional<Path> executable, MountPlan mounts, int abi,
                                               List<Path> privatePaths) throws Refusal {
         if (abi <= 0) {
             if (filesystem != null) {
@@ -87,16 +94,41 @@ public final class LandlockPlanner {
             declared(rules, filesystem.exec(), EXEC, "authority.filesystem.exec", privates);
             declared(rules, filesystem.readWrite(), WRITE, "authority.filesystem.readWrite", privates);
             baseline(rules, executable);
+            add(rules, mounts.init(), READ_FILE | EXECUTE, "baseline: cell-init, the cell's PID 1");
         }
         add(rules, Path.of("/dev/null"), READ_FILE | WRITE_FILE | TRUNCATE, "baseline: /dev/null");
-        rules.add(new LandlockRule(tempDir, WRITE, "baseline: private temp dir"));
+        List<LandlockRule> cellSide = new ArrayList<>();
+        cellSide.add(new LandlockRule(Path.of("/tmp"), WRITE, TEMP_SOURCE));
+        if (mounts.hostDirs().contains("/var/tmp")) {
+            cellSide.add(new LandlockRule(Path.of("/var/tmp"), WRITE, TEMP_SOURCE));
+        }
+        cellSide.add(new LandlockRule(Path.of("/dev/shm"), WRITE, TEMP_SOURCE));
         long handledFs = LandlockAccess.filesystem(abi);
         List<LandlockRule> requested = masked(rules, handledFs);
+        List<LandlockRule> ahead = new ArrayList<>();
+        List<LandlockPlan.LaunchRule> atLaunch = new ArrayList<>();
+        for (LandlockRule rule : carve(requested, privates)) {
+            Optional<MountPlan.DeclaredMount> bound = rule.carved() || !rule.source().startsWith("authority.")
+                    ? Optional.empty()
+                    : mounts.declared().stream().filter(d -> d.planned().equals(rule.path())).findFirst();
+            if (bound.isPresent()) {
+                atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), bound.get().index()));
+            } else if (rule.source().startsWith("authority.") && rule.path().startsWith("/proc")) {
+                atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
+            } else {
+                ahead.add(rule);
+            }
+        }
+        for (LandlockRule rule : masked(cellSide, handledFs)) {
+            atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
+        }
+        List<LandlockRule> listed = new ArrayList<>(requested);
+        listed.addAll(masked(cellSide, handledFs));
         long handledNet = egress.isEmpty() ? 0 : LandlockAccess.network(abi);
         List<Integer> ports = handledNet == 0 ? List.of() : egress.stream()
                 .filter(rule -> rule.protocol() == Protocol.TCP).map(EgressRule::port).distinct().sorted().toList();
         return Optional.of(new LandlockPlan(abi, filesystem != null, handledFs, handledNet,
-                LandlockAccess.scopes(abi), requested, carve(requested, privates), ports, privates));
+                LandlockAccess.scopes(abi), listed, ahead, ports, privates, atLaunch));
     }
 
     /** Only rights the ABI knows; a rule left with none is dropped. */

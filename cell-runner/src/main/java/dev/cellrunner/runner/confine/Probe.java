@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import com.sun.jna.LastErrorException;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,7 +16,8 @@ import java.util.Map;
  */
 public record Probe(String control, String probe, String expected, String observed) {
     private static final Map<Integer, String> NAMES = Map.of(1, "EPERM", 2, "ENOENT", 13, "EACCES", 14, "EFAULT",
-            22, "EINVAL", 38, "ENOSYS", 111, "ECONNREFUSED", 115, "EINPROGRESS");
+            22, "EINVAL", 30, "EROFS", 38, "ENOSYS", 111, "ECONNREFUSED", 115, "EINPROGRESS");
+    private static final String ONE_OF = " or ";
 
     /** A call that may fail with errno (thrown as {@link LastErrorException}). */
     @FunctionalInterface
@@ -24,7 +26,7 @@ public record Probe(String control, String probe, String expected, String observ
     }
 
     public boolean holds() {
-        return expected.equals(observed);
+        return List.of(expected.split(ONE_OF)).contains(observed);
     }
 
     static Probe expect(String control, String probe, int expectedErrno, Call call) {
@@ -36,6 +38,25 @@ public record Probe(String control, String probe, String expected, String observ
             observed = errnoName(e.getErrorCode());
         }
         return new Probe(control, probe, errnoName(expectedErrno), observed);
+    }
+
+    /** A call that must fail with one of {@code expectedErrnos} (several layers may answer first). */
+    static Probe expectOneOf(String control, String probe, List<Integer> expectedErrnos, Call call) {
+        Probe one = expect(control, probe, expectedErrnos.get(0), call);
+        String expected = String.join(ONE_OF, expectedErrnos.stream().map(Probe::errnoName).toList());
+        return new Probe(control, probe, expected, one.observed());
+    }
+
+    /** A read of a runner-private file must be refused (EACCES), find nothing (ENOENT) or read no byte (a mask). */
+    static Probe readsNothing(String control, String file, Call readOneByte) {
+        String observed;
+        try {
+            observed = readOneByte.invoke() == 0 ? "empty" : "content";
+        } catch (LastErrorException e) {
+            observed = errnoName(e.getErrorCode());
+        }
+        return new Probe(control, "read(" + file + ")", String.join(ONE_OF, List.of("EACCES", "ENOENT", "empty")),
+                observed);
     }
 
     static String errnoName(int errno) {

@@ -14,8 +14,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -54,15 +55,30 @@ public final class Nftables {
     private static final int RLIMIT_NOFILE = 7;
     private static final int SPARE_DESCRIPTORS = 16;
     private static final ReentrantLock ONE_CALL_AT_A_TIME = new ReentrantLock();
-    private static final ExecutorService LATER = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "nftables-close");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /**
+     * Its one thread is started with the class: a cell's launch thread, which closes sessions too,
+     * cannot create threads once it is in the cell's PID namespace (the kernel refuses CLONE_THREAD
+     * across PID namespaces).
+     */
+    private static final ThreadPoolExecutor LATER = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), task -> {
+                Thread thread = new Thread(task, "nftables-close");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    static {
+        LATER.prestartCoreThread();
+    }
     private static volatile Lib lib;
     private static boolean netfilterChecked;
 
     private Nftables() {
+    }
+
+    /** Loads the class (and so starts its closing thread) on the calling thread, which must not be a launch thread. */
+    public static void prepareForLaunchThreads() {
+        // the static initialiser did it
     }
 
     /** What one command buffer did: libnftables' status, its output (JSON for listings) and its errors. */

@@ -51,7 +51,10 @@ public final class Spawner {
                     check(s.posix_spawn_file_actions_addchdir_np(actions, request.workingDirectory().toString()),
                             "chdir");
                 }
-                check(s.posix_spawn_file_actions_addclosefrom_np(actions, 3), "closefrom");
+                for (int i = 0; i < request.passedFds().size(); i++) {
+                    check(s.posix_spawn_file_actions_adddup2(actions, request.passedFds().get(i), 3 + i), "dup2 passed fd");
+                }
+                check(s.posix_spawn_file_actions_addclosefrom_np(actions, 3 + request.passedFds().size()), "closefrom");
                 s.sigemptyset(noSignals);
                 s.sigfillset(allSignals);
                 check(s.posix_spawnattr_setsigmask(attr, noSignals), "setsigmask");

@@ -84,7 +84,10 @@ class PlanCommandTest {
         assertThat(names).containsExactly("CI", "PATH", "TMPDIR");
         assertThat(plan.path("seccomp").path("eperm").toString()).contains("ptrace", "chroot");
         assertThat(plan.path("network").path("nftRuleset").asText()).contains("198.51.100.10 . 443");
-        assertThat(Path.of(plan.path("tempDir").asText())).as("planning creates no temp dir for the cell").doesNotExist();
+        assertThat(plan.path("tempDir").asText()).as("the cell's own /tmp").isEqualTo("/tmp");
+        assertThat(plan.path("mounts").path("program").toString()).as("the mount table the cell will get")
+                .contains("rbind host:/ -> cell:/", "setattr cell:/ ro,nosuid,nodev recursive",
+                        "bind scratch:/temp/tmp -> cell:/tmp", "pivot_root");
         if (plan.path("landlock").path("abi").asInt() > 0) {
             assertThat(plan.path("landlock").path("rules").toString()).contains("/usr", "/etc");
         }
@@ -115,7 +118,8 @@ class PlanCommandTest {
                 .replace("\"egressRules\"", "\"secretRefs\": [\"NPM_TOKEN\"], \"egressRules\"");
         SpecReadResult.Valid valid = (SpecReadResult.Valid) CellSpecReader.read(document.getBytes(StandardCharsets.UTF_8));
         Map<String, String> runnerEnv = Map.of(CellPlanner.SECRET_PREFIX + "NPM_TOKEN", "s3cret-value-123");
-        HostFacts host = new HostFacts(0, dir, List.of(), new CgroupLayout(Optional.of(dir), Map.of()), Set.of("pids"));
+        HostFacts host = new HostFacts(0, List.of(), new CgroupLayout(Optional.of(dir), Map.of()), Set.of("pids"),
+                Path.of("/bin/true"), Set.of());
 
         CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), runnerEnv, Map.of(), host);
         JsonNode description = PlanDescription.of(plan, runnerEnv);

@@ -2,6 +2,10 @@ package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.mount.MountedCell;
+import dev.cellrunner.runner.observe.CellView;
+import dev.cellrunner.runner.observe.MountInfo;
 import dev.cellrunner.runner.observe.ProcStatus;
 import org.junit.jupiter.api.Test;
 
@@ -9,20 +13,32 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Requested against observed: every control that does not hold is a mismatch (which kills the cell). */
 class ConfinementReportTest {
     private static final String NONE = ConfinementReport.NO_CAPABILITIES;
+    private static final Path TRAIL = Path.of("/var/log/cell-runner/events.jsonl");
+    private static final MountPlan MOUNTS = new MountPlan(1L << 30, "default", Path.of("/opt/cell-init"), List.of(),
+            List.of(TRAIL), List.of(), Set.of());
     private static final ConfinementPlan PLAN = new ConfinementPlan(new Identity(65534, 65534, "nobody", null),
-            Optional.empty(), 0, SeccompPlan.of(List.of()), Path.of("/tmp/cellrunner-cells/cell-x"), LimitsPlan.NONE);
+            Optional.empty(), 0, SeccompPlan.of(List.of()), Path.of("/tmp"), LimitsPlan.NONE, MOUNTS);
+    private static final MountedCell MOUNTED = new MountedCell(List.of(), MountedCell.PROC_OF_CELL);
+    private static final List<String> MOUNTINFO = List.of(
+            "400 300 254:0 / / ro,nosuid,nodev,relatime - ext4 /dev/vda rw",
+            "401 400 0:50 /tmp /tmp rw,nosuid,nodev - tmpfs tmpfs rw,size=1048576k,mode=755",
+            "402 400 0:51 / /proc rw,nosuid,nodev,noexec - proc proc rw",
+            "403 400 0:52 / /var/log/cell-runner/events.jsonl ro,nosuid,nodev,noexec - tmpfs tmpfs ro,size=4096k");
+    private static final CellView VIEW = view(List.of("mnt:[2]", "pid:[2]", "ipc:[2]", "uts:[2]", "net:[2]"), MOUNTINFO,
+            "masked");
     private static final List<Probe> PROBES = List.of(new Probe("seccomp", "clone3(NULL, 0)", "ENOSYS", "ENOSYS"));
     private static final CgroupObservation NO_GROUPS = new CgroupObservation(Map.of(), Map.of(), List.of());
 
     @Test
     void aConfinedProcessHasNoMismatch() {
-        ConfinementReport report = ConfinementReport.of(PLAN, PROBES, 42, status(NONE, "1", "2", "65534"), NO_GROUPS);
+        ConfinementReport report = report(status(NONE, "1", "2", "65534"), NO_GROUPS, VIEW);
         assertThat(report.mismatches()).isEmpty();
         assertThat(report.data().get("enforced").asBoolean()).isTrue();
         assertThat(report.data().get("landlock").get("mode").asText()).isEqualTo("unavailable");
@@ -30,16 +46,16 @@ class ConfinementReportTest {
 
     @Test
     void eachControlThatDoesNotHoldIsAMismatch() {
-        assertThat(ConfinementReport.of(PLAN, PROBES, 42, status("0000000000200000", "1", "2", "65534"), NO_GROUPS)
+        assertThat(report(status("0000000000200000", "1", "2", "65534"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("capabilities");
-        assertThat(ConfinementReport.of(PLAN, PROBES, 42, status(NONE, "0", "2", "65534"), NO_GROUPS)
+        assertThat(report(status(NONE, "0", "2", "65534"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("noNewPrivs");
-        assertThat(ConfinementReport.of(PLAN, PROBES, 42, status(NONE, "1", "0", "65534"), NO_GROUPS)
+        assertThat(report(status(NONE, "1", "0", "65534"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("seccomp");
-        assertThat(ConfinementReport.of(PLAN, PROBES, 42, status(NONE, "1", "2", "0"), NO_GROUPS)
+        assertThat(report(status(NONE, "1", "2", "0"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("identity");
         List<Probe> failed = List.of(new Probe("seccomp", "clone3(NULL, 0)", "ENOSYS", "EINVAL"));
-        assertThat(ConfinementReport.of(PLAN, failed, 42, status(NONE, "1", "2", "65534"), NO_GROUPS)
+        assertThat(report(failed, status(NONE, "1", "2", "65534"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("seccomp");
     }
 
@@ -47,13 +63,63 @@ class ConfinementReportTest {
     void aProcessOutsideItsGroupIsAMismatch() {
         CgroupObservation escaped = new CgroupObservation(Map.of("v2", "/"),
                 Map.of("v2", Path.of("/sys/fs/cgroup/cellrunner-1-x")), List.of());
-        assertThat(ConfinementReport.of(PLAN, PROBES, 42, status(NONE, "1", "2", "65534"), escaped)
+        assertThat(report(status(NONE, "1", "2", "65534"), escaped, VIEW)
                 .mismatches()).singleElement().asString().startsWith("cgroups");
+    }
+
+    @Test
+    void aNamespaceSharedWithTheRunnerIsAMismatch() {
+        CellView shared = view(List.of("mnt:[2]", "pid:[1]", "ipc:[2]", "uts:[2]", "net:[2]"), MOUNTINFO, "masked");
+        assertThat(report(status(NONE, "1", "2", "65534"), NO_GROUPS, shared).mismatches()).singleElement().asString()
+                .startsWith("namespaces");
+    }
+
+    @Test
+    void aWritableRootATmpOfAnotherSizeTheHostsProcOrAVisiblePrivatePathIsAMismatch() {
+        List<String> writableRoot = new java.util.ArrayList<>(MOUNTINFO);
+        writableRoot.set(0, "400 300 254:0 / / rw,nosuid,nodev,relatime - ext4 /dev/vda rw");
+        List<String> biggerTmp = new java.util.ArrayList<>(MOUNTINFO);
+        biggerTmp.set(1, "401 400 0:50 /tmp /tmp rw,nosuid,nodev - tmpfs tmpfs rw,size=2097152k,mode=755");
+        List<String> noProc = MOUNTINFO.subList(0, 2);
+        for (CellView view : List.of(view(NAMESPACES, writableRoot, "masked"), view(NAMESPACES, biggerTmp, "absent"),
+                view(NAMESPACES, noProc, "absent"), view(NAMESPACES, MOUNTINFO, "visible"))) {
+            assertThat(report(status(NONE, "1", "2", "65534"), NO_GROUPS, view).mismatches()).as("%s", view)
+                    .singleElement().asString().startsWith("mounts");
+        }
+    }
+
+    @Test
+    void aPid1ThatIsNotPid1InItsNamespaceIsAMismatch() {
+        ProcStatus notFirst = new ProcStatus("S (sleeping)", "1", "2", "1", NONE, NONE, NONE, NONE, NONE,
+                "65534\t65534\t65534\t65534", "65534\t65534\t65534\t65534", "65534", "42\t7");
+        assertThat(report(notFirst, NO_GROUPS, VIEW).mismatches()).singleElement().asString().startsWith("pid1");
+        assertThat(report(status(NONE, "1", "2", "65534"), NO_GROUPS, VIEW).data().path("pid1").path("observed")
+                .path("cellPid").asText()).isEqualTo("1");
+    }
+
+    private static final List<String> NAMESPACES = List.of("mnt:[2]", "pid:[2]", "ipc:[2]", "uts:[2]", "net:[2]");
+
+    private static ConfinementReport report(ProcStatus status, CgroupObservation cgroups, CellView view) {
+        return report(PROBES, status, cgroups, view);
+    }
+
+    private static ConfinementReport report(List<Probe> probes, ProcStatus status, CgroupObservation cgroups,
+                                            CellView view) {
+        return ConfinementReport.of(PLAN, probes, 42, status, cgroups, view, MOUNTED, "cell-x");
+    }
+
+    private static CellView view(List<String> cellNamespaces, List<String> mountinfo, String trailSeen) {
+        List<CellView.Namespace> namespaces = new java.util.ArrayList<>();
+        for (String namespace : cellNamespaces) {
+            String kind = namespace.substring(0, namespace.indexOf(':'));
+            namespaces.add(new CellView.Namespace(kind, namespace, kind + ":[1]"));
+        }
+        return new CellView(namespaces, MountInfo.parse(mountinfo), List.of(new CellView.PrivatePath(TRAIL, trailSeen)));
     }
 
     private static ProcStatus status(String caps, String noNewPrivs, String seccomp, String uid) {
         String ids = uid + "\t" + uid + "\t" + uid + "\t" + uid;
         return new ProcStatus("S (sleeping)", noNewPrivs, seccomp, "1", caps, caps, caps, caps, caps, ids,
-                "65534\t65534\t65534\t65534", "65534");
+                "65534\t65534\t65534\t65534", "65534", "42\t1");
     }
 }

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.FilesystemAuthority;
 import dev.cellrunner.spec.Protocol;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import static dev.cellrunner.runner.confine.LandlockAccess.EXEC;
 import static dev.cellrunner.runner.confine.LandlockAccess.EXECUTE;
@@ -34,7 +36,7 @@ class LandlockPlannerTest {
 
     @Test
     void withoutLandlockAndWithoutFilesystemRulesThereIsNoDomain() throws Exception {
-        assertThat(LandlockPlanner.plan(null, List.of(), Optional.empty(), root.resolve("t"), 0, List.of())).isEmpty();
+        assertThat(LandlockPlanner.plan(null, List.of(), Optional.empty(), mounts(), 0, List.of())).isEmpty();
     }
 
     @Test
@@ -77,10 +79,10 @@ class LandlockPlannerTest {
     }
 
     @Test
-    void baselineHoldsTheExecutableChainDevicesAndTempDir() throws Exception {
+    void baselineHoldsTheExecutableChainDevicesTempSpaceAndInit() throws Exception {
         FilesystemAuthority fs = new FilesystemAuthority(null, null, null);
         Path sh = Path.of("/bin/sh");
-        LandlockPlan plan = LandlockPlanner.plan(fs, List.of(), Optional.of(sh), root.resolve("tmp"), 7, List.of())
+        LandlockPlan plan = LandlockPlanner.plan(fs, List.of(), Optional.of(sh), mounts(), 7, List.of())
                 .orElseThrow();
         assertThat(plan.rules()).anySatisfy(rule -> {
             assertThat(rule.path()).isEqualTo(sh.toRealPath());
@@ -88,9 +90,17 @@ class LandlockPlannerTest {
         });
         Path loader = ExecutableChain.elfInterpreter(sh).orElseThrow().toRealPath();
         assertThat(plan.rules()).extracting(LandlockRule::path).contains(loader, Path.of("/dev/null"),
-                Path.of("/dev/urandom"), root.resolve("tmp"));
+                Path.of("/dev/urandom"), Path.of("/bin/true").toRealPath());
         assertThat(plan.rules()).extracting(LandlockRule::path).doesNotContain(Path.of("/"), Path.of("/etc"),
                 Path.of("/proc"));
+        // the cell's own tmpfs exists only in its mount view: its rules are added on the launch thread
+        assertThat(plan.launchRules()).extracting(LandlockPlan.LaunchRule::path)
+                .containsExactly(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm"));
+        assertThat(plan.launchRules()).allSatisfy(rule -> {
+            assertThat(rule.access() & LandlockAccess.WRITE_FILE).isNotZero();
+            assertThat(rule.access() & EXECUTE).isZero();
+            assertThat(rule.declaredIndex()).isEqualTo(-1);
+        });
     }
 
     @Test
@@ -142,13 +152,18 @@ class LandlockPlannerTest {
         assertThat(plan.declared()).isFalse();
         assertThat(plan.rules()).noneMatch(rule -> trail.startsWith(rule.path()) && (rule.access() & ~READ_DIR) != 0);
         assertThat(plan.rules()).noneMatch(rule -> (rule.access() & LandlockAccess.MODIFY) != 0
-                && !rule.path().equals(root.resolve("tmp")) && !rule.path().equals(Path.of("/dev/null")));
+                && !rule.path().equals(Path.of("/dev/null")));
         assertThat(plan.privatePaths()).containsExactly(trail);
         assertThat(plan.requested()).extracting(LandlockRule::path).contains(Path.of("/"));
     }
 
     private LandlockPlan plan(FilesystemAuthority fs, List<EgressRule> egress, int abi, List<Path> privates)
             throws Refusal {
-        return LandlockPlanner.plan(fs, egress, Optional.empty(), root.resolve("tmp"), abi, privates).orElseThrow();
+        return LandlockPlanner.plan(fs, egress, Optional.empty(), mounts(), abi, privates).orElseThrow();
+    }
+
+    /** A cell's mount view with nothing declared; /var/tmp is a directory on this "host". */
+    private static MountPlan mounts() {
+        return new MountPlan(1L << 30, "default", Path.of("/bin/true"), List.of(), List.of(), List.of(), Set.of("/var/tmp"));
     }
 }

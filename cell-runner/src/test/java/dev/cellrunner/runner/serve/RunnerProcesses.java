@@ -34,6 +34,17 @@ final class RunnerProcesses implements AutoCloseable {
         return write(cell(argv));
     }
 
+    /**
+     * A document whose cell sees {@code dir} of the host (read-only): a cell's /tmp is its own, so a
+     * cell that waits for a file the test creates there must be given the directory.
+     */
+    Path documentSeeing(Path dir, String... argv) throws IOException {
+        ObjectNode document = cell(argv);
+        ObjectNode filesystem = ((ObjectNode) document.get("spec")).putObject("authority").putObject("filesystem");
+        filesystem.putArray("readOnly").add("/").add(dir.toString());
+        return write(document);
+    }
+
     static ObjectNode cell(String... argv) {
         return CliFixtures.cell("serve-it-", argv);
     }

@@ -39,14 +39,15 @@ class TrailEscapeTest {
     void cellCannotReadTheSigningKey(Harness h) throws IOException {
         Kernel.requireNetworkNamespaces();
         KeyFiles keys = KeyFiles.generate(h, "keys");
-        Path readable = h.write("readable.txt", "crconf-readable\n");
+        Path readable = h.cellFile("readable.txt"); // in the directory the cell is given, next to the workspace with the key
+        Files.writeString(readable, "crconf-readable\n");
         String script = "echo " + ATTEMPT + "; cat " + readable + "; cat " + keys.privateKey() + "; echo \"key-read-exit=$?\"";
         Path spec = h.writeSpec(Spec.shell("crconf-steal-key", script).writable(h.cellDir()));
 
         RunResult result = h.call(RunnerCall.run(spec).signedWith(keys.privateKey()));
 
         if (!wasRefused(result, result.trail().file())) {
-            assertThat(result.stdoutText()).as("the cell ran and read a file next to the key's directory (readOnly: /)\n%s",
+            assertThat(result.stdoutText()).as("the cell ran and read a file it was given (readOnly: /)\n%s",
                     result.describe()).contains(ATTEMPT, "crconf-readable");
             assertThat(result.stdoutText()).as("what the cell printed").doesNotContain("key-read-exit=0", "PRIVATE KEY")
                     .doesNotContain(keyBody(keys.privateKey()));

@@ -181,8 +181,10 @@ class EgressConformanceTest extends EgressNetCase {
      */
     @Test
     void theHostSideFilterHoldsWhenTheCellsRulesetIsGone() throws Exception {
-        Path release = net.work.resolve("release-" + System.nanoTime());
-        EgressCellRun.Started started = new EgressCellRun(net).allow(V4, ECHO, "tcp")
+        // the cell's /tmp is its own: the release file is in a directory it is given
+        Path given = net.cellDir("host-filter");
+        Path release = given.resolve("release-" + System.nanoTime());
+        EgressCellRun.Started started = new EgressCellRun(net).allow(V4, ECHO, "tcp").writable(given)
                 .then("n=0; while [ ! -e " + release + " ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done")
                 .probe("tcp", V4, OTHER).probe("tcp", V4_OTHER, ECHO).probe("tcp", V4, ECHO).start();
         started.awaitEvent("observability.v1.confinement");

@@ -44,7 +44,7 @@ class RunnerStopTest extends EgressNetCase {
     }
 
     /** What the case saw of its cell while the runner still ran. */
-    private record RunningCell(EgressCellRun.Started started, long grandchild, List<Path> cgroups, Path tempDir,
+    private record RunningCell(EgressCellRun.Started started, long grandchild, List<Path> cgroups, Path hostTempFile,
                                String hostInterface) {
     }
 
@@ -59,7 +59,7 @@ class RunnerStopTest extends EgressNetCase {
 
         assertNoProcessOfTheCellIsLeft();
         cell.cgroups().forEach(group -> assertThat(group).as("a cgroup of the cell").doesNotExist());
-        assertThat(cell.tempDir()).as("the cell's temp dir").doesNotExist();
+        assertThat(cell.hostTempFile()).as("what the cell wrote to its $TMPDIR, on the host").doesNotExist();
         Trail trail = Trail.read(cell.started().events());
         assertThat(trail.shortTypes()).as("the trail of the stopped run").endsWith("completed", "destroyed");
         JsonNode destroyed = trail.events().get(trail.events().size() - 1).data();
@@ -72,7 +72,7 @@ class RunnerStopTest extends EgressNetCase {
     }
 
     @Test
-    @DisplayName("SIGKILL to the runner: cell-runner gc kills the cell it left and removes its cgroups (v2 leaf, v1 groups), temp dir, veth, nft tables and forwarding; verify reports the run incomplete, not tampered")
+    @DisplayName("SIGKILL to the runner: no process of its cell outlives it by more than 1 s; cell-runner gc removes the rest (v2 leaf, v1 groups, veth, nft tables, forwarding); nothing of the cell's temp space is on the host; verify reports the run incomplete, not tampered")
     void gcCleansUpAfterAKilledRunner() throws Exception {
         KeyFiles keys = net.keygen("keys-kill");
         RunningCell cell = startCell("kill", keys);
@@ -80,13 +80,20 @@ class RunnerStopTest extends EgressNetCase {
 
         cell.started().process().destroyForcibly();
         assertThat(cell.started().process().waitFor(30, TimeUnit.SECONDS)).as("the runner died").isTrue();
+        long died = System.nanoTime();
+        // the cell's PID 1 has a parent-death signal: the kernel ends the cell with its runner, before any gc
+        Await.until(Duration.ofSeconds(5), "the cell's processes to end with their runner",
+                () -> Proc.processesWithMarker(marker).isEmpty());
+        assertThat(Duration.ofNanos(System.nanoTime() - died)).as("how long the cell outlived its killed runner")
+                .isLessThanOrEqualTo(Duration.ofSeconds(1));
         EgressTestNet.Result gc = EgressTestNet.exec(List.of("nsenter", "--net=/run/netns/" + net.hostNs,
                 net.runner.toString(), "gc"), Map.of(), null, 60);
 
         assertThat(gc.exitCode()).as("gc\n%s\n%s", gc.stdout(), gc.stderr()).isZero();
         assertNoProcessOfTheCellIsLeft();
         cell.cgroups().forEach(group -> assertThat(group).as("a cgroup of the cell after gc\n%s", gc.stdout()).doesNotExist());
-        assertThat(cell.tempDir()).as("the cell's temp dir after gc\n%s", gc.stdout()).doesNotExist();
+        assertThat(cell.hostTempFile()).as("what the cell wrote to its $TMPDIR, on the host, after gc\n%s", gc.stdout())
+                .doesNotExist();
         // the veth goes with the cell's namespace once its last process is killed, or gc removes it
         net.assertNoLeftovers(runnerNames);
         Trail trail = Trail.read(cell.started().events());
@@ -122,7 +129,7 @@ class RunnerStopTest extends EgressNetCase {
 
     /**
      * Starts a cell with an uplink, limits and a writable directory, whose grandchild leaves the session
-     * and ignores SIGTERM; returns once that grandchild runs, with the cell's cgroups and temp dir as the
+     * and ignores SIGTERM; returns once that grandchild runs, with the cell's cgroups and temp file as the
      * host sees them.
      */
     private RunningCell startCell(String name, KeyFiles keys) throws Exception {
@@ -132,11 +139,11 @@ class RunnerStopTest extends EgressNetCase {
         String grandchild = "echo $$ > " + grandchildPid + "; trap '' TERM; exec -a " + marker + "-grandchild sleep 120";
         EgressCellRun.Started started = new EgressCellRun(net).allow(V4, ECHO, "tcp").writable(dir)
                 .limit("pidsMax", 64).limit("memoryMaxBytes", 256L * 1024 * 1024).signedWith(keys.privateKey())
-                .then("echo \"$TMPDIR\" > " + dir.resolve("tmpdir"))
+                .then("echo \"$TMPDIR\" > " + dir.resolve("tmpdir") + "; echo temp > \"$TMPDIR/" + marker + "\"")
                 .then("( setsid /bin/bash -c \"" + grandchild + "\" & ); trap '' TERM")
                 .then("while [ ! -s " + grandchildPid + " ]; do sleep 0.05; done; exec -a " + marker + "-child sleep 120")
                 .start();
-        long pid = Await.value(Duration.ofSeconds(60), "the grandchild to be born", () -> {
+        Await.value(Duration.ofSeconds(60), "the grandchild to be born", () -> {
             if (!started.process().isAlive()) {
                 throw new AssertionError("the runner ended before the grandchild was born: " + readQuietly(started.err()));
             }
@@ -147,14 +154,19 @@ class RunnerStopTest extends EgressNetCase {
         List<JsonNode> events = EgressCellRun.readEvents(started.events());
         EgressCellRun.Outcome soFar = new EgressCellRun.Outcome(-1, "", "", events);
         record(soFar);
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the grandchild runs").contains(true);
         Await.until(Duration.ofSeconds(10), "the cell's child and grandchild to run",
                 () -> Proc.processesWithMarker(marker).size() == 2);
+        // the pid the grandchild wrote is its pid in the cell's own PID namespace; the host knows it by another
+        long pid = Proc.processesWithMarker(marker + "-grandchild").stream()
+                .map(line -> Long.parseLong(line.substring(0, line.indexOf(':')))).findFirst().orElseThrow();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the grandchild runs").contains(true);
         List<Path> cgroups = Proc.ownCgroupDirectories(pid);
         assertThat(cgroups).as("the cell's own cgroups, from /proc/%d/cgroup", pid).isNotEmpty();
-        Path tempDir = Path.of(readQuietly(dir.resolve("tmpdir")).strip());
-        assertThat(tempDir).as("the cell's private TMPDIR").isDirectory().isNotEqualTo(Path.of("/tmp"));
-        return new RunningCell(started, pid, cgroups, tempDir, soFar.hostInterface());
+        // $TMPDIR is the cell's own /tmp, a tmpfs of its mount namespace: nothing of it is on the host
+        assertThat(readQuietly(dir.resolve("tmpdir")).strip()).as("the cell's TMPDIR").isEqualTo("/tmp");
+        Path hostTempFile = Path.of("/tmp", marker);
+        assertThat(hostTempFile).as("the file the cell wrote to its TMPDIR, looked for on the host").doesNotExist();
+        return new RunningCell(started, pid, cgroups, hostTempFile, soFar.hostInterface());
     }
 
     private void assertNoProcessOfTheCellIsLeft() {

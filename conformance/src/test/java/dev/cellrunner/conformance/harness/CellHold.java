@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /**
  * Lets a case look at a cell's process from the host while it runs: the cell's shell writes its pid
- * ({@code $$}, the runner's direct child) to a file, then waits (at most 60 s) until the case
- * creates the release file.
+ * ({@code $$}, as the cell sees it: in its own PID namespace) to a file, then waits (at most 60 s)
+ * until the case creates the release file. {@link #awaitPid} gives the host's pid of that process.
  */
 public record CellHold(Path pidFile, Path releaseFile) {
     /** The /bin/sh fragment: announce the pid atomically, then wait for release. */
@@ -19,11 +19,14 @@ public record CellHold(Path pidFile, Path releaseFile) {
                 + "; n=0; while [ ! -e " + releaseFile + " ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done";
     }
 
-    /** The cell's pid, once written; fails at once if the runner exits before the cell announced it. */
+    /**
+     * The host's pid of the cell's shell, once it wrote its own; fails at once if the runner exits before
+     * the cell announced it.
+     */
     public long awaitPid(RunningRunner runner) {
         return Await.value(Duration.ofSeconds(30), "the cell to write its pid to " + pidFile, () -> {
             if (Files.exists(pidFile)) {
-                return Optional.of(Long.parseLong(read().strip()));
+                return Optional.of(Proc.hostPidOf(runner, Long.parseLong(read().strip())));
             }
             if (!runner.isAlive()) {
                 throw new AssertionError("the runner exited before the cell wrote its pid: "

@@ -120,6 +120,41 @@ public final class Proc {
         return mounts;
     }
 
+    /**
+     * The host's pid of the runner's descendant that is {@code cellPid} in its own PID namespace (the
+     * last field of NSpid in /proc/PID/status); a runner without PID namespaces has them equal.
+     */
+    public static long hostPidOf(RunningRunner runner, long cellPid) {
+        for (ProcessHandle process : runner.processTree()) {
+            String nsPid;
+            try {
+                nsPid = status(process.pid()).get("NSpid");
+            } catch (UncheckedIOException gone) {
+                continue;
+            }
+            String[] pids = nsPid == null ? new String[0] : nsPid.trim().split("\\s+");
+            if (pids.length > 0 && pids[pids.length - 1].equals(Long.toString(cellPid))) {
+                return process.pid();
+            }
+        }
+        throw new AssertionError("no process below the runner is pid " + cellPid + " in its namespace");
+    }
+
+    /** The last field of NSpid: the process's pid as the cell sees it (its own PID namespace). */
+    public static String pidInItsNamespace(long pid) {
+        String[] pids = status(pid).getOrDefault("NSpid", "").trim().split("\\s+");
+        return pids[pids.length - 1];
+    }
+
+    /** The identity of one of the process's namespaces (mnt, pid, ipc, uts, net), e.g. {@code pid:[4026532177]}. */
+    public static String namespace(long pid, String kind) {
+        try {
+            return Files.readSymbolicLink(PROC.resolve(pid + "/ns/" + kind)).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/" + pid + "/ns/" + kind, e);
+        }
+    }
+
     /** Kills (SIGKILL) every process carrying the marker: cleanup after a runner that let one escape. */
     public static void killProcessesWithMarker(String marker) {
         processesWithMarker(marker).forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(':'))))

@@ -1,0 +1,136 @@
+package dev.cellrunner.runner.cell;
+
+import com.sun.jna.LastErrorException;
+import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.runner.os.FdInputStream;
+import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.SpawnRequest;
+import dev.cellrunner.runner.os.Syscalls;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The runner's side of a cell's PID 1 (cell-init): the status pipe it reports on, and the pipe whose
+ * write end only the runner holds, so that cell-init can tell the runner died before it armed its
+ * parent-death signal. Both write end and reader are closed once the cell has ended.
+ */
+final class Pid1 implements AutoCloseable {
+    private final int statusRead;
+    private final int statusWrite;
+    private final int aliveRead;
+    private final int aliveWrite;
+    private final FdInputStream status;
+    private boolean childEndsClosed;
+
+    private Pid1(int statusRead, int statusWrite, int aliveRead, int aliveWrite) {
+        this.statusRead = statusRead;
+        this.statusWrite = statusWrite;
+        this.aliveRead = aliveRead;
+        this.aliveWrite = aliveWrite;
+        this.status = new FdInputStream(statusRead);
+    }
+
+    static Pid1 open() throws OsError {
+        int[] status = pipe();
+        int[] alive;
+        try {
+            alive = pipe();
+        } catch (OsError e) {
+            LibC.INSTANCE.close(status[0]);
+            LibC.INSTANCE.close(status[1]);
+            throw e;
+        }
+        return new Pid1(status[0], status[1], alive[0], alive[1]);
+    }
+
+    /** cell-init with the workload's executable and argv; its descriptors 3 and 4 are the two pipes. */
+    SpawnRequest request(String executable, List<String> argv, java.util.Map<String, String> environment,
+                         java.nio.file.Path workingDirectory) {
+        List<String> initArgv = new ArrayList<>();
+        initArgv.add("cell-init");
+        initArgv.add(executable);
+        initArgv.addAll(argv);
+        return new SpawnRequest(MountPlan.INIT_PATH, initArgv, environment, workingDirectory, false,
+                List.of(statusWrite, aliveRead));
+    }
+
+    /** After the spawn: the child's ends are its own now. */
+    void spawned() {
+        if (!childEndsClosed) {
+            childEndsClosed = true;
+            LibC.INSTANCE.close(statusWrite);
+            LibC.INSTANCE.close(aliveRead);
+        }
+    }
+
+    /** Tells cell-init to start the workload (its confinement was observed); false if it is gone. */
+    boolean go() {
+        try (com.sun.jna.Memory one = new com.sun.jna.Memory(1)) {
+            one.setByte(0, (byte) 'g');
+            return Syscalls.retryOnEintr(() -> LibC.INSTANCE.write(aliveWrite, one, 1)) == 1;
+        } catch (LastErrorException e) {
+            return false; // EPIPE: it has ended
+        }
+    }
+
+    /** The next message, or null when cell-init has ended without another one. */
+    InitMessage next() {
+        StringBuilder line = new StringBuilder();
+        try {
+            for (int b = status.read(); b >= 0; b = status.read()) {
+                if (b == '\n') {
+                    return InitMessage.parse(line.toString());
+                }
+                if (line.length() < 256) {
+                    line.append((char) b);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /**
+     * How the workload ended: what cell-init reported, or else (it was killed first, e.g. by the
+     * lifetime's cgroup.kill) how cell-init itself ended, which is then how the workload ended too.
+     */
+    Ending ending(ExitStatus init) {
+        for (InitMessage message = next(); message != null; message = next()) {
+            if (message instanceof InitMessage.Exited exited) {
+                return new Ending(exited.status(), exited.othersLeft());
+            }
+        }
+        return new Ending(init, false);
+    }
+
+    /** How the cell's workload ended, and whether other processes of the cell were still running then. */
+    record Ending(ExitStatus status, boolean othersLeft) {
+    }
+
+    @Override
+    public void close() {
+        spawned();
+        status.close();
+        try {
+            LibC.INSTANCE.close(aliveWrite);
+        } catch (LastErrorException ignored) {
+            // already closed
+        }
+    }
+
+    private static int[] pipe() throws OsError {
+        int[] fds = new int[2];
+        try {
+            LibC.INSTANCE.pipe2(fds, Syscalls.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new OsError("pipe2 for the cell's PID 1", e);
+        }
+        return fds;
+    }
+
+}

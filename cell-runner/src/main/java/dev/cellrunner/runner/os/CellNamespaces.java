@@ -1,0 +1,47 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Moves the calling thread (a cell's launch thread) into fresh network, mount, PID, IPC and UTS
+ * namespaces of its own; the rest of the runner stays where it is. A user namespace cannot be made
+ * this way (the kernel wants a single-threaded caller). CLONE_NEWNS gives the thread a filesystem
+ * context of its own too, so a later pivot_root moves only this thread. After CLONE_NEWPID the
+ * thread's next child is PID 1 of the new PID namespace.
+ */
+public final class CellNamespaces {
+    /** The namespaces a cell gets, as /proc/&lt;pid&gt;/ns names them. */
+    public static final List<String> KINDS = List.of("mnt", "pid", "ipc", "uts", "net");
+    static final int FLAGS = Syscalls.CLONE_NEWNET | Syscalls.CLONE_NEWNS | Syscalls.CLONE_NEWPID
+            | Syscalls.CLONE_NEWIPC | Syscalls.CLONE_NEWUTS;
+
+    private CellNamespaces() {
+    }
+
+    /**
+     * Enters the new namespaces, makes every mount private (nothing the cell mounts reaches the host,
+     * nothing the host mounts later reaches the cell) and names the new UTS namespace {@code hostname}.
+     */
+    public static void enter(String hostname) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        try {
+            libc.unshare(FLAGS);
+        } catch (LastErrorException e) {
+            throw new OsError("unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)", e);
+        }
+        try {
+            libc.mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_PRIVATE, null);
+        } catch (LastErrorException e) {
+            throw new OsError("mount(/, MS_REC|MS_PRIVATE)", e);
+        }
+        byte[] name = hostname.getBytes(StandardCharsets.US_ASCII);
+        try {
+            libc.sethostname(name, name.length);
+        } catch (LastErrorException e) {
+            throw new OsError("sethostname(" + hostname + ")", e);
+        }
+    }
+}
