@@ -66,9 +66,22 @@ public final class CellPlanner {
         }
         Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
         ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host);
+        Path realDirectory = realIfPresent(workingDirectory);
+        if (!confinement.mounts().showsHost(realDirectory)) {
+            throw new Refusal("run.workingDirectory", workingDirectory + " is in the cell's own temp space or /run, "
+                    + "not the host's; declare it in authority.filesystem to give the cell the host's directory");
+        }
         env.putIfAbsent("TMPDIR", confinement.tempDir().toString());
         return new CellPlan(document, specDigest, spec.id(), run.argv(), executable, env, workingDirectory,
                 lifetime, spec.authority().egressRules(), egress, confinement);
+    }
+
+    private static Path realIfPresent(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (java.io.IOException e) {
+            return path.toAbsolutePath().normalize();
+        }
     }
 
     /** argv[0] with a slash is taken as is (relative to the working directory); otherwise searched in PATH. */

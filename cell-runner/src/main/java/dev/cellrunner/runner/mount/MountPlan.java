@@ -71,6 +71,18 @@ public record MountPlan(long tempBytes, String tempSource, Path init, List<Decla
         }
     }
 
+    /**
+     * Whether the host's {@code path} is what the cell sees there: not in one of the cell's own tmpfs
+     * (/tmp, /var/tmp, /dev/shm, /run, /var/run), unless a declared path brings it in.
+     */
+    public boolean showsHost(Path path) {
+        boolean own = TEMP_AND_RUN.stream().anyMatch(path::startsWith);
+        return !own || declared.stream().anyMatch(d -> path.startsWith(d.planned()));
+    }
+
+    /** The cell's own, empty or private, directories. */
+    static final List<String> TEMP_AND_RUN = List.of("/tmp", "/var/tmp", "/dev/shm", "/run", "/var/run");
+
     /** This plan with {@code file} provided as well: how other parts of the runner add files to the cell. */
     public MountPlan withProvided(ProvidedFile file) {
         List<ProvidedFile> files = new ArrayList<>(provided);

@@ -426,7 +426,10 @@ public final class Mounts {
         }
     }
 
-    /** Makes the directories leading to {@code cellPath} in a fresh mount, and the mount point itself. */
+    /**
+     * Makes the directories leading to {@code cellPath} in a fresh mount (mode 0555: scaffolding nobody
+     * in the cell may create files in, root included, as it has no CAP_DAC_OVERRIDE), and the mount point.
+     */
     private void makeMountPoint(String cellPath, boolean directory) throws OsError {
         Path path = Path.of(cellPath);
         StringBuilder at = new StringBuilder(root);
@@ -440,7 +443,7 @@ public final class Mounts {
             if (last && !directory) {
                 makeFile(dir, 0444);
             } else {
-                makeDir(dir, 0755);
+                makeDir(dir, 0555);
             }
         }
     }

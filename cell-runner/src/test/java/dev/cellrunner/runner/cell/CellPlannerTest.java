@@ -75,4 +75,17 @@ class CellPlannerTest {
 
         assertThat(plan.executable()).isEmpty();
     }
+
+    @Test
+    void aWorkingDirectoryInTheCellsOwnTempSpaceIsRefusedUnlessDeclared() throws Refusal {
+        Run inTmp = new Run(List.of("true"), "/tmp", Map.of(), null, null, null, null, null);
+        assertThatThrownBy(() -> CellPlanner.plan(document(List.of(), inTmp, 60), "sha256:x", Map.of(), Map.of(), host()))
+                .isInstanceOf(Refusal.class).hasMessageContaining("run.workingDirectory")
+                .hasMessageContaining("declare it in authority.filesystem");
+        CellDocument declared = new CellDocument(CellDocument.API_VERSION, CellDocument.KIND, new CellSpec("plan-test", null,
+                new Authority(List.of(), List.of(), new dev.cellrunner.spec.FilesystemAuthority(List.of("/tmp"), null, null),
+                        null), new Lifetime(60), inTmp));
+        assertThat(CellPlanner.plan(declared, "sha256:x", Map.of(), Map.of(), host()).workingDirectory())
+                .isEqualTo(java.nio.file.Path.of("/tmp"));
+    }
 }

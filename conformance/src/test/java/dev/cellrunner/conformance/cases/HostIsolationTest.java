@@ -1,6 +1,7 @@
 package dev.cellrunner.conformance.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.cellrunner.conformance.harness.Await;
 import dev.cellrunner.conformance.harness.CellEvent;
 import dev.cellrunner.conformance.harness.CellHold;
@@ -30,7 +31,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,7 +60,7 @@ class HostIsolationTest {
             for (Spec spec : List.of(
                     Spec.shell("crconf-setuid", script(victim, own)).writable(h.cellDir()),
                     Spec.shell("crconf-setuid-root", script(victim, own)).writable(h.cellDir())
-                            .field("/spec/run", "user", Trail.JSON.getNodeFactory().textNode("root")))) {
+                            .field("/spec/run", "user", TextNode.valueOf("root")))) {
                 RunResult result = h.run(spec);
 
                 assertThat(result.stdoutText()).as("the cell ran and could chmod its own file\n%s", result.describe())
@@ -260,11 +260,12 @@ class HostIsolationTest {
                 "jsonl:" + h.file("serve.jsonl")).limit(Duration.ofSeconds(120)));
         try {
             Await.until(Duration.ofSeconds(60), "the server to listen", () -> Files.exists(socket));
-            Path spec = h.writeSpec(Spec.shell("crconf-serve-kill", "( setsid sh -c 'trap \"\" TERM; exec -a " + marker
-                    + "-grandchild sleep 120' & ); exec -a " + marker + "-child sleep 120"));
+            Path spec = h.writeSpec(Spec.cell("crconf-serve-kill", "/bin/bash", "-c", "( setsid /bin/bash -c 'trap \"\" TERM; exec -a "
+                    + marker + "-grandchild sleep 120' & ); exec -a " + marker + "-child sleep 120"));
             RunningRunner client = h.start(RunnerCall.of("submit", "--socket", socket.toString(), spec.toString()));
             Await.until(Duration.ofSeconds(60), "the cell's child and grandchild to run",
-                    () -> Proc.processesWithMarker(marker).size() == 2);
+                    () -> Proc.processesWithMarker(marker + "-child").size() == 1
+                        && Proc.processesWithMarker(marker + "-grandchild").size() == 1);
 
             ProcessHandle.of(server.pid()).orElseThrow().destroyForcibly();
             server.awaitExit();
@@ -391,10 +392,5 @@ class HostIsolationTest {
                 Files.deleteIfExists(path);
             }
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, String> unused() {
-        return Map.of();
     }
 }

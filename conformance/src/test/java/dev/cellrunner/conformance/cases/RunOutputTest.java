@@ -135,7 +135,9 @@ class RunOutputTest {
     @DisplayName("run.workingDirectory is the command's working directory")
     void workingDirectory(Harness h) {
         Kernel.requireNetworkNamespaces();
-        RunResult result = h.run(Spec.cell("crconf-cwd", "/bin/pwd").workingDirectory(h.dir().toString()));
+        // the host's /tmp is not the cell's: a working directory there is given to the cell (readOnly)
+        RunResult result = h.run(Spec.cell("crconf-cwd", "/bin/pwd").workingDirectory(h.dir().toString())
+                .filesystem(List.of("/", h.dir().toString()), List.of()));
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
         assertThat(result.stdoutText()).isEqualTo(h.dir() + "\n");

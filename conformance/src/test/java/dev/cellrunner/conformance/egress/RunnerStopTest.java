@@ -155,7 +155,8 @@ class RunnerStopTest extends EgressNetCase {
         EgressCellRun.Outcome soFar = new EgressCellRun.Outcome(-1, "", "", events);
         record(soFar);
         Await.until(Duration.ofSeconds(10), "the cell's child and grandchild to run",
-                () -> Proc.processesWithMarker(marker).size() == 2);
+                () -> Proc.processesWithMarker(marker + "-child").size() == 1
+                        && Proc.processesWithMarker(marker + "-grandchild").size() == 1);
         // the pid the grandchild wrote is its pid in the cell's own PID namespace; the host knows it by another
         long pid = Proc.processesWithMarker(marker + "-grandchild").stream()
                 .map(line -> Long.parseLong(line.substring(0, line.indexOf(':')))).findFirst().orElseThrow();
