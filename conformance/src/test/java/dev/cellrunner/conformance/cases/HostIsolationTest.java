@@ -265,8 +265,8 @@ class HostIsolationTest {
                     + marker + "-grandchild sleep 120' & ); exec -a " + marker + "-child sleep 120"));
             RunningRunner client = h.start(RunnerCall.of("submit", "--socket", socket.toString(), spec.toString()));
             Await.until(Duration.ofSeconds(60), "the cell's child and grandchild to run",
-                    () -> Proc.processesWithMarker(marker + "-child").size() == 1
-                        && Proc.processesWithMarker(marker + "-grandchild").size() == 1);
+                    () -> Proc.processesNamed(marker + "-child").size() == 1
+                        && Proc.processesNamed(marker + "-grandchild").size() == 1);
 
             ProcessHandle.of(server.pid()).orElseThrow().destroyForcibly();
             server.awaitExit();

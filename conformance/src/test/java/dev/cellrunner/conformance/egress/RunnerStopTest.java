@@ -155,10 +155,10 @@ class RunnerStopTest extends EgressNetCase {
         EgressCellRun.Outcome soFar = new EgressCellRun.Outcome(-1, "", "", events);
         record(soFar);
         Await.until(Duration.ofSeconds(10), "the cell's child and grandchild to run",
-                () -> Proc.processesWithMarker(marker + "-child").size() == 1
-                        && Proc.processesWithMarker(marker + "-grandchild").size() == 1);
+                () -> Proc.processesNamed(marker + "-child").size() == 1
+                        && Proc.processesNamed(marker + "-grandchild").size() == 1);
         // the pid the grandchild wrote is its pid in the cell's own PID namespace; the host knows it by another
-        long pid = Proc.processesWithMarker(marker + "-grandchild").stream()
+        long pid = Proc.processesNamed(marker + "-grandchild").stream()
                 .map(line -> Long.parseLong(line.substring(0, line.indexOf(':')))).findFirst().orElseThrow();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the grandchild runs").contains(true);
         List<Path> cgroups = Proc.ownCgroupDirectories(pid);

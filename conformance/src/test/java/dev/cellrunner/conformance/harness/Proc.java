@@ -161,6 +161,12 @@ public final class Proc {
                 .ifPresent(ProcessHandle::destroyForcibly));
     }
 
+    /** Every live process whose argv[0] is {@code name} (as {@code exec -a NAME} sets it), as "pid: argv". */
+    public static List<String> processesNamed(String name) {
+        return processesWithMarker(name).stream().filter(p -> p.substring(p.indexOf(": ") + 2).startsWith(name + " ")
+                || p.substring(p.indexOf(": ") + 2).equals(name)).toList();
+    }
+
     /** Every live process (other than this JVM) with {@code marker} inside one of its argv strings, as "pid: argv". */
     public static List<String> processesWithMarker(String marker) {
         List<String> found = new ArrayList<>();
