@@ -31,6 +31,9 @@ import java.util.TreeSet;
  * indented text for people.
  */
 public final class PlanDescription {
+    /** An array of plain values longer than this is printed one value a line. */
+    private static final int LONG_LINE = 160;
+
     private PlanDescription() {
     }
 
@@ -193,6 +196,11 @@ public final class PlanDescription {
         } else if (value.isArray()) {
             StringBuilder line = new StringBuilder();
             value.forEach(element -> line.append(line.length() == 0 ? "" : ", ").append(element.asText()));
+            if (line.length() > LONG_LINE) {
+                out.append('\n'); // e.g. the mount program: one step a line
+                value.forEach(element -> out.append(indent).append("  - ").append(element.asText()).append('\n'));
+                return;
+            }
             out.append(line.length() == 0 ? " (none)" : " " + line).append('\n');
         } else if (value.isTextual() && value.asText().contains("\n")) {
             out.append('\n');

@@ -68,6 +68,8 @@ class PlanCommandTest {
                 "CI: run.env", "killAfterMs: 5000", "egressRules[0]: 198.51.100.10 tcp port 443",
                 "ip daddr . tcp dport @allow_ip4_tcp", "chroot (authority.syscalls.deny)", "enosys: clone3",
                 "name: pidsMax", "heldBy: cgroup");
+        assertThat(result.out()).as("the mount table the cell will get, a step a line").contains(
+                "  - rbind host:/ -> cell:/\n", "  - setattr cell:/ ro,nosuid,nodev recursive\n", "  - pivot_root");
         assertThat(marker).as("plan must not run the command").doesNotExist();
     }
 
