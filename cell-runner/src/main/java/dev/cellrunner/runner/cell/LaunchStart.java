@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace) {
     public static LaunchStart begin(String cellId) {
         Nftables.prepareForLaunchThreads();
+        LaunchClasses.loadIfFromDirectory();
         LaunchThread thread = LaunchThread.start("cell-launch-" + cellId);
         String hostname = CellHostname.of(cellId);
         return new LaunchStart(thread, thread.submit(() -> {
