@@ -30,6 +30,8 @@ public final class Mounts {
     /** Where the cell's root is in the calling thread's view: the staging point, or "" once inside it. */
     private final String root;
     private final List<MountedCell.Declared> declared = new ArrayList<>();
+    /** Host paths bound into the cell, opened before the new root is staged (it may shadow them: /tmp). */
+    private final java.util.Map<String, Integer> hostSources = new java.util.HashMap<>();
     private String proc = MountedCell.PROC_OF_CELL;
     private int pidNamespace = -1;
 
@@ -43,12 +45,15 @@ public final class Mounts {
         Mounts mounts = new Mounts(plan, MountProgram.STAGE);
         try {
             mounts.openDeclared();
+            mounts.openHostSources(program);
             for (MountOp op : program) {
                 mounts.perform(op);
             }
         } catch (OsError | Refusal | RuntimeException e) {
             new MountedCell(mounts.declared, mounts.proc).close();
             throw e;
+        } finally {
+            mounts.hostSources.values().forEach(LibC.INSTANCE::close);
         }
         return new MountedCell(mounts.declared, mounts.proc);
     }
@@ -141,6 +146,20 @@ public final class Mounts {
             if (!real.equals(mount.planned())) {
                 throw new Refusal(mount.source(), mount.declared() + " resolved to " + mount.planned()
                         + " when the cell was planned and to " + real + " at launch: it changed meanwhile");
+            }
+        }
+    }
+
+    /** Opens every host path the program binds in (O_PATH), while the host's tree is still what it sees. */
+    private void openHostSources(List<MountOp> program) throws OsError {
+        for (MountOp op : program) {
+            if (op instanceof MountOp.Bind bind && bind.source().place() == MountOp.Place.HOST) {
+                try {
+                    hostSources.put(bind.source().path(), LibC.INSTANCE.open(bind.source().path(),
+                            Syscalls.O_PATH | Syscalls.O_CLOEXEC));
+                } catch (LastErrorException e) {
+                    throw new OsError("open(" + bind.source().path() + ", O_PATH) to bind it into the cell", e);
+                }
             }
         }
     }
@@ -332,7 +351,9 @@ public final class Mounts {
 
     /** Clones {@code source} (recursively, detached), sets its attributes, then attaches it at {@code target}. */
     private void bind(String source, String target, long attributes, boolean recursive) throws OsError {
-        int tree = openTree(AT_FDCWD, source, recursive ? AT_RECURSIVE : 0, source);
+        Integer opened = hostSources.get(source);
+        int tree = opened != null ? openTree(opened, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), source)
+                : openTree(AT_FDCWD, source, recursive ? AT_RECURSIVE : 0, source);
         try {
             setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, 0);
             String inCell = root.isEmpty() ? target
