@@ -13,7 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /**
- * Builds the contract's CloudEvents for one run: common attributes, cellId/runId/correlation in data, and
+ * Builds the contract's CloudEvents for one run: common attributes, cellId/runId/correlation/workItem in data, and
  * the {@code cellid}/{@code runid} extensions. {@code data} is RFC 8785 canonical JSON, the exact bytes signed.
  */
 public final class CellEventFactory {
@@ -39,6 +39,9 @@ public final class CellEventFactory {
         data.put("runId", run.runId());
         if (run.correlation() != null) {
             data.set("correlation", run.correlation());
+        }
+        if (run.workItem() != null) {
+            data.set("workItem", run.workItem());
         }
         data.setAll(fields);
         return CloudEventBuilder.v1()

@@ -14,12 +14,14 @@ import dev.cellrunner.events.nats.NatsAccess;
 import dev.cellrunner.events.nats.NatsAddress;
 import dev.cellrunner.events.nats.NatsPublisher;
 import dev.cellrunner.events.nats.NatsTrailReader;
+import dev.cellrunner.runner.work.RunRecords;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,39 @@ final class BrokerTargets {
         KafkaAddress address = KafkaAddress.parse(target);
         KafkaAccess access = kafkaAccess(timeout, brokers);
         return TrailStream.of(out -> KafkaTrailReader.read(address, access, line -> writeLine(out, line)), target);
+    }
+
+    /** The trail of an event target read from a time on: what a worker looks its runs up in. */
+    static RunRecords.Trail trailSince(String target, BrokerOptions brokers) {
+        Duration timeout = Duration.ofMillis(HttpEventOptions.DEFAULT_TIMEOUT_MS);
+        if (NatsAddress.isNats(target)) {
+            NatsAddress address = NatsAddress.subject(target);
+            NatsAccess access = natsAccess(timeout, brokers);
+            return new RunRecords.Trail() {
+                @Override
+                public void read(Instant since, RunRecords.LineSink lines) throws IOException {
+                    NatsTrailReader.read(address, access, since, lines::accept);
+                }
+
+                @Override
+                public String describe() {
+                    return address.describe();
+                }
+            };
+        }
+        KafkaAddress address = KafkaAddress.parse(target);
+        KafkaAccess access = kafkaAccess(timeout, brokers);
+        return new RunRecords.Trail() {
+            @Override
+            public void read(Instant since, RunRecords.LineSink lines) throws IOException {
+                KafkaTrailReader.read(address, access, since, lines::accept);
+            }
+
+            @Override
+            public String describe() {
+                return address.describe();
+            }
+        };
     }
 
     private static void writeLine(OutputStream out, byte[] line) throws IOException {

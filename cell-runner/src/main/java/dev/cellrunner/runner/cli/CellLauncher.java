@@ -39,7 +39,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs cells with one runner's settings (sinks, signing key): validate the document, open the sinks,
- * plan, run. One per {@code run} or {@code serve}; {@link #launch} may be called from many threads at once.
+ * plan, run. One per {@code run}, {@code serve} or {@code worker}; {@link #launch} may be called from many
+ * threads at once.
  */
 final class CellLauncher {
     private final List<String> targets;
@@ -82,16 +83,34 @@ final class CellLauncher {
         }
     }
 
-    /** Where one cell's output and messages go, and what may watch or stop it. */
+    /**
+     * Where one cell's output and messages go, and what may watch or stop it; {@code workItem} (or null)
+     * is the work queue message the cell is, which every event of its run then names.
+     */
     record CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
-                  Consumer<CellRun> started) {
+                  Consumer<CellRun> started, ObjectNode workItem) {
         CellIo {
             extraSinks = List.copyOf(extraSinks);
+        }
+
+        CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
+               Consumer<CellRun> started) {
+            this(stdout, stderr, messages, extraSinks, started, null);
         }
 
         Consumer<String> log() {
             return RunnerLog.to(messages, "cell-runner: ");
         }
+    }
+
+    /** The event targets every cell of this runner writes to. */
+    List<String> targets() {
+        return targets;
+    }
+
+    /** The operator's signing key, when one was given (else each cell signs with a key of its own). */
+    Optional<SigningKey> fixedKey() {
+        return Optional.ofNullable(fixedKey);
     }
 
     /** Runs the document {@code bytes} (named {@code source} in messages); returns the cell's exit status. */
@@ -117,7 +136,7 @@ final class CellLauncher {
         try {
             SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
             Phases.mark("sinks-open");
-            EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document()), Clock.systemUTC()),
+            EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document(), io.workItem()), Clock.systemUTC()),
                     new ChainSigner(key), sinks, log);
             CellPlan plan;
             try {
@@ -146,10 +165,10 @@ final class CellLauncher {
         }
     }
 
-    private static RunIdentity identity(CellDocument document) {
+    private static RunIdentity identity(CellDocument document, ObjectNode workItem) {
         Correlation correlation = document.spec().correlation();
         return new RunIdentity(hostname(), document.spec().id(), UUID.randomUUID().toString(),
-                correlation == null ? null : tree(correlation));
+                correlation == null ? null : tree(correlation), workItem);
     }
 
     /** What Jackson's data binding would make of the record (nulls kept), without its start-up cost. */

@@ -99,23 +99,4 @@ final class ParallelRun {
     private void log(String message) {
         RunnerLog.to(err, "cell-runner: ").accept(message);
     }
-
-    /** A cell's messages on the shared stderr, each line naming its document. */
-    private static final class PrefixedMessages extends PrintWriter {
-        private final String source;
-
-        PrefixedMessages(PrintWriter err, String source) {
-            super(err, true);
-            this.source = source;
-        }
-
-        @Override
-        public void println(String line) {
-            synchronized (out) {
-                super.println(line.startsWith("cell-runner: ") ? "cell-runner: [" + source + "] "
-                        + line.substring("cell-runner: ".length()) : "[" + source + "] " + line);
-                flush();
-            }
-        }
-    }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -37,6 +39,11 @@ public final class KafkaTrailReader {
     }
 
     public static long read(KafkaAddress address, KafkaAccess access, Lines lines) throws IOException {
+        return read(address, access, null, lines);
+    }
+
+    /** The same from the first record each partition stored at or after {@code since} (null: from the first). */
+    public static long read(KafkaAddress address, KafkaAccess access, Instant since, Lines lines) throws IOException {
         Properties config = access.clientProperties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, address.bootstrap());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -53,8 +60,17 @@ public final class KafkaTrailReader {
             for (PartitionInfo info : partitions.stream().sorted(Comparator.comparingInt(PartitionInfo::partition)).toList()) {
                 TopicPartition partition = new TopicPartition(info.topic(), info.partition());
                 consumer.assign(List.of(partition));
-                consumer.seekToBeginning(List.of(partition));
                 long end = consumer.endOffsets(List.of(partition)).get(partition);
+                OffsetAndTimestamp start = since == null ? null
+                        : consumer.offsetsForTimes(Map.of(partition, since.toEpochMilli())).get(partition);
+                if (since != null && start == null) {
+                    continue; // nothing stored in this partition since then
+                }
+                if (start == null) {
+                    consumer.seekToBeginning(List.of(partition));
+                } else {
+                    consumer.seek(partition, start.offset());
+                }
                 Instant lastProgress = Instant.now();
                 while (consumer.position(partition) < end) {
                     var records = consumer.poll(Duration.ofMillis(500));

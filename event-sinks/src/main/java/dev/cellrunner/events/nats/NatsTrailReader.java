@@ -8,12 +8,15 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamStatusCheckedException;
 import io.nats.client.Message;
 import io.nats.client.OrderedConsumerContext;
+import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamInfoOptions;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -30,26 +33,40 @@ public final class NatsTrailReader {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    /** How long an empty tail may stay silent before reading from a start time counts as done. */
+    private static final Duration QUIET = Duration.ofSeconds(1);
 
     private NatsTrailReader() {
     }
 
     /** Returns how many messages were read; fails when no stream holds the subject or the server stops answering. */
     public static long read(NatsAddress address, NatsAccess access, Lines lines) throws IOException {
+        return read(address, access, null, lines);
+    }
+
+    /** The same from the first event the stream stored at or after {@code since} (null: from the first). */
+    public static long read(NatsAddress address, NatsAccess access, Instant since, Lines lines) throws IOException {
         Connection connection = NatsConnections.acquire(address, access);
         try {
             String stream = streamOf(connection.jetStreamManagement(), address);
             long stored = storedOnSubject(connection.jetStreamManagement().getStreamInfo(stream,
                     StreamInfoOptions.filterSubjects(address.name())), address.name());
-            if (stored == 0) {
+            if (stored == 0 || since != null && connection.jetStreamManagement().getLastMessage(stream, address.name())
+                    .getTime().toInstant().isBefore(since)) {
                 return 0;
             }
-            OrderedConsumerContext consumer = connection.getStreamContext(stream)
-                    .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(address.name()));
+            OrderedConsumerConfiguration config = new OrderedConsumerConfiguration().filterSubject(address.name());
+            if (since != null) {
+                config.deliverPolicy(DeliverPolicy.ByStartTime).startTime(since.atZone(ZoneOffset.UTC));
+            }
+            OrderedConsumerContext consumer = connection.getStreamContext(stream).createOrderedConsumer(config);
             long read = 0;
             try (IterableConsumer messages = consumer.iterate()) {
                 while (true) {
-                    Message message = messages.nextMessage(WAIT);
+                    Message message = messages.nextMessage(since == null ? WAIT : QUIET);
+                    if (message == null && since != null) {
+                        return read; // nothing stored since then
+                    }
                     if (message == null) {
                         throw new IOException(address.describe() + ": the server stopped sending after " + read
                                 + " of about " + stored + " messages");
