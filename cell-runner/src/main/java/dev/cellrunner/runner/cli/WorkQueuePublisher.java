@@ -4,6 +4,7 @@ import dev.cellrunner.events.nats.NatsAddress;
 import dev.cellrunner.events.nats.NatsConnections;
 import dev.cellrunner.runner.cell.ExitCodes;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.PublishAck;
 
@@ -20,27 +21,23 @@ final class WorkQueuePublisher {
     static int publish(String target, BrokerOptions brokers, List<String> sources, List<byte[]> documents,
                        PrintWriter out, PrintWriter err) throws IOException {
         NatsAddress address = NatsAddress.subject(target);
-        Connection connection = NatsConnections.acquire(address,
+        Connection connection = NatsConnections.shared(address,
                 BrokerTargets.natsAccess(Duration.ofMillis(HttpEventOptions.DEFAULT_TIMEOUT_MS), brokers));
-        try {
-            var jetStream = connection.jetStream();
-            for (int i = 0; i < documents.size(); i++) {
-                PublishAck ack;
-                try {
-                    ack = jetStream.publish(address.name(), documents.get(i));
-                } catch (JetStreamApiException | IOException e) {
-                    err.println("cell-runner: enqueue: " + sources.get(i) + ": not taken by " + address.describe()
-                            + " (is a stream bound to " + address.name() + "?): " + e.getMessage()
-                            + (i > 0 ? "; the " + i + " before it were published" : ""));
-                    err.flush();
-                    return ExitCodes.UNAVAILABLE;
-                }
-                out.println(sources.get(i) + ": " + ack.getStream() + "#" + ack.getSeqno());
+        JetStream jetStream = connection.jetStream();
+        for (int i = 0; i < documents.size(); i++) {
+            PublishAck ack;
+            try {
+                ack = jetStream.publish(address.name(), documents.get(i));
+            } catch (JetStreamApiException | IOException e) {
+                err.println("cell-runner: enqueue: " + sources.get(i) + ": not taken by " + address.describe()
+                        + " (is a stream bound to " + address.name() + "?): " + e.getMessage()
+                        + (i > 0 ? "; the " + i + " before it were published" : ""));
+                err.flush();
+                return ExitCodes.UNAVAILABLE;
             }
-            out.flush();
-            return ExitCodes.OK;
-        } finally {
-            NatsConnections.release(connection);
+            out.println(sources.get(i) + ": " + ack.getStream() + "#" + ack.getSeqno());
         }
+        out.flush();
+        return ExitCodes.OK;
     }
 }

@@ -45,6 +45,11 @@ final class WorkerCommand implements Callable<Integer> {
                     + "cell-runner.dead.STREAM); a stream must hold that subject.")
     String deadLetter;
 
+    @Option(names = "--idle-exit-ms", paramLabel = "MS",
+            description = "Stop (exit 0) once no document came for this long and none is in hand: for a batch "
+                    + "Job that drains the queue. Default: run until SIGTERM.")
+    Long idleExitMs;
+
     @Option(names = "--retry-delay-ms", paramLabel = "MS",
             description = "How long a document handed back (no sink could take its events) waits (default 10000).")
     long retryDelayMs = 10_000;
@@ -59,8 +64,9 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = command.commandLine().getErr();
         Consumer<String> log = RunnerLog.to(err, "cell-runner worker: ");
-        if (parallel < 1 || ackWaitMs < 1000 || retryDelayMs < 0) {
-            log.accept("--parallel must be at least 1, --ack-wait-ms at least 1000 and --retry-delay-ms not negative");
+        if (parallel < 1 || ackWaitMs < 1000 || retryDelayMs < 0 || idleExitMs != null && idleExitMs < 1) {
+            log.accept("--parallel must be at least 1, --ack-wait-ms at least 1000, --retry-delay-ms not negative "
+                    + "and --idle-exit-ms positive");
             return ExitCodes.USAGE;
         }
         CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);

@@ -53,7 +53,7 @@ final class WorkerSetup {
             log.accept("cannot take work from " + from.describe() + ": " + e.getMessage());
             return ExitCodes.UNAVAILABLE;
         }
-        try (queue) {
+        try {
             if (queue.holds(deadSubject)) {
                 log.accept("the dead letter subject " + deadSubject + " is part of the work stream " + from.name()
                         + ": dead letters would come back as work; give another with --dead-letter");
@@ -62,7 +62,8 @@ final class WorkerSetup {
             List<Ed25519Key.PublicKey> trusted = launcher.fixedKey().map(SigningKey::publicKey).stream().toList();
             RunRecords records = new RunRecords(BrokerTargets.trailSince(trail.get(), options.runner.brokers), trusted);
             Worker worker = new Worker(queue, cells(launcher, err), records, new DeadLetters(queue.connection(), deadSubject),
-                    new Worker.Settings(options.parallel, POLL, Duration.ofMillis(options.retryDelayMs)), log);
+                    new Worker.Settings(options.parallel, POLL, Duration.ofMillis(options.retryDelayMs),
+                            options.idleExitMs == null ? null : Duration.ofMillis(options.idleExitMs)), log);
             StopSignals.install(worker::stop, log);
             log.accept("taking work from " + from.describe() + " as consumer " + options.consumer + ", "
                     + options.parallel + " at once (ack wait " + queue.ackWait().toMillis() + " ms); runs are looked up in "

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * operator's: it is never created or changed here. The consumer is created when missing, with the ack
  * wait asked for; an existing one is used as it is.
  */
-public final class NatsWorkQueue implements AutoCloseable {
+public final class NatsWorkQueue {
     /** The JetStream API's error code for "consumer not found". */
     private static final int CONSUMER_NOT_FOUND = 10014;
     /** The JetStream API's error code for "stream not found". */
@@ -53,7 +53,7 @@ public final class NatsWorkQueue implements AutoCloseable {
     /** Joins the queue; an IOException says why it cannot be used (no server, no such stream). */
     public static NatsWorkQueue open(NatsAddress stream, NatsAccess access, String consumerName, Duration ackWait,
                                      Consumer<String> log) throws IOException {
-        Connection connection = NatsConnections.acquire(stream, access);
+        Connection connection = NatsConnections.shared(stream, access);
         try {
             JetStreamManagement management = connection.jetStreamManagement();
             StreamInfo info = management.getStreamInfo(stream.name());
@@ -81,13 +81,9 @@ public final class NatsWorkQueue implements AutoCloseable {
             return new NatsWorkQueue(stream, connection, connection.getConsumerContext(stream.name(), consumerName),
                     consumerName, wait == null ? ackWait : wait);
         } catch (JetStreamApiException e) {
-            NatsConnections.release(connection);
             throw new IOException(e.getApiErrorCode() == STREAM_NOT_FOUND
                     ? "no stream " + stream.name() + " on " + stream.server() + " (streams are the operator's: docs/scale.md)"
                     : stream.describe() + ": " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            NatsConnections.release(connection);
-            throw e;
         }
     }
 
@@ -122,10 +118,6 @@ public final class NatsWorkQueue implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        NatsConnections.release(connection);
-    }
 
     private final class NatsDelivery implements Delivery {
         private final Message message;

@@ -38,8 +38,12 @@ public final class Worker {
         }
     }
 
-    /** Poll: how long one wait for a document lasts (stop is noticed between waits); retry: how long a handed-back document waits. */
-    public record Settings(int parallel, Duration poll, Duration retryDelay) {
+    /**
+     * Poll: how long one wait for a document lasts (stop is noticed between waits); retry: how long a
+     * handed-back document waits; idleExit: stop by itself once nothing came for that long and nothing is
+     * in hand (a batch Job's worker), or null to run until told to stop.
+     */
+    public record Settings(int parallel, Duration poll, Duration retryDelay, Duration idleExit) {
     }
 
     /** Larger than any document {@code run} accepts. */
@@ -72,7 +76,13 @@ public final class Worker {
 
     /** Takes and runs documents until {@link #stop()}; returns once every document in hand is finished. */
     public void run() throws InterruptedException {
+        long lastWork = System.nanoTime();
         while (!stopping) {
+            if (settings.idleExit() != null && inHand.get() == 0
+                    && System.nanoTime() - lastWork > settings.idleExit().toNanos()) {
+                log.accept("no work for " + settings.idleExit().toMillis() + " ms: stopping");
+                break;
+            }
             slots.acquire();
             Optional<Delivery> next = Optional.empty();
             try {
@@ -88,6 +98,7 @@ public final class Worker {
                 continue;
             }
             Delivery delivery = next.get();
+            lastWork = System.nanoTime();
             if (stopping) {
                 handBack(delivery, Duration.ZERO, "the worker is stopping");
                 slots.release();
@@ -102,6 +113,7 @@ public final class Worker {
                     slots.release();
                 }
             });
+            lastWork = System.nanoTime();
         }
         pool.shutdown();
         while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {

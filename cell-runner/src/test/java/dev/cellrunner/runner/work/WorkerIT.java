@@ -105,11 +105,13 @@ class WorkerIT {
     }
 
     /** A worker with a state directory (a "host") of its own. */
-    private Process worker(String name, int parallel, long ackWaitMs) throws Exception {
+    private Process worker(String name, int parallel, long ackWaitMs, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("worker", "--from", nats.url(work), "--parallel",
+                Integer.toString(parallel), "--ack-wait-ms", Long.toString(ackWaitMs), "--events", nats.url(events),
+                "--dead-letter", dead, "--signing-key", key.toString(), "--retry-delay-ms", "1000"));
+        args.addAll(List.of(more));
         Process process = cli.start(name, Map.of("XDG_STATE_HOME", cli.scratch.resolve("host-" + name).toString()),
-                "worker", "--from", nats.url(work), "--parallel", Integer.toString(parallel),
-                "--ack-wait-ms", Long.toString(ackWaitMs), "--events", nats.url(events), "--dead-letter", dead,
-                "--signing-key", key.toString(), "--retry-delay-ms", "1000");
+                args.toArray(String[]::new));
         started.add(process);
         return process;
     }
@@ -332,12 +334,11 @@ class WorkerIT {
             connection.jetStream().publish(workSubject(), invalid); // a producer that skipped enqueue's check
             connection.jetStream().publish(workSubject(), CliFixtures.JSON.writeValueAsBytes(refused));
         }
-        Process a = worker("a", 1, 2_000);
-        awaitDrained(Duration.ofMinutes(2));
-        Thread.sleep(3000); // longer than the ack wait: nothing comes back
-        Cli.Result stopped = stop("a", a);
+        Process a = worker("a", 1, 2_000, "--idle-exit-ms", "4000");
+        Cli.Result stopped = cli.await("a", a, 180); // no work for longer than the ack wait: it stops by itself
         assertThat(stopped.status()).as(stopped.toString()).isZero();
-        assertThat(stopped.stderr()).contains(work + "#1: exit 65; to the dead letters")
+        assertThat(stopped.stderr()).contains("no work for 4000 ms: stopping")
+                .contains(work + "#1: exit 65; to the dead letters")
                 .contains(work + "#2: exit 69; to the dead letters").doesNotContain("delivery 2");
         Map<Long, MessageInfo> letters = new HashMap<>();
         try (Connection connection = nats.connect()) {

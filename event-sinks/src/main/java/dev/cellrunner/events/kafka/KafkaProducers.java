@@ -14,8 +14,9 @@ import java.util.Properties;
 
 /**
  * One idempotent producer per cluster and configuration for the whole process, shared by every sink (a
- * producer's start costs a metadata round and threads; its idempotence covers all it sends); closed when
- * the last user leaves. Whatever the configuration file says, acks=all and idempotence stay on.
+ * producer's start costs a metadata round and threads; its idempotence covers all it sends), kept when its
+ * last user leaves and closed when the process exits. Whatever the configuration file says, acks=all and
+ * idempotence stay on.
  */
 public final class KafkaProducers {
     private record Key(String bootstrap, String config) {
@@ -23,7 +24,6 @@ public final class KafkaProducers {
 
     private static final class Shared {
         final Producer<String, byte[]> producer;
-        int users;
 
         Shared(Producer<String, byte[]> producer) {
             this.producer = producer;
@@ -32,10 +32,15 @@ public final class KafkaProducers {
 
     private static final Map<Key, Shared> OPEN = new HashMap<>();
 
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(KafkaProducers::closeAll, "kafka-producers-close"));
+    }
+
     private KafkaProducers() {
     }
 
-    public static Producer<String, byte[]> acquire(KafkaAddress address, KafkaAccess access) throws IOException {
+    /** The process's producer for this cluster and configuration; created on first use. */
+    public static Producer<String, byte[]> shared(KafkaAddress address, KafkaAccess access) throws IOException {
         Key key = new Key(address.bootstrap(), String.valueOf(access.config()));
         synchronized (OPEN) {
             Shared shared = OPEN.get(key);
@@ -43,20 +48,14 @@ public final class KafkaProducers {
                 shared = new Shared(create(address, access));
                 OPEN.put(key, shared);
             }
-            shared.users++;
             return shared.producer;
         }
     }
 
-    public static void release(Producer<String, byte[]> producer) {
+    private static void closeAll() {
         synchronized (OPEN) {
-            for (Map.Entry<Key, Shared> entry : OPEN.entrySet()) {
-                if (entry.getValue().producer == producer && --entry.getValue().users == 0) {
-                    OPEN.remove(entry.getKey());
-                    producer.close(Duration.ofSeconds(2));
-                    return;
-                }
-            }
+            OPEN.values().forEach(shared -> shared.producer.close(Duration.ofSeconds(2)));
+            OPEN.clear();
         }
     }
 

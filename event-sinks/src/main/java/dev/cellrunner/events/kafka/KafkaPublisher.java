@@ -33,7 +33,7 @@ public final class KafkaPublisher implements BrokerSink.Publisher {
 
     @Override
     public void open() throws IOException {
-        producer = KafkaProducers.acquire(address, access);
+        producer = KafkaProducers.shared(address, access);
     }
 
     @Override
@@ -68,11 +68,9 @@ public final class KafkaPublisher implements BrokerSink.Publisher {
         return address.describe();
     }
 
+    /** The producer stays open for the process's other users (see {@link KafkaProducers}). */
     @Override
     public void close() {
-        if (producer != null) {
-            KafkaProducers.release(producer);
-            producer = null;
-        }
+        producer = null;
     }
 }

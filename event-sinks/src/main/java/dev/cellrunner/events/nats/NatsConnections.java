@@ -10,11 +10,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * One connection per server and credentials for the whole process, shared by every sink, reader and
- * worker that needs it (a resident runner's cells do not each pay for a connection); closed when the
- * last user leaves. The client's own error log is silenced: callers report what failed, once.
+ * worker that needs it, and kept when its last user leaves: a resident runner's cells, one after the
+ * other, do not each pay for a connection. Closed when the process exits. The client's own error log is
+ * silenced: callers report what failed, once.
  */
 public final class NatsConnections {
     private record Key(String server, String credentials, String trustedCertificates) {
@@ -22,7 +25,6 @@ public final class NatsConnections {
 
     private static final class Shared {
         final Connection connection;
-        int users;
 
         Shared(Connection connection) {
             this.connection = connection;
@@ -30,12 +32,21 @@ public final class NatsConnections {
     }
 
     private static final Map<Key, Shared> OPEN = new HashMap<>();
+    private static final ThreadFactory DAEMON = runnable -> {
+        Thread thread = new Thread(runnable, "nats");
+        thread.setDaemon(true);
+        return thread;
+    };
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(NatsConnections::closeAll, "nats-connections-close"));
+    }
 
     private NatsConnections() {
     }
 
-    /** Connects (or joins the open connection); each call must be matched by {@link #release}. */
-    public static Connection acquire(NatsAddress address, NatsAccess access) throws IOException {
+    /** The process's connection to this server with these credentials; connects on first use. */
+    public static Connection shared(NatsAddress address, NatsAccess access) throws IOException {
         Key key = new Key(address.server(), String.valueOf(access.credentials()), String.valueOf(access.trustedCertificates()));
         synchronized (OPEN) {
             Shared shared = OPEN.get(key);
@@ -43,21 +54,14 @@ public final class NatsConnections {
                 shared = new Shared(connect(address, access));
                 OPEN.put(key, shared);
             }
-            shared.users++;
             return shared.connection;
         }
     }
 
-    public static void release(Connection connection) {
+    private static void closeAll() {
         synchronized (OPEN) {
-            for (Map.Entry<Key, Shared> entry : OPEN.entrySet()) {
-                Shared shared = entry.getValue();
-                if (shared.connection == connection && --shared.users == 0) {
-                    OPEN.remove(entry.getKey());
-                    closeQuietly(connection);
-                    return;
-                }
-            }
+            OPEN.values().forEach(shared -> closeQuietly(shared.connection));
+            OPEN.clear();
         }
     }
 
@@ -67,6 +71,11 @@ public final class NatsConnections {
                 .connectionName("cell-runner")
                 .connectionTimeout(access.connectTimeout())
                 .maxReconnects(-1)
+                // the connection is kept for the process's life: its threads must not keep a JVM alive
+                .executor(Executors.newCachedThreadPool(DAEMON))
+                .scheduledExecutor(Executors.newScheduledThreadPool(1, DAEMON))
+                .connectThreadFactory(DAEMON)
+                .callbackThreadFactory(DAEMON)
                 .errorListener(new ErrorListener() {
                     @Override
                     public void errorOccurred(Connection connection, String error) {

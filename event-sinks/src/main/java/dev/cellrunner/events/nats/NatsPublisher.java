@@ -31,7 +31,7 @@ public final class NatsPublisher implements BrokerSink.Publisher {
 
     @Override
     public void open() throws IOException {
-        connection = NatsConnections.acquire(address, access);
+        connection = NatsConnections.shared(address, access);
         jetStream = connection.jetStream(JetStreamOptions.builder().requestTimeout(access.requestTimeout()).build());
     }
 
@@ -59,11 +59,10 @@ public final class NatsPublisher implements BrokerSink.Publisher {
         return address.describe();
     }
 
+    /** The connection stays open for the process's other users (see {@link NatsConnections}). */
     @Override
     public void close() {
-        if (connection != null) {
-            NatsConnections.release(connection);
-            connection = null;
-        }
+        connection = null;
+        jetStream = null;
     }
 }

@@ -46,7 +46,7 @@ public final class NatsTrailReader {
 
     /** The same from the first event the stream stored at or after {@code since} (null: from the first). */
     public static long read(NatsAddress address, NatsAccess access, Instant since, Lines lines) throws IOException {
-        Connection connection = NatsConnections.acquire(address, access);
+        Connection connection = NatsConnections.shared(address, access);
         try {
             String stream = streamOf(connection.jetStreamManagement(), address);
             long stored = storedOnSubject(connection.jetStreamManagement().getStreamInfo(stream,
@@ -87,8 +87,6 @@ public final class NatsTrailReader {
             throw e;
         } catch (Exception e) {
             throw new IOException(address.describe() + ": " + e.getMessage(), e);
-        } finally {
-            NatsConnections.release(connection);
         }
     }
 
