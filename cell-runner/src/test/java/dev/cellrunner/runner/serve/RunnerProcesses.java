@@ -39,9 +39,15 @@ final class RunnerProcesses implements AutoCloseable {
      * cell that waits for a file the test creates there must be given the directory.
      */
     Path documentSeeing(Path dir, String... argv) throws IOException {
+        return documentSeeing(List.of(dir), argv);
+    }
+
+    /** As above, for several directories (e.g. also the checkout holding the launcher, when it lies in /tmp). */
+    Path documentSeeing(List<Path> dirs, String... argv) throws IOException {
         ObjectNode document = cell(argv);
         ObjectNode filesystem = ((ObjectNode) document.get("spec")).putObject("authority").putObject("filesystem");
-        filesystem.putArray("readOnly").add("/").add(dir.toString());
+        var readOnly = filesystem.putArray("readOnly").add("/");
+        dirs.forEach(dir -> readOnly.add(dir.toString()));
         return write(document);
     }
 

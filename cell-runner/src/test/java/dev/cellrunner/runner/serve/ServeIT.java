@@ -134,8 +134,9 @@ class ServeIT {
         // were it, the server would see from the peer's credentials that it is inside a cell: exit 77).
         var inner = RunnerProcesses.cell("/bin/sh", "-c", "echo escaped");
         Path innerDocument = runner.write(inner);
-        Path outer = runner.documentSeeing(socket.getParent().getParent(), RunnerProcesses.launcher().toString(),
-                "submit", "--socket", socket.toString(), innerDocument.toString());
+        Path checkout = RunnerProcesses.launcher().toAbsolutePath().getParent().getParent();
+        Path outer = runner.documentSeeing(List.of(socket.getParent().getParent(), checkout),
+                RunnerProcesses.launcher().toString(), "submit", "--socket", socket.toString(), innerDocument.toString());
         RunnerProcesses.Result result = runner.run("outer", "run", outer.toString(), "--events", "none");
         assertThat(result.exitCode()).as(result.toString()).isIn(75, 77);
         assertThat(result.stderr()).containsAnyOf("cannot reach", "cells may not submit cells");
