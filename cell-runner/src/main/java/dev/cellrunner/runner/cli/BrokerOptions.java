@@ -14,7 +14,7 @@ final class BrokerOptions {
     static final String KAFKA_CONFIG = "--kafka-config";
 
     @Option(names = NATS_CREDS, paramLabel = "FILE",
-            description = "NATS credentials file (a user JWT with its NKey seed, or an NKey seed alone) for nats:// targets.")
+            description = "NATS credentials file (a user JWT with its NKey seed, as nsc writes it) for nats:// targets.")
     Path natsCredentials;
 
     @Option(names = NATS_CA, paramLabel = "PEM",

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How to reach a NATS server beyond its address: a credentials file (a JWT with its NKey seed, or an NKey
- * seed alone, as nsc and nk write them), a PEM file of certificates to trust for TLS (TLS is then on),
+ * How to reach a NATS server beyond its address: a credentials file (a user JWT with its NKey seed, as
+ * nsc writes it), a PEM file of certificates to trust for TLS (TLS is then on),
  * how long connecting may take, and how long one JetStream request (a PubAck, a consumer call) may take.
  */
 public record NatsAccess(Path credentials, Path trustedCertificates, Duration connectTimeout, Duration requestTimeout) {
