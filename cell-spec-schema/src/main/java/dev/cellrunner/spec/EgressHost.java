@@ -2,6 +2,7 @@ package dev.cellrunner.spec;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -10,8 +11,15 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code host} of an egress rule, parsed strictly: an IP prefix (a literal is a full-length
- * prefix) or a DNS name to resolve at start. IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) becomes the
- * IPv4 prefix it denotes, so it opens exactly the IPv4 path and nothing wider.
+ * prefix), a DNS name, or a wildcard {@code *.example.com} (every name below example.com at any depth,
+ * not example.com itself). IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) becomes the IPv4 prefix it
+ * denotes, so it opens exactly the IPv4 path and nothing wider.
+ *
+ * <p>Names are compared as DNS puts them on the wire: lowercase, no trailing dot, internationalised
+ * labels in their ASCII ({@code xn--}) form. A name written in Unicode is converted with
+ * {@link IDN#toASCII} (IDNA2003); the four characters where IDNA2003 and IDNA2008 (which libidn2, and
+ * so glibc and curl, apply) give different names (ß, ς, ZWJ, ZWNJ) are refused, as are characters
+ * IDNA2003 does not know: the document then states the {@code xn--} form it means.
  */
 public sealed interface EgressHost {
 
@@ -45,15 +53,55 @@ public sealed interface EgressHost {
         }
     }
 
-    /** A DNS name, lowercased, without a trailing dot. */
-    record DnsName(String name) implements EgressHost {
+    /** A declared name or wildcard, matched against names as {@link #wireName} normalises them. */
+    sealed interface DnsPattern extends EgressHost {
+        boolean matches(String wireName);
+    }
+
+    /** A DNS name, lowercased, without a trailing dot, internationalised labels in xn-- form. */
+    record DnsName(String name) implements DnsPattern {
+        @Override
+        public boolean matches(String wireName) {
+            return name.equals(wireName);
+        }
+
         @Override
         public String toString() {
             return name;
         }
     }
 
+    /** {@code *.domain}: every name below {@code domain}, at any depth; not {@code domain} itself. */
+    record DnsWildcard(String domain) implements DnsPattern {
+        @Override
+        public boolean matches(String wireName) {
+            return wireName.length() > domain.length() + 1 && wireName.endsWith(domain)
+                    && wireName.charAt(wireName.length() - domain.length() - 1) == '.';
+        }
+
+        @Override
+        public String toString() {
+            return "*." + domain;
+        }
+    }
+
+    /**
+     * A name from a DNS message in the form declared names take: ASCII letters lowercased, one trailing
+     * dot removed. Other bytes are kept, so a name that is not plain ASCII never equals a declared one.
+     */
+    static String wireName(String name) {
+        String trimmed = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        StringBuilder lower = new StringBuilder(trimmed.length());
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            lower.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+        }
+        return lower.toString();
+    }
+
     Pattern HOST_CHARACTERS = Pattern.compile("[A-Za-z0-9.:/-]+");
+    /** IDNA2003 and IDNA2008 map these differently (deviation characters of UTS #46). */
+    Pattern IDNA_DEVIATIONS = Pattern.compile("[\\u00df\\u03c2\\u200c\\u200d]");
     Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     /** Starts like an IPv6 literal: InetAddress then parses it without ever asking DNS. */
     Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
@@ -72,6 +120,15 @@ public sealed interface EgressHost {
         }
         if (text.contains("://")) {
             throw new IllegalArgumentException("'" + text + "' is a URL; write only the host (an IP address, CIDR prefix or DNS name)");
+        }
+        if (text.startsWith("*.")) {
+            return wildcard(text);
+        }
+        if (text.contains("*")) {
+            throw new IllegalArgumentException("'" + text + "': '*' may only be the whole first label, as in *.example.com");
+        }
+        if (text.chars().anyMatch(c -> c > 0x7f)) {
+            return dnsName(text, idnaToAscii(text));
         }
         if (!HOST_CHARACTERS.matcher(text).matches()) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address, CIDR prefix or DNS name"
@@ -100,7 +157,38 @@ public sealed interface EgressHost {
         if (prefix != null) {
             throw new IllegalArgumentException("'" + text + "': a prefix length needs an IP address, not a name");
         }
-        return dnsName(text);
+        return dnsName(text, text);
+    }
+
+    private static DnsWildcard wildcard(String text) {
+        String rest = text.substring(2);
+        if (rest.chars().anyMatch(c -> c > 0x7f)) {
+            rest = idnaToAscii(rest);
+        } else if (rest.contains("*") || !HOST_CHARACTERS.matcher(rest).matches() || rest.contains(":")
+                || rest.contains("/")) {
+            throw new IllegalArgumentException("'" + text + "' is not a wildcard name: write *. and a DNS name, as in"
+                    + " *.example.com ('*' only as the whole first label)");
+        }
+        DnsName domain = dnsName(text, rest);
+        if (!domain.name().contains(".")) {
+            throw new IllegalArgumentException("'" + text + "' would allow every name under the top-level domain '"
+                    + domain.name() + "'; declare a domain of at least two labels");
+        }
+        return new DnsWildcard(domain.name());
+    }
+
+    /** Unicode labels to xn-- form (IDNA2003, STD3 rules); see the class comment for what is refused. */
+    private static String idnaToAscii(String text) {
+        if (IDNA_DEVIATIONS.matcher(text).find()) {
+            throw new IllegalArgumentException("'" + text + "' contains \u00df, \u03c2, ZWJ or ZWNJ, which IDNA2003 and"
+                    + " IDNA2008 convert differently; write the xn-- form you mean");
+        }
+        try {
+            return IDN.toASCII(text, IDN.USE_STD3_ASCII_RULES);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a valid internationalised name (" + e.getMessage()
+                    + "); write its xn-- form");
+        }
     }
 
     private static InetAddress literal(String address) {
@@ -181,8 +269,9 @@ public sealed interface EgressHost {
         }
     }
 
-    private static DnsName dnsName(String text) {
-        String name = text.toLowerCase(Locale.ROOT);
+    /** {@code ascii}: {@code text} itself, or its IDNA conversion; messages quote what the user wrote. */
+    private static DnsName dnsName(String text, String ascii) {
+        String name = ascii.toLowerCase(Locale.ROOT);
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
         }

@@ -42,6 +42,66 @@ class EgressHostTest {
         assertThat(EgressHost.parse(text)).isEqualTo(new EgressHost.DnsName(canonical));
     }
 
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "B\u00fccher.example | xn--bcher-kva.example",
+            "\u4f8b\u3048.\u30c6\u30b9\u30c8. | xn--r8jz45g.xn--zckzah",
+            "xn--BCHER-kva.Example | xn--bcher-kva.example",
+    })
+    void internationalisedNamesAreComparedInTheirAsciiForm(String text, String ascii) {
+        assertThat(EgressHost.parse(text)).isEqualTo(new EgressHost.DnsName(ascii));
+    }
+
+    @ParameterizedTest(name = "{0} matches {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "*.example.com | a.example.com | true",
+            "*.example.com | x.y.z.example.com | true",
+            "*.Example.COM. | A.EXAMPLE.com. | true",
+            "*.example.com | example.com | false",
+            "*.example.com | badexample.com | false",
+            "*.example.com | a.example.com.evil | false",
+            "*.example.com | .example.com | false",
+            "*.b\u00fccher.example | www.xn--bcher-kva.example | true",
+            "api.example.com | API.Example.Com. | true",
+            "api.example.com | a.api.example.com | false",
+    })
+    void wildcardsMatchEveryNameBelowTheirDomainAndNotTheDomainItself(String declared, String queried, boolean matches) {
+        EgressHost host = EgressHost.parse(declared);
+
+        assertThat(host).isInstanceOf(EgressHost.DnsPattern.class);
+        assertThat(((EgressHost.DnsPattern) host).matches(EgressHost.wireName(queried))).isEqualTo(matches);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "*.Example.COM. | *.example.com",
+            "*.b\u00fccher.example | *.xn--bcher-kva.example",
+    })
+    void wildcardsAreCanonical(String text, String canonical) {
+        assertThat(EgressHost.parse(text)).hasToString(canonical).isEqualTo(EgressHost.parse(canonical));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "a.*.example.com | '*' may only be the whole first label",
+            "*example.com | '*' may only be the whole first label",
+            "* | '*' may only be the whole first label",
+            "**.example.com | '*' may only be the whole first label",
+            "*.*.example.com | is not a wildcard name",
+            "*.com | every name under the top-level domain 'com'",
+            "*.localhost | is loopback",
+            "*.198.51.100.10 | is neither a dotted-quad IPv4 address nor a host name",
+            "*.198.51.100.0/24 | is not a wildcard name",
+            "*.exa_mple.com | is not a wildcard name",
+            "fa\u00df.de | write the xn-- form you mean",
+            "*.fa\u00df.de | write the xn-- form you mean",
+            "a\u200db.example | write the xn-- form you mean",
+            "bad\u2028name.example | write its xn-- form",
+    })
+    void badWildcardsAndInternationalNamesAreRefusedWithTheReason(String text, String reason) {
+        assertThatIllegalArgumentException().isThrownBy(() -> EgressHost.parse(text)).withMessageContaining(reason);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
             "0.0.0.0/0 | matches every address",

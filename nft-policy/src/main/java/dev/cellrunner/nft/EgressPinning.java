@@ -2,6 +2,7 @@ package dev.cellrunner.nft;
 
 import dev.cellrunner.spec.EgressHost;
 import dev.cellrunner.spec.EgressHost.DnsName;
+import dev.cellrunner.spec.EgressHost.DnsWildcard;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 import dev.cellrunner.spec.EgressRule;
 
@@ -14,8 +15,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Fixes every declared rule to the addresses it opens. Names were resolved by the caller, once
- * (all A and AAAA records); this class only judges the answers, so it stays pure and testable.
+ * Fixes every declared rule to the addresses it opens before the cell starts. Names were resolved by
+ * the caller, once (all A and AAAA records); this class only judges the answers, so it stays pure and
+ * testable. A wildcard opens nothing at start: only the cell's DNS responder's answers open its names.
  */
 public final class EgressPinning {
     private EgressPinning() {
@@ -41,6 +43,8 @@ public final class EgressPinning {
             EgressRule rule = rules.get(i);
             if (hosts.get(i) instanceof IpPrefix prefix) {
                 pinned.add(new PinnedRule(i, rule, List.of(prefix), false));
+            } else if (hosts.get(i) instanceof DnsWildcard) {
+                pinned.add(new PinnedRule(i, rule, List.of(), true)); // opened only by answers during the run
             } else {
                 String name = ((DnsName) hosts.get(i)).name();
                 pinned.add(new PinnedRule(i, rule, pinName(i, name, resolved.get(name), literals), true));
