@@ -24,16 +24,13 @@ public enum AllowSet {
     }
 
     public static AllowSet of(SetElement element, Protocol protocol) {
-        boolean v4 = element.destination().isIpv4();
-        if (protocol == Protocol.TCP) {
-            return v4 ? IP4_TCP : IP6_TCP;
-        }
-        return v4 ? IP4_UDP : IP6_UDP;
+        return of(element.destination().isIpv4(), protocol);
     }
 
+    /** The kind of an allow set or an answer set, by name. */
     public static AllowSet named(String setName) {
         for (AllowSet set : values()) {
-            if (set.setName().equals(setName)) {
+            if (set.setName().equals(setName) || set.answerSetName().equals(setName)) {
                 return set;
             }
         }
@@ -42,7 +39,32 @@ public enum AllowSet {
 
     /** "allow_ip4_tcp", "allow_ip6_udp", ... */
     public String setName() {
-        return "allow_" + ("ip".equals(ipProtocol) ? "ip4" : "ip6") + "_" + transport;
+        return "allow_" + suffix();
+    }
+
+    /** "dns_ip4_tcp", ...: the addresses DNS answers opened, each element with a timeout. */
+    public String answerSetName() {
+        return "dns_" + suffix();
+    }
+
+    /** The set of this kind for a DNS answer's address and the protocol of the rule that admitted it. */
+    public static AllowSet of(boolean ipv4, Protocol protocol) {
+        if (protocol == Protocol.TCP) {
+            return ipv4 ? IP4_TCP : IP6_TCP;
+        }
+        return ipv4 ? IP4_UDP : IP6_UDP;
+    }
+
+    public boolean ipv4() {
+        return "ip".equals(ipProtocol);
+    }
+
+    public Protocol protocol() {
+        return "tcp".equals(transport) ? Protocol.TCP : Protocol.UDP;
+    }
+
+    private String suffix() {
+        return ("ip".equals(ipProtocol) ? "ip4" : "ip6") + "_" + transport;
     }
 
     String ipProtocol() {

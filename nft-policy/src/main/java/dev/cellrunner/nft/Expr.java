@@ -56,13 +56,42 @@ public record Expr(String text, JsonNode json) {
     }
 
     /** {@code ip daddr . tcp dport @set}. */
-    static Expr destinationIn(AllowSet set) {
+    static Expr destinationIn(String ipProtocol, String transport, String setName) {
         ArrayNode concat = JSON.createArrayNode();
-        concat.add(payload(set.ipProtocol(), "daddr"));
-        concat.add(payload(set.transport(), "dport"));
-        return new Expr(set.ipProtocol() + " daddr . " + set.transport() + " dport @" + set.setName(),
-                match("==", JSON.createObjectNode().set("concat", concat),
-                        JSON.getNodeFactory().textNode("@" + set.setName())));
+        concat.add(payload(ipProtocol, "daddr"));
+        concat.add(payload(transport, "dport"));
+        return new Expr(ipProtocol + " daddr . " + transport + " dport @" + setName,
+                match("==", JSON.createObjectNode().set("concat", concat), JSON.getNodeFactory().textNode("@" + setName)));
+    }
+
+    /** {@code ip daddr 127.0.0.53}, {@code ip6 daddr != ::1}. */
+    static Expr destination(String ipProtocol, String op, String address) {
+        return new Expr(ipProtocol + " daddr " + ("==".equals(op) ? "" : op + " ") + address,
+                match(op, payload(ipProtocol, "daddr"), JSON.getNodeFactory().textNode(address)));
+    }
+
+    /** {@code meta l4proto { tcp, udp }}. */
+    static Expr tcpOrUdp() {
+        ArrayNode set = JSON.createArrayNode().add("tcp").add("udp");
+        return new Expr("meta l4proto { tcp, udp }", match("==", JSON.createObjectNode().set("meta",
+                JSON.createObjectNode().put("key", "l4proto")), JSON.createObjectNode().set("set", set)));
+    }
+
+    /** {@code th dport 53}: the destination port of tcp or udp alike. */
+    static Expr transportPort(int port) {
+        return new Expr("th dport " + port, match("==", payload("th", "dport"), JSON.getNodeFactory().numberNode(port)));
+    }
+
+    /** {@code dnat ip to 127.0.0.53}. */
+    static Expr dnat(String family, String address) {
+        return new Expr("dnat " + family + " to " + address, JSON.createObjectNode().set("dnat",
+                JSON.createObjectNode().put("family", family).put("addr", address)));
+    }
+
+    /** {@code log prefix "reject" group 1}: the packet goes to nfnetlink_log, where the runner reads it. */
+    static Expr logToGroup(String prefix, int group) {
+        return new Expr("log prefix \"" + prefix + "\" group " + group, JSON.createObjectNode().set("log",
+                JSON.createObjectNode().put("prefix", prefix).put("group", group)));
     }
 
     static Expr counter() {

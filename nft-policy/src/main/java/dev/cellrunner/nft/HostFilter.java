@@ -12,7 +12,8 @@ import java.util.Optional;
  * the cell, the cell cannot talk to the host itself beyond neighbour discovery and declared
  * destinations, and what leaves is masqueraded. A source address other than the cell's own is
  * dropped first: a workload that rewrote its address must not get replies delivered into another
- * cell through that cell's established flows. Traffic of other interfaces passes untouched
+ * cell through that cell's established flows. DNS from the cell is dropped here too: inside the cell it
+ * is redirected or rejected, so only a cell whose ruleset is gone sends any. Traffic of other interfaces passes untouched
  * (policy accept), so concurrent cells and the host's own firewall are not disturbed.
  */
 public final class HostFilter {
@@ -22,8 +23,8 @@ public final class HostFilter {
     private HostFilter() {
     }
 
-    public static NftTable compile(String tableName, String veth, AllowSets sets, Optional<IpPrefix> cellIpv4,
-                                   Optional<IpPrefix> cellIpv6) {
+    public static NftTable compile(String tableName, String veth, AllowSets sets, DnsPolicy dns,
+                                   Optional<IpPrefix> cellIpv4, Optional<IpPrefix> cellIpv6) {
         List<NftChain> chains = new ArrayList<>();
         chains.add(new NftChain("cell_forward", NftChain.Hook.filter("forward", "accept"), List.of(
                 NftRule.of("from-cell", Expr.meta("iifname", "==", veth), Expr.counter(), Expr.jump(FROM_CELL)),
@@ -32,24 +33,26 @@ public final class HostFilter {
                 NftRule.of("from-cell", Expr.meta("iifname", "==", veth), Expr.counter(), Expr.jump("to_host")))));
         List<NftRule> fromCell = new ArrayList<>(antiSpoofing(cellIpv4, "ipv4"));
         fromCell.addAll(antiSpoofing(cellIpv6, "ipv6"));
-        fromCell.addAll(allowOnly(false));
+        fromCell.addAll(allowOnly(false, dns));
         chains.add(new NftChain(FROM_CELL, null, fromCell));
-        chains.add(new NftChain("to_host", null, allowOnly(true)));
+        chains.add(new NftChain("to_host", null, allowOnly(true, dns)));
         chains.add(new NftChain("to_cell", null, List.of(CellRuleset.established(), dropRest())));
         List<NftRule> nat = new ArrayList<>();
         cellIpv4.ifPresent(subnet -> nat.add(masquerade("masquerade-ip4", subnet, veth)));
         cellIpv6.ifPresent(subnet -> nat.add(masquerade("masquerade-ip6", subnet, veth)));
         chains.add(new NftChain("cell_nat", NftChain.Hook.sourceNat(), nat));
-        return new NftTable(tableName, sets.nftSets(), chains);
+        return new NftTable(tableName, sets.nftSets(dns), chains);
     }
 
-    private static List<NftRule> allowOnly(boolean withNeighbourDiscovery) {
+    /** Established, (to the host) neighbour discovery, no DNS, the declared and answered destinations. */
+    private static List<NftRule> allowOnly(boolean withNeighbourDiscovery, DnsPolicy dns) {
         List<NftRule> rules = new ArrayList<>();
         rules.add(CellRuleset.established());
         if (withNeighbourDiscovery) {
             rules.add(CellRuleset.neighbourDiscovery());
         }
-        rules.addAll(AllowSets.acceptRules());
+        rules.add(CellRuleset.dnsElsewhere(Expr.drop()));
+        rules.addAll(AllowSets.acceptRules(dns));
         rules.add(dropRest());
         return rules;
     }

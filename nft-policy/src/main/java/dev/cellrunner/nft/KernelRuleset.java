@@ -28,6 +28,8 @@ import java.util.TreeMap;
  * object keys sorted and no whitespace. Handles stay in: they are kernel state, deterministic for a
  * fresh namespace, and change when a rule is deleted and added again. So the digest changes when
  * anything but traffic changes the ruleset, and identical policies in fresh namespaces digest alike.
+ * The elements of answer sets (flag {@code timeout}) are left out: the runner adds them during the run
+ * as DNS answers come; {@link #elements} lets the caller check them against what it added.
  */
 public final class KernelRuleset {
     private final Map<String, TableModel> tables;
@@ -89,6 +91,11 @@ public final class KernelRuleset {
     /** The counter of the rule commented {@code comment} in {@code chain}, if the kernel reported one. */
     public Optional<Counter> ruleCounter(String table, String chain, String comment) {
         return Optional.ofNullable(ruleCounters.get(new RuleKey(table, chain, comment)));
+    }
+
+    /** The elements the kernel listed for {@code set} of {@code table}; empty when there is no such set. */
+    public Set<SetElement> elements(String table, String set) {
+        return table(table).map(t -> t.sets().get(set)).map(TableModel.SetModel::elements).orElse(Set.of());
     }
 
     public Counter elementCounter(String table, AllowSet set, SetElement element) {
@@ -216,6 +223,11 @@ public final class KernelRuleset {
         return values;
     }
 
+    /** A set whose elements time out: the answer sets, filled by the runner during the run. */
+    private static boolean isAnswerSet(JsonNode set) {
+        return strings(set.path("flags")).contains("timeout");
+    }
+
     /** Sets every "packets" and "bytes" number to 0, at any depth. */
     static void zeroCounters(JsonNode node) {
         if (node instanceof ObjectNode object) {
@@ -232,7 +244,11 @@ public final class KernelRuleset {
         ArrayNode normalised = Expr.JSON.createArrayNode();
         for (JsonNode item : items) {
             if (!item.has("metainfo")) {
-                normalised.add(item.deepCopy());
+                JsonNode copy = item.deepCopy();
+                if (isAnswerSet(copy.path("set"))) {
+                    ((ObjectNode) copy.get("set")).remove("elem"); // the runner's own answers, changing by design
+                }
+                normalised.add(copy);
             }
         }
         zeroCounters(normalised);

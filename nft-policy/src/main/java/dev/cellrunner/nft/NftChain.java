@@ -19,6 +19,11 @@ public record NftChain(String name, Hook hook, List<NftRule> rules) {
             return new Hook("filter", hook, "filter", 0, policy);
         }
 
+        /** Priority -100 (dstnat); nft 1.0.6 does not accept the name in an output hook. */
+        static Hook destinationNat(String hook) {
+            return new Hook("nat", hook, "-100", -100, "accept");
+        }
+
         static Hook sourceNat() {
             return new Hook("nat", "postrouting", "srcnat", 100, "accept");
         }

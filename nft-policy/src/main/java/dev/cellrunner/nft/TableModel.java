@@ -41,8 +41,8 @@ public record TableModel(String family, String name, Map<String, SetModel> sets,
     static TableModel of(NftTable table) {
         Map<String, SetModel> sets = new TreeMap<>();
         for (NftSet set : table.sets()) {
-            sets.put(set.kind().setName(), new SetModel(List.of(set.kind().addressType(), "inet_service"),
-                    List.of("interval"), true, new HashSet<>(set.elements())));
+            sets.put(set.name(), new SetModel(List.of(set.kind().addressType(), "inet_service"),
+                    List.of(set.flag()), true, new HashSet<>(set.elements())));
         }
         Map<String, ChainModel> chains = new TreeMap<>();
         List<RuleModel> rules = new ArrayList<>();

@@ -36,7 +36,7 @@ class KernelRoundTripTest {
 
     @Test
     void aHostFilterForOneFamilyDropsTheOtherAndReadsBack() throws IOException {
-        NftTable table = HostFilter.compile("cellrunner_v4", "cr1-1", AllowSets.of(Fixtures.pinned()),
+        NftTable table = HostFilter.compile("cellrunner_v4", "cr1-1", AllowSets.of(Fixtures.pinned()), DnsPolicy.ANSWERED,
                 java.util.Optional.of(Fixtures.prefix("198.18.0.0/30")), java.util.Optional.empty());
         assertThat(table.text()).contains("meta nfproto ipv6 counter drop comment \"spoofed-ip6\"");
         assertRoundTrip(table);
@@ -59,7 +59,8 @@ class KernelRoundTripTest {
     void randomRulesLoadAndReadBack(long seed) throws IOException {
         Random random = new Random(seed);
         List<PinnedRule> rules = RandomRules.pinned(random::nextInt, 1 + random.nextInt(40));
-        NftTable table = CellRuleset.compile("cellrunner_prop", AllowSets.of(rules));
+        NftTable table = CellRuleset.compile("cellrunner_prop", AllowSets.of(rules),
+                DnsPolicy.values()[random.nextInt(DnsPolicy.values().length)]);
         ScratchNamespace.Result check = ScratchNamespace.check(table.text());
         assertThat(check.exitCode()).as("nft -c rejected:\n%s\n%s", check.stderr(), table.text()).isZero();
         assertRoundTrip(table);
@@ -69,7 +70,8 @@ class KernelRoundTripTest {
     @FuzzTest(maxExecutions = 200)
     void fuzzedRulesAreAccepted(FuzzedDataProvider data) throws IOException {
         List<PinnedRule> rules = RandomRules.pinned(bound -> data.consumeInt(0, bound - 1), data.consumeInt(0, 20));
-        NftTable table = CellRuleset.compile("cellrunner_fuzz", AllowSets.of(rules));
+        NftTable table = CellRuleset.compile("cellrunner_fuzz", AllowSets.of(rules),
+                DnsPolicy.values()[data.consumeInt(0, DnsPolicy.values().length - 1)]);
         ScratchNamespace.Result check = ScratchNamespace.check(table.text());
         assertThat(check.exitCode()).as("nft -c rejected:\n%s\n%s", check.stderr(), table.text()).isZero();
     }

@@ -36,6 +36,20 @@ class KernelRulesetTest {
     }
 
     @Test
+    void answersTheRunnerAddsDoNotChangeTheDigestAndAreListed() throws IOException {
+        String listing = listing();
+        String withAnswer = listing.replaceFirst("(\"name\": \"dns_ip4_tcp\", [^}]*\"flags\": \\[\"timeout\"\\]),",
+                "$1, \"elem\": [{\"elem\": {\"val\": {\"concat\": [\"198.51.100.20\", 443]}, \"timeout\": 30,"
+                        + " \"expires\": 29, \"counter\": {\"packets\": 1, \"bytes\": 60}}}],");
+        assertThat(withAnswer).isNotEqualTo(listing);
+        KernelRuleset kernel = KernelRuleset.parse(withAnswer);
+        assertThat(kernel.digest()).isEqualTo(KernelRuleset.parse(listing).digest());
+        assertThat(kernel.elements(TABLE, "dns_ip4_tcp")).containsExactly(new SetElement(prefix("198.51.100.20"), 443));
+        assertThat(kernel.elementCounter(TABLE, AllowSet.IP4_TCP, new SetElement(prefix("198.51.100.20"), 443)))
+                .as("answer sets are distinct from allow sets").isEqualTo(Counter.ZERO);
+    }
+
+    @Test
     void elementCountersAddUpPerDeclaredRuleAndRejectsCountAsDropped() throws IOException {
         String listing = listing()
                 // 198.51.100.10 . 443 was declared twice (rules 0 and 3): both report its packets
@@ -43,14 +57,14 @@ class KernelRulesetTest {
                         "[\"198.51.100.10\", 443]}, \"counter\": {\"packets\": 2, \"bytes\": 120}")
                 .replaceFirst("\\[\"2001:db8::7\", 443]}, \"counter\": \\{\"packets\": 0, \"bytes\": 0}",
                         "[\"2001:db8::7\", 443]}, \"counter\": {\"packets\": 1, \"bytes\": 80}")
-                .replaceFirst("\"packets\": 0, \"bytes\": 0}}, \\{\"reject\": \\{\"type\": \"tcp reset\"",
-                        "\"packets\": 3, \"bytes\": 180}}, {\"reject\": {\"type\": \"tcp reset\"");
+                .replaceFirst("\"packets\": 0, \"bytes\": 0}}, \\{\"log\": \\{\"prefix\": \"reject-tcp\"",
+                        "\"packets\": 3, \"bytes\": 180}}, {\"log\": {\"prefix\": \"reject-tcp\"");
         List<PinnedRule> pinned = Fixtures.pinned();
         EgressCounters counters = EgressCounters.read(RulesetGoldenTest.cellTable(), pinned,
                 KernelRuleset.parse(listing));
         assertThat(counters.declared()).extracting(c -> c.accepted().packets()).containsExactly(2L, 0L, 1L, 2L, 0L);
         assertThat(counters.declared().get(2).accepted().bytes()).isEqualTo(80);
-        assertThat(counters.fixedRules()).containsKeys("loopback", "established", "reject-tcp", "reject");
+        assertThat(counters.fixedRules()).containsKeys("loopback", "established", "dns-elsewhere", "reject-tcp", "reject");
         assertThat(counters.droppedPackets()).isEqualTo(3);
     }
 

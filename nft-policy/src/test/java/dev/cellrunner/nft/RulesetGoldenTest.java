@@ -16,11 +16,11 @@ class RulesetGoldenTest {
     static final String VETH = "cr4242-1";
 
     static NftTable cellTable() {
-        return CellRuleset.compile(TABLE, AllowSets.of(Fixtures.pinned()));
+        return CellRuleset.compile(TABLE, AllowSets.of(Fixtures.pinned()), DnsPolicy.forRules(Fixtures.pinned()));
     }
 
     static NftTable hostTable() {
-        return HostFilter.compile(TABLE, VETH, AllowSets.of(Fixtures.pinned()),
+        return HostFilter.compile(TABLE, VETH, AllowSets.of(Fixtures.pinned()), DnsPolicy.forRules(Fixtures.pinned()),
                 Optional.of(prefix("198.18.0.4/30")), Optional.of(prefix("fdc3:11f0:5a7e:1::/64")));
     }
 
@@ -36,15 +36,23 @@ class RulesetGoldenTest {
 
     @Test
     void noEgressStillGetsTheWholeShape() throws IOException {
-        assertThat(CellRuleset.compile(TABLE, AllowSets.of(java.util.List.of())).text())
+        assertThat(CellRuleset.compile(TABLE, AllowSets.of(java.util.List.of()), DnsPolicy.NONE).text())
                 .isEqualTo(golden("cell-ruleset-empty.nft"));
     }
 
     @Test
+    void addressesOnlyRejectAndLogDnsLikeAnyUndeclaredDestination() throws IOException {
+        java.util.List<PinnedRule> literals = Fixtures.pinned().stream().filter(r -> !r.fromHostname()).toList();
+        assertThat(DnsPolicy.forRules(literals)).isEqualTo(DnsPolicy.REJECTED);
+        assertThat(CellRuleset.compile(TABLE, AllowSets.of(literals), DnsPolicy.REJECTED).text())
+                .isEqualTo(golden("cell-ruleset-addresses.nft"));
+    }
+
+    @Test
     void ruleCountDoesNotGrowWithDeclaredRules() {
-        int few = cellTable().chains().get(0).rules().size();
         java.util.List<PinnedRule> many = RandomRules.pinned(new java.util.Random(7)::nextInt, 1000);
-        assertThat(CellRuleset.compile(TABLE, AllowSets.of(many)).chains().get(0).rules()).hasSize(few);
+        assertThat(CellRuleset.compile(TABLE, AllowSets.of(many), DnsPolicy.ANSWERED).chains().get(1).rules()).hasSize(
+                cellTable().chains().get(1).rules().size());
     }
 
     static String golden(String name) throws IOException {

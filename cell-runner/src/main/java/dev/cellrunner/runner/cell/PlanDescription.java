@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
+import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.confine.ConfinementPlan;
@@ -95,7 +96,8 @@ public final class PlanDescription {
                     + rule.declared().port()));
         }
         String table = CellNetNames.next().table();
-        network.put("nftRuleset", CellRuleset.compile(table, AllowSets.of(plan.egress())).text());
+        network.put("nftRuleset", CellRuleset.compile(table, AllowSets.of(plan.egress()),
+                DnsPolicy.forRules(plan.egress())).text());
     }
 
     private static void confinement(ObjectNode tree, ConfinementPlan plan) {

@@ -3,6 +3,7 @@ package dev.cellrunner.runner.egress;
 import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
 import dev.cellrunner.nft.Counter;
+import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressCounters;
 import dev.cellrunner.nft.HostFilter;
 import dev.cellrunner.nft.KernelRuleset;
@@ -53,6 +54,7 @@ public final class CellNetwork implements AutoCloseable {
     private final CellNetNames names;
     private final List<PinnedRule> rules;
     private final AllowSets sets;
+    private final DnsPolicy dns;
     private final NftTable cellTable;
     private final Consumer<String> log;
     /** The cell's namespace, for reading the counters after the launch thread is gone. */
@@ -74,7 +76,8 @@ public final class CellNetwork implements AutoCloseable {
         this.names = names;
         this.rules = List.copyOf(rules);
         this.sets = AllowSets.of(rules);
-        this.cellTable = CellRuleset.compile(names.table(), sets);
+        this.dns = DnsPolicy.forRules(rules);
+        this.cellTable = CellRuleset.compile(names.table(), sets, dns);
         this.log = log;
         int elements = sets.nftSets().stream().mapToInt(s -> s.elements().size()).sum();
         this.setup = new NetworkSetup(names.table(), false, null, 0, 0, elements, null, false, null);
@@ -189,10 +192,12 @@ public final class CellNetwork implements AutoCloseable {
         try {
             hostNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), Syscalls.gettid());
             slot = UplinkPool.fromEnvironment(env).take();
-            boolean v4 = rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
-            boolean v6 = rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
+            // a name may be answered with addresses of either family
+            boolean answered = dns == DnsPolicy.ANSWERED;
+            boolean v4 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
+            boolean v6 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
             String hostIf = names.hostInterface();
-            hostTable = HostFilter.compile(names.table(), hostIf, sets,
+            hostTable = HostFilter.compile(names.table(), hostIf, sets, dns,
                     v4 ? Optional.of(slot.ipv4Subnet()) : Optional.empty(),
                     v6 ? Optional.of(slot.ipv6Subnet()) : Optional.empty());
             NftKernel.Loaded loaded = loadHostTable();

@@ -2,6 +2,7 @@ package dev.cellrunner.runner.os;
 
 import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
+import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.KernelRuleset;
 import dev.cellrunner.nft.NftTable;
@@ -63,7 +64,7 @@ class NftablesKernelTest {
     void theCellRulesetLoadsAndReadsBackAsCompiled() throws Exception {
         NftTable compiled = CellRuleset.compile(table, AllowSets.of(EgressPinning.pin(List.of(
                 new EgressRule("198.51.100.10", 443, Protocol.TCP), new EgressRule("2001:db8::/64", 53, Protocol.UDP)),
-                Map.of())));
+                Map.of())), DnsPolicy.REJECTED);
         KernelRuleset kernel = KernelRuleset.parse(scratch.call(() -> {
             try (Nftables.Session nft = Nftables.open()) {
                 assertThat(nft.run(compiled.text()).ok()).isTrue();

@@ -40,6 +40,7 @@ class EgressEscapeTest extends EgressNetCase {
     static {
         COUNTED.put("dns-undeclared", "ip daddr " + RESOLVER + " udp dport 53");
         COUNTED.put("dns-declared", "ip daddr " + V4 + " udp dport 53");
+        COUNTED.put("udp-declared", "ip daddr " + V4 + " udp dport " + EgressTestNet.ECHO_UDP);
         COUNTED.put("icmp-" + V4_OTHER, "ip daddr " + V4_OTHER + " icmp type echo-request");
         COUNTED.put("icmp-" + V4, "ip daddr " + V4 + " icmp type echo-request");
         COUNTED.put("icmp-" + V6_OTHER, "ip6 daddr " + V6_OTHER + " icmpv6 type echo-request");
@@ -60,23 +61,27 @@ class EgressEscapeTest extends EgressNetCase {
     }
 
     @Test
-    @DisplayName("a DNS query to an undeclared resolver 192.0.2.53 never arrives, from a cell that may query a declared one; the trail verifies")
-    void dnsToAnUndeclaredResolverNeverArrives() throws Exception {
+    @DisplayName("a DNS query never leaves the cell, to an undeclared resolver or a declared one; the trail verifies")
+    void dnsNeverLeavesTheCell() throws Exception {
         hostReaches("dns-undeclared", "bash", "-c", "printf '" + DNS_QUERY + "' > /dev/udp/" + RESOLVER + "/53");
+        hostReaches("dns-declared", "bash", "-c", "printf '" + DNS_QUERY + "' > /dev/udp/" + V4 + "/53");
         KeyFiles keys = net.keygen("keys-dns");
         Map<String, Long> before = counters();
 
-        EgressCellRun.Started started = new EgressCellRun(net).allow(V4, 53, "udp").signedWith(keys.privateKey())
+        EgressCellRun.Started started = new EgressCellRun(net).allow(V4, 53, "udp").allow(V4, EgressTestNet.ECHO_UDP, "udp")
+                .signedWith(keys.privateKey())
                 .then("echo " + ATTEMPT + "; printf '" + DNS_QUERY + "' > /dev/udp/" + RESOLVER + "/53; sleep 0.3")
-                .then("printf '" + DNS_QUERY + "' > /dev/udp/" + V4 + "/53; sleep 0.3").start();
+                .then("printf '" + DNS_QUERY + "' > /dev/udp/" + V4 + "/53; sleep 0.3")
+                .then("printf ping > /dev/udp/" + V4 + "/" + EgressTestNet.ECHO_UDP + "; sleep 0.3").start();
         EgressCellRun.Outcome outcome = started.await();
         record(outcome);
 
         Map<String, Long> arrived = delta(before, counters());
         assertThat(outcome.stdout()).as("the cell ran\n%s", outcome.stderr()).contains(ATTEMPT);
-        assertThat(arrived.get("dns-declared")).as("queries that reached the declared resolver (proof the cell could send)")
+        assertThat(arrived.get("udp-declared")).as("datagrams that reached a declared port (proof the cell could send)")
                 .isEqualTo(1);
         assertThat(arrived.get("dns-undeclared")).as("queries that reached " + RESOLVER).isZero();
+        assertThat(arrived.get("dns-declared")).as("queries that reached the declared " + V4 + " port 53").isZero();
         assertTrailVerifies(started.events(), keys);
     }
 
