@@ -53,6 +53,11 @@ public final class EgressPinning {
         return List.copyOf(pinned);
     }
 
+    /** Why a DNS answer must not open {@code address} ("reserved range 127.0.0.0/8"), or empty when it may. */
+    public static Optional<String> reservedRange(InetAddress address) {
+        return ReservedRanges.containing(address).map(range -> "reserved range " + range);
+    }
+
     private static EgressHost parse(EgressRule rule) throws EgressRefusal {
         try {
             return EgressHost.parse(rule.host());

@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -79,6 +80,8 @@ public final class CellRun {
     private final OutputStream stdout;
     private final OutputStream stderr;
     private final Consumer<String> log;
+    /** The runner's environment with its options applied (uplink pools, DNS upstream, ...). */
+    private final Map<String, String> runnerSettings;
     private final CountDownLatch ended = new CountDownLatch(1);
     /** Why the cell is being stopped from outside (shutdown, a client gone); then nothing more may start. */
     private volatile String stopReason;
@@ -91,13 +94,14 @@ public final class CellRun {
      *                    the run ends it when done with it, the caller in any case after {@link #run}
      */
     public CellRun(CellPlan plan, LaunchStart launchStart, EventTrail trail, OutputStream stdout, OutputStream stderr,
-                   Consumer<String> log) {
+                   Consumer<String> log, Map<String, String> runnerSettings) {
         this.plan = plan;
         this.launchStart = launchStart;
         this.trail = trail;
         this.stdout = stdout;
         this.stderr = stderr;
         this.log = log;
+        this.runnerSettings = runnerSettings;
     }
 
     public int run() {
@@ -186,7 +190,7 @@ public final class CellRun {
                 return refused("network.namespace: " + namespace.failure());
             }
             try {
-                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), System.getenv(), log);
+                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings, log);
             } catch (NetworkRefusal refusal) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));
                 trail.emit(EventTypes.NETWORK_ENFORCEMENT,

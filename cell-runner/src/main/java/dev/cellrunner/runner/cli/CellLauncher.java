@@ -17,8 +17,10 @@ import dev.cellrunner.runner.cell.Phases;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.confine.HostFacts;
+import dev.cellrunner.runner.dns.Upstream;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.egress.StateDirectory;
+import dev.cellrunner.runner.egress.NameService;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.Correlation;
@@ -72,11 +74,18 @@ final class CellLauncher {
         try {
             List<String> targets = EventSinkOptions.targets(options.events, options.http, env, log);
             SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
+            Map<String, String> settings = env;
+            if (options.dnsUpstream != null) {
+                Upstream.parse(options.dnsUpstream); // a bad address is a usage error, before any cell
+                settings = new java.util.HashMap<>(env);
+                settings.put(NameService.UPSTREAM, options.dnsUpstream);
+            }
             List<Path> runnerFiles = new ArrayList<>(EventSinkOptions.runnerFiles(targets, options.http, options.brokers,
                     env, options.signingKey));
             runnerFiles.add(StateDirectory.of(env));
             runnerFiles.addAll(morePrivate);
-            return Optional.of(new CellLauncher(targets, options.http, options.brokers, env, key, List.copyOf(runnerFiles)));
+            return Optional.of(new CellLauncher(targets, options.http, options.brokers, Map.copyOf(settings), key,
+                    List.copyOf(runnerFiles)));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();
@@ -141,13 +150,13 @@ final class CellLauncher {
             CellPlan plan;
             try {
                 plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                        HostResolver.resolve(valid.document().spec().authority().egressRules()),
+                        HostResolver.resolve(valid.document().spec().authority().egressRules(), env),
                         HostFacts.probe(runnerFiles));
             } catch (Refusal refusal) {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }
             Phases.mark("planned");
-            CellRun cell = new CellRun(plan, launch, trail, io.stdout(), io.stderr(), log);
+            CellRun cell = new CellRun(plan, launch, trail, io.stdout(), io.stderr(), log, env);
             io.started().accept(cell);
             return cell.run();
         } finally {

@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class FastArgs {
     /** Options of run that take a value, as {@code --name VALUE} or {@code --name=VALUE}. */
-    static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY,
+    static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY, RunnerOptions.DNS_UPSTREAM,
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
             BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL);
@@ -42,6 +42,7 @@ final class FastArgs {
                     switch (option.getKey()) {
                         case RunnerOptions.EVENTS -> runner.events.add(value);
                         case RunnerOptions.SIGNING_KEY -> runner.signingKey = Path.of(value);
+                        case RunnerOptions.DNS_UPSTREAM -> runner.dnsUpstream = value;
                         case HttpEventOptions.MODE -> runner.http.mode = value;
                         case HttpEventOptions.SPOOL_DIR -> runner.http.spoolDir = Path.of(value);
                         case HttpEventOptions.CA -> runner.http.trustedCertificates = Path.of(value);

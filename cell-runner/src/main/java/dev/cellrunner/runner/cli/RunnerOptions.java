@@ -14,6 +14,7 @@ import java.util.List;
 final class RunnerOptions {
     static final String EVENTS = "--events";
     static final String SIGNING_KEY = "--signing-key";
+    static final String DNS_UPSTREAM = "--dns-upstream";
 
     @Option(names = EVENTS, paramLabel = "SINK",
             description = "Where events go: jsonl:PATH, ocsf-jsonl:PATH (OCSF records), http(s)://URL, "
@@ -25,6 +26,12 @@ final class RunnerOptions {
             description = "Ed25519 private key (PEM, from cell-runner keygen) that signs the events. Default: "
                     + "CELLOS_EVENT_SIGNING_KEY_BASE64, else a fresh key for each run whose public half is in `started`.")
     Path signingKey;
+
+    @Option(names = DNS_UPSTREAM, paramLabel = "ADDR[:PORT]",
+            description = "The DNS server the runner asks for the names cells declare, at start and for their DNS "
+                    + "responders (an IP address; [IPV6]:PORT with a port). Default: the nameservers of the runner's "
+                    + "/etc/resolv.conf, and its own resolver (hosts file included) at start.")
+    String dnsUpstream;
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();

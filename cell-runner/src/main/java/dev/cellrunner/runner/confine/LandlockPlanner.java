@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.spec.EgressHost;
 import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.FilesystemAuthority;
 import dev.cellrunner.spec.Protocol;
@@ -125,10 +126,26 @@ public final class LandlockPlanner {
         List<LandlockRule> listed = new ArrayList<>(requested);
         listed.addAll(masked(cellSide, handledFs));
         long handledNet = egress.isEmpty() ? 0 : LandlockAccess.network(abi);
-        List<Integer> ports = handledNet == 0 ? List.of() : egress.stream()
-                .filter(rule -> rule.protocol() == Protocol.TCP).map(EgressRule::port).distinct().sorted().toList();
+        List<Integer> ports = handledNet == 0 ? List.of() : java.util.stream.Stream.concat(egress.stream()
+                .filter(rule -> rule.protocol() == Protocol.TCP).map(EgressRule::port), dnsOverTcp(egress))
+                .distinct().sorted().toList();
         return Optional.of(new LandlockPlan(abi, filesystem != null, handledFs, handledNet,
                 LandlockAccess.scopes(abi), listed, ahead, ports, privates, atLaunch));
+    }
+
+    /**
+     * Port 53 where a rule names a host: DNS over TCP to the cell's responder (the cell's ruleset sends
+     * port 53 to nothing else).
+     */
+    private static Stream<Integer> dnsOverTcp(List<EgressRule> egress) {
+        boolean names = egress.stream().anyMatch(rule -> {
+            try {
+                return EgressHost.parse(rule.host()) instanceof EgressHost.DnsPattern;
+            } catch (IllegalArgumentException invalid) {
+                return false;
+            }
+        });
+        return names ? Stream.of(53) : Stream.empty();
     }
 
     /** Only rights the ABI knows; a rule left with none is dropped. */

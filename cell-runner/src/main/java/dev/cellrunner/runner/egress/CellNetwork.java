@@ -11,7 +11,12 @@ import dev.cellrunner.nft.NftChain;
 import dev.cellrunner.nft.NftRule;
 import dev.cellrunner.nft.NftTable;
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.runner.dns.CellResponder;
+import dev.cellrunner.runner.dns.ResponderSockets;
+import dev.cellrunner.runner.os.NetfilterNetlink;
 import dev.cellrunner.runner.os.NetlinkError;
+import dev.cellrunner.runner.records.NetworkRecords;
+import dev.cellrunner.runner.records.Totals;
 import dev.cellrunner.runner.os.NetworkNamespace;
 import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
@@ -22,6 +27,7 @@ import dev.cellrunner.spec.EgressHost.IpPrefix;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -66,6 +72,10 @@ public final class CellNetwork implements AutoCloseable {
     private boolean hostInterfaceCreated;
     private Forwarding forwarding;
     private NetworkSetup setup;
+    private NetworkRecorder recorder;
+    private ResponderSockets responder;
+    /** The socket, opened inside the cell, through which answers reach its answer sets. */
+    private NetfilterNetlink answerSocket;
     private boolean closed;
 
     private CellNetwork(List<PinnedRule> rules, Consumer<String> log) {
@@ -95,6 +105,7 @@ public final class CellNetwork implements AutoCloseable {
             network.applyCellRuleset(launch, launchTid);
             if (!rules.isEmpty()) {
                 network.connectUplink(launch, env);
+                network.startRecording(launch, env);
             }
             return network;
         } catch (NetworkRefusal refusal) {
@@ -205,6 +216,9 @@ public final class CellNetwork implements AutoCloseable {
                 throw refuse("the kernel refused the host-side filter: " + loaded.applied().error());
             }
             readBack(loaded.listed(), hostTable, false);
+            if (dns == DnsPolicy.ANSWERED) {
+                AnswerSets.hostSocket(); // opened here, on a thread in the runner's namespace
+            }
             hostInterfaceCreated = true;
             try (RouteNetlink host = RouteNetlink.open(); RouteNetlink cell = launch.call(RouteNetlink::open)) {
                 VethUplink.connect(cell, host, hostNetns.fd(), hostIf, slot, v4, v6, log);
@@ -224,6 +238,29 @@ public final class CellNetwork implements AutoCloseable {
             throw refusal;
         } catch (Exception e) {
             throw refuse(reason(e, "cannot connect the cell's uplink"));
+        }
+    }
+
+    /**
+     * Inside the cell, before the workload: the kernel's reports of denied packets and connections, and
+     * for a cell whose rules name hosts its DNS responder, whose answers open the answer sets.
+     */
+    private void startRecording(CellThread launch, Map<String, String> env) throws NetworkRefusal {
+        try {
+            NameService settings = NameService.fromEnvironment(env);
+            recorder = launch.call(() -> NetworkRecorder.openHere(rules, settings.recordLimit()));
+            if (dns == DnsPolicy.ANSWERED) {
+                NetfilterNetlink cellSets = launch.call(() -> NetfilterNetlink.open(0, 0));
+                AnswerSets gate = new AnswerSets(names.table(), cellSets, true);
+                CellResponder answers = new CellResponder(rules, settings.lookup(), gate, settings.neverAllowed(),
+                        settings.ttl(), settings.recordLimit(), Instant::now);
+                responder = ResponderSockets.start(() -> launch.call(ResponderSockets::bindHere), answers,
+                        "cell-dns-" + names.table(), log);
+                answerSocket = cellSets;
+                recorder.explainWith(answers);
+            }
+        } catch (Exception e) {
+            throw refuse(reason(e, "cannot start the cell's DNS responder and network records"));
         }
     }
 
@@ -299,7 +336,10 @@ public final class CellNetwork implements AutoCloseable {
     public synchronized NetworkEnforcement observeAfterRun() {
         if (!setup.nftRulesApplied() || closed) {
             return new NetworkEnforcement(null, null, false, null, closed ? "the cell's network is already removed"
-                    : "no ruleset was applied");
+                    : "no ruleset was applied", null);
+        }
+        if (responder != null) {
+            responder.close(); // the workload is gone: no more queries
         }
         CompletableFuture<Nftables.Result> cellListing = cellNetns.startInside("cell-netns-probe",
                 () -> NftKernel.listOnce("list ruleset"));
@@ -307,21 +347,37 @@ public final class CellNetwork implements AutoCloseable {
             Long hostDropped = hostDroppedPackets();
             Nftables.Result listed = cellListing.get();
             if (!listed.ok()) {
-                return new NetworkEnforcement(null, null, false, null, "cannot list the cell's ruleset: " + listed.error());
+                return new NetworkEnforcement(null, null, false, null, "cannot list the cell's ruleset: " + listed.error(),
+                        null);
             }
             KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
             boolean unchanged = kernel.digest().equals(setup.rulesetDigest());
-            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null);
+            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null,
+                    records(counters.droppedPackets()));
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage());
+            return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage(), null);
         } finally {
             cellListing.handle((done, failed) -> null).join(); // keep the handle open until the probe is done
         }
+    }
+
+    /** The records of the run: the responder's queries, the kernel's denied packets and flows; null without uplink. */
+    private NetworkRecords records(long rejectedPackets) {
+        if (recorder == null) {
+            return null;
+        }
+        NetworkRecorder.Recorded recorded = recorder.finish(rejectedPackets);
+        List<String> unrecorded = new ArrayList<>(NetworkRecorder.UNRECORDED);
+        unrecorded.addAll(recorded.problems());
+        CellResponder answers = responder == null ? null : responder.responder();
+        return new NetworkRecords(answers == null ? List.of() : answers.queries().entries(),
+                answers == null ? new Totals(0, 0, 0, false, 0) : answers.queries().totals(), recorded.flows(),
+                recorded.flowTotals(), recorded.denied(), recorded.deniedTotals(), unrecorded);
     }
 
     /** Packets the host-side filter dropped; listed from this (a runner) thread, in the runner's namespace. */
@@ -362,6 +418,15 @@ public final class CellNetwork implements AutoCloseable {
         }
         closed = true;
         try {
+            if (responder != null) {
+                responder.close();
+            }
+            if (recorder != null) {
+                recorder.close();
+            }
+            if (answerSocket != null) {
+                answerSocket.close();
+            }
             if (cellNetns != null) {
                 cellNetns.close();
             }

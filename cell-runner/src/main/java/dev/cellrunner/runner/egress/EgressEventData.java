@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.nft.Counter;
 import dev.cellrunner.nft.EgressCounters;
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.runner.records.DeniedConnectionRecord;
+import dev.cellrunner.runner.records.DnsQueryRecord;
+import dev.cellrunner.runner.records.FlowRecord;
+import dev.cellrunner.runner.records.NetworkRecords;
+import dev.cellrunner.runner.records.Totals;
 import dev.cellrunner.spec.EgressRule;
 
 import java.util.List;
@@ -94,10 +99,76 @@ public final class EgressEventData {
             if (after.failure() != null) {
                 data.put("counterFailure", after.failure());
             }
+            if (after.records() != null) {
+                records(data, after.records());
+            }
         }
         if (setup != null && setup.failure() != null) {
             data.put("failure", setup.failure());
         }
+    }
+
+    /** {@code dnsQueries[]}, {@code flows[]}, {@code deniedConnections[]} and their totals in {@code networkRecords}. */
+    static void records(ObjectNode data, NetworkRecords records) {
+        ArrayNode queries = data.putArray("dnsQueries");
+        for (DnsQueryRecord query : records.dnsQueries()) {
+            ObjectNode entry = queries.addObject();
+            entry.put("name", query.name());
+            entry.put("type", query.type());
+            entry.put("verdict", query.verdict().wireName());
+            entry.put("reason", query.reason());
+            query.rules().forEach(entry.putArray("rules")::add);
+            entry.put("rcode", query.rcode());
+            ArrayNode answers = entry.putArray("answers");
+            for (DnsQueryRecord.Answer answer : query.answers()) {
+                answers.addObject().put("address", answer.address()).put("ttl", answer.ttl())
+                        .put("openSeconds", answer.openSeconds());
+            }
+            query.cnames().forEach(entry.putArray("cnames")::add);
+            ArrayNode refused = entry.putArray("refusedAnswers");
+            for (DnsQueryRecord.Refused withheld : query.refused()) {
+                refused.addObject().put("address", withheld.address()).put("reason", withheld.reason());
+            }
+            entry.put("count", query.count());
+            entry.put("firstTime", query.first().toString());
+            entry.put("lastTime", query.last().toString());
+        }
+        ArrayNode flows = data.putArray("flows");
+        for (FlowRecord flow : records.flows()) {
+            ObjectNode entry = flows.addObject();
+            entry.put("destination", flow.destination());
+            entry.put("port", flow.port());
+            entry.put("protocol", flow.protocol());
+            flow.rules().forEach(entry.putArray("rules")::add);
+            entry.put("name", flow.name());
+            entry.put("connections", flow.connections());
+            entry.put("packetsOut", flow.packetsOut());
+            entry.put("bytesOut", flow.bytesOut());
+            entry.put("packetsIn", flow.packetsIn());
+            entry.put("bytesIn", flow.bytesIn());
+            entry.put("firstTime", flow.first().toString());
+            entry.put("lastTime", flow.last().toString());
+        }
+        ArrayNode denied = data.putArray("deniedConnections");
+        for (DeniedConnectionRecord connection : records.deniedConnections()) {
+            denied.addObject().put("destination", connection.destination()).put("port", connection.port())
+                    .put("protocol", connection.protocol()).put("rule", connection.rule())
+                    .put("packets", connection.packets()).put("firstTime", connection.first().toString())
+                    .put("lastTime", connection.last().toString());
+        }
+        ObjectNode totals = data.putObject("networkRecords");
+        putTotals(totals.putObject("dnsQueries"), records.dnsTotals());
+        putTotals(totals.putObject("flows"), records.flowTotals());
+        putTotals(totals.putObject("deniedConnections"), records.deniedTotals());
+        records.unrecorded().forEach(totals.putArray("notRecorded")::add);
+    }
+
+    private static void putTotals(ObjectNode entry, Totals totals) {
+        entry.put("entries", totals.entries());
+        entry.put("events", totals.events());
+        entry.put("dropped", totals.dropped());
+        entry.put("truncated", totals.truncated());
+        entry.put("limit", totals.limit());
     }
 
     private static void putRule(ObjectNode entry, EgressRule rule) {

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.egress;
 
 import dev.cellrunner.nft.EgressCounters;
+import dev.cellrunner.runner.records.NetworkRecords;
 
 /**
  * What the kernel's counters said after the run, read inside the cell's namespace and on the host.
@@ -8,7 +9,8 @@ import dev.cellrunner.nft.EgressCounters;
  * @param counters             null when the read-back after the run failed ({@code failure} says why)
  * @param rulesetUnchanged     the kernel still held exactly the ruleset that was applied
  * @param hostDroppedPackets   packets the host-side filter dropped, or null without an uplink
+ * @param records              DNS queries, flows and denied connections; null without an uplink
  */
 public record NetworkEnforcement(EgressCounters counters, String digestAfterRun, boolean rulesetUnchanged,
-                                 Long hostDroppedPackets, String failure) {
+                                 Long hostDroppedPackets, String failure, NetworkRecords records) {
 }

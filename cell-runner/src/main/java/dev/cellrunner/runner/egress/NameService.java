@@ -1,0 +1,53 @@
+package dev.cellrunner.runner.egress;
+
+import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.runner.dns.NameLookup;
+import dev.cellrunner.runner.dns.TtlPolicy;
+import dev.cellrunner.runner.dns.Upstream;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The runner's settings for names and records, from its environment: the upstream resolvers
+ * ({@code --dns-upstream}, which sets {@value #UPSTREAM}, else the runner's /etc/resolv.conf), the TTL
+ * policy, how many entries each list of records holds ({@value #RECORD_LIMIT}, default
+ * {@value #DEFAULT_RECORD_LIMIT}), and which answered addresses a cell must never be given.
+ */
+public record NameService(NameLookup lookup, TtlPolicy ttl, int recordLimit,
+                          Function<InetAddress, Optional<String>> neverAllowed) {
+    public static final String UPSTREAM = "CELL_RUNNER_DNS_UPSTREAM";
+    public static final String RECORD_LIMIT = "CELL_RUNNER_NETWORK_RECORDS_LIMIT";
+    public static final int DEFAULT_RECORD_LIMIT = 1000;
+    /** An upstream query, CNAME chain included, gets this long before the cell is answered SERVFAIL. */
+    static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(5);
+
+    public static NameService fromEnvironment(Map<String, String> env) throws IOException {
+        return new NameService(new NameLookup(upstream(env), LOOKUP_TIMEOUT), TtlPolicy.fromEnvironment(env),
+                recordLimit(env), EgressPinning::reservedRange);
+    }
+
+    /** {@value #UPSTREAM} when set (checked by the option), else the nameservers of /etc/resolv.conf. */
+    public static Upstream upstream(Map<String, String> env) throws IOException {
+        String configured = env.get(UPSTREAM);
+        return configured == null || configured.isBlank() ? Upstream.fromResolvConf(Path.of("/etc/resolv.conf"))
+                : Upstream.parse(configured);
+    }
+
+    static int recordLimit(Map<String, String> env) {
+        String text = env.get(RECORD_LIMIT);
+        if (text == null || text.isBlank()) {
+            return DEFAULT_RECORD_LIMIT;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(text.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(RECORD_LIMIT + "=" + text + " is not a number");
+        }
+    }
+}

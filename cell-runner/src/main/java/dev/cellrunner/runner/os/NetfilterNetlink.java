@@ -1,0 +1,239 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A NETLINK_NETFILTER socket: nftables batches (set elements), nfnetlink_log and conntrack. Like every
+ * netlink socket it acts on the network namespace of the thread that created it, for its whole life,
+ * whichever thread uses it: open it on a cell's launch thread to act on the cell. Requests are
+ * synchronous (sent, then the kernel's acknowledgement awaited); reports the kernel sends unasked (log
+ * packets, conntrack events) queue in the socket's buffer and are read without blocking by
+ * {@link #drain}, so no thread waits on them.
+ */
+public final class NetfilterNetlink implements AutoCloseable {
+    public static final int NFNL_SUBSYS_CTNETLINK = 1;
+    public static final int NFNL_SUBSYS_ULOG = 4;
+    public static final int NFNL_SUBSYS_NFTABLES = 10;
+    private static final int AF_NETLINK = 16;
+    private static final int SOCK_RAW = 3;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVBUFFORCE = 33;
+    private static final int SOL_NETLINK = 270;
+    private static final int NETLINK_CAP_ACK = 10;
+    private static final int NETLINK_EXT_ACK = 11;
+    private static final int SOCKADDR_NL_SIZE = 12;
+    private static final int MSG_TRUNC = 0x20;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int ENOBUFS = 105;
+    private static final int BUFFER_SIZE = 256 * 1024;
+    private static final int NFNL_MSG_BATCH_BEGIN = 0x10;
+    private static final int NFNL_MSG_BATCH_END = 0x11;
+
+    private final int fd;
+    private final Memory buffer = new Memory(BUFFER_SIZE);
+    private final byte[] received = new byte[BUFFER_SIZE];
+    private int sequence;
+    private long overruns;
+    private boolean closed;
+
+    private NetfilterNetlink(int fd) {
+        this.fd = fd;
+    }
+
+    /**
+     * A socket in the calling thread's network namespace, a member of the multicast {@code groups}
+     * (a bit mask, bit n-1 for group n; 0 for none), with a receive buffer of {@code receiveBuffer} bytes
+     * (0 keeps the default) so that reports wait there until drained.
+     */
+    public static NetfilterNetlink open(int groups, int receiveBuffer) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int fd;
+        try {
+            fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        } catch (LastErrorException e) {
+            throw new OsError("socket(AF_NETLINK, NETLINK_NETFILTER)", e);
+        }
+        try (Memory one = new Memory(4); Memory address = new Memory(SOCKADDR_NL_SIZE)) {
+            one.setInt(0, 1);
+            libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4);
+            libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4);
+            if (receiveBuffer > 0) {
+                one.setInt(0, receiveBuffer);
+                libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, one, 4);
+            }
+            address.clear();
+            address.setShort(0, (short) AF_NETLINK);
+            address.setInt(8, groups);
+            libc.bind(fd, address, SOCKADDR_NL_SIZE);
+            return new NetfilterNetlink(fd);
+        } catch (LastErrorException e) {
+            libc.close(fd);
+            throw new OsError("setting up the NETLINK_NETFILTER socket", e);
+        }
+    }
+
+    /** An nfnetlink message: the 4-byte {@code nfgenmsg} header (family, version 0, resource id) written. */
+    public static NetlinkMessage message(int subsystem, int type, int flags, int family, int resourceId) {
+        return new NetlinkMessage((subsystem << 8) | type, flags).u8(family).u8(0)
+                .u16(Short.toUnsignedInt(Short.reverseBytes((short) resourceId)));
+    }
+
+    /**
+     * Sends nftables messages as one transaction (between batch begin and end) and waits for the kernel
+     * to acknowledge each; the first refusal is thrown with the kernel's reason.
+     */
+    public synchronized void transaction(List<NetlinkMessage> messages, String what) throws OsError, NetlinkError {
+        checkOpen();
+        java.io.ByteArrayOutputStream datagram = new java.io.ByteArrayOutputStream();
+        int first = sequence + 1;
+        datagram.writeBytes(message(0, NFNL_MSG_BATCH_BEGIN, NetlinkMessage.NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES)
+                .encode(++sequence));
+        for (NetlinkMessage message : messages) {
+            datagram.writeBytes(message.encode(++sequence));
+        }
+        datagram.writeBytes(message(0, NFNL_MSG_BATCH_END, NetlinkMessage.NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES)
+                .encode(++sequence));
+        send(datagram.toByteArray(), what);
+        int awaited = messages.size();
+        while (awaited > 0) {
+            for (NetlinkReply reply : receive(what, 0)) {
+                if (reply.type() != NetlinkReply.NLMSG_ERROR || reply.sequence() < first || reply.sequence() > sequence) {
+                    continue;
+                }
+                if (reply.errorCode() != 0) {
+                    throw new NetlinkError(what, -reply.errorCode(), reply.errorMessage().orElse(null));
+                }
+                awaited--;
+            }
+        }
+    }
+
+    /** Sends one request with NLM_F_ACK and waits for its acknowledgement. */
+    public synchronized void request(NetlinkMessage message, String what) throws OsError, NetlinkError {
+        checkOpen();
+        int seq = ++sequence;
+        send(message.encode(seq), what);
+        while (true) {
+            for (NetlinkReply reply : receive(what, 0)) {
+                if (reply.type() == NetlinkReply.NLMSG_ERROR && reply.sequence() == seq) {
+                    if (reply.errorCode() != 0) {
+                        throw new NetlinkError(what, -reply.errorCode(), reply.errorMessage().orElse(null));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Sends a dump request and returns every answer up to NLMSG_DONE. */
+    public synchronized List<NetlinkReply> dump(NetlinkMessage message, String what) throws OsError, NetlinkError {
+        checkOpen();
+        int seq = ++sequence;
+        send(message.encode(seq), what);
+        List<NetlinkReply> answers = new ArrayList<>();
+        while (true) {
+            for (NetlinkReply reply : receive(what, 0)) {
+                if (reply.sequence() != seq) {
+                    continue;
+                }
+                if (reply.type() == NetlinkReply.NLMSG_ERROR || reply.type() == NetlinkReply.NLMSG_DONE) {
+                    if (reply.errorCode() != 0) {
+                        throw new NetlinkError(what, -reply.errorCode(), reply.errorMessage().orElse(null));
+                    }
+                    return answers;
+                }
+                answers.add(reply);
+            }
+        }
+    }
+
+    /** Hands every report already queued to {@code each}, without waiting; returns how many it read. */
+    public synchronized int drain(Consumer<NetlinkReply> each) throws OsError {
+        if (closed) {
+            return 0;
+        }
+        int read = 0;
+        while (true) {
+            List<NetlinkReply> replies = receive("reading reports", MSG_DONTWAIT);
+            if (replies == null) {
+                return read;
+            }
+            for (NetlinkReply reply : replies) {
+                if (reply.sequence() == 0) {
+                    each.accept(reply);
+                    read++;
+                }
+            }
+        }
+    }
+
+    /** Times the kernel could not queue a report because the buffer was full (ENOBUFS). */
+    public synchronized long overruns() {
+        return overruns;
+    }
+
+    private void send(byte[] bytes, String what) throws OsError {
+        if (bytes.length > BUFFER_SIZE) {
+            throw new OsError(what + ": a request of " + bytes.length + " bytes");
+        }
+        buffer.write(0, bytes, 0, bytes.length);
+        while (true) {
+            try {
+                LibC.INSTANCE.send(fd, buffer, bytes.length, 0);
+                return;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    throw new OsError("netlink send (" + what + ")", e);
+                }
+            }
+        }
+    }
+
+    /** One datagram's messages; null when {@code MSG_DONTWAIT} found nothing queued. */
+    private List<NetlinkReply> receive(String what, int flags) throws OsError {
+        while (true) {
+            try {
+                long length = LibC.INSTANCE.recv(fd, buffer, BUFFER_SIZE, MSG_TRUNC | flags);
+                if (length > BUFFER_SIZE) {
+                    throw new OsError("netlink message of " + length + " bytes (" + what + ") does not fit " + BUFFER_SIZE);
+                }
+                buffer.read(0, received, 0, (int) length);
+                return NetlinkReply.parse(received, (int) length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == ENOBUFS) {
+                    overruns++;
+                } else if (e.getErrorCode() == EAGAIN && (flags & MSG_DONTWAIT) != 0) {
+                    return null;
+                } else if (e.getErrorCode() != EINTR) {
+                    throw new OsError("netlink receive (" + what + ")", e);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new OsError("malformed netlink message (" + what + "): " + e.getMessage());
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the netlink socket is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            LibC.INSTANCE.close(fd);
+            buffer.close();
+        }
+    }
+}
