@@ -48,6 +48,7 @@ public final class NameLookup {
             if (rcode != DnsMessage.NOERROR && rcode != DnsMessage.NXDOMAIN) {
                 return Resolution.failed("upstream answered rcode " + rcode);
             }
+            int linksBefore = chain.size();
             current = follow(answer.answers(), current, chain);
             if (chain.size() > MAX_CHAIN) {
                 return Resolution.failed("a CNAME chain longer than " + MAX_CHAIN);
@@ -59,8 +60,9 @@ public final class NameLookup {
                     addresses.add(record);
                 }
             }
-            if (!addresses.isEmpty() || rcode == DnsMessage.NXDOMAIN || chain.isEmpty()
-                    || !answer.answers().isEmpty() && endsHere(answer, current)) {
+            // asked again only for a chain this answer extended and then said nothing more about
+            if (!addresses.isEmpty() || rcode == DnsMessage.NXDOMAIN || chain.size() == linksBefore
+                    || endsHere(answer, current)) {
                 return new Resolution(rcode, chain, addresses, ttl(chain, addresses, answer), null);
             }
             // the chain ends at a name this answer says nothing more about: ask for it

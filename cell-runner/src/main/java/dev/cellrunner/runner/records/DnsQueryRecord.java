@@ -25,7 +25,7 @@ public record DnsQueryRecord(String name, String type, Verdict verdict, String r
 
     public DnsQueryRecord {
         rules = List.copyOf(rules);
-        answers = List.copyOf(answers);
+        answers = List.copyOf(answers.subList(0, Math.min(answers.size(), MAX_ANSWERS)));
         cnames = List.copyOf(cnames);
         refused = List.copyOf(refused);
     }

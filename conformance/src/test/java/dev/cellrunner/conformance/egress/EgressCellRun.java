@@ -78,6 +78,9 @@ final class EgressCellRun {
     private Path writable;
     private Path signingKey;
     private final ObjectNode limits = JSON.createObjectNode();
+    private final List<String> runnerOptions = new ArrayList<>();
+    private final Map<String, String> runnerEnv = new LinkedHashMap<>();
+    private String resolvConf;
 
     EgressCellRun(EgressTestNet net) {
         this.net = net;
@@ -121,6 +124,27 @@ final class EgressCellRun {
         return this;
     }
 
+    /** Options for the runner itself, e.g. {@code --dns-upstream ADDR}. */
+    EgressCellRun runnerOptions(String... options) {
+        runnerOptions.addAll(List.of(options));
+        return this;
+    }
+
+    /** A variable of the runner's environment. */
+    EgressCellRun runnerEnv(String name, String value) {
+        runnerEnv.put(name, value);
+        return this;
+    }
+
+    /**
+     * Runs the runner in a mount namespace of its own where /etc/resolv.conf says {@code content}, so
+     * that neither the runner nor the cell depend on the host's resolver configuration.
+     */
+    EgressCellRun resolvConf(String content) {
+        resolvConf = content;
+        return this;
+    }
+
     EgressCellRun timeoutMs(long millis) {
         timeoutMs = millis;
         return this;
@@ -157,14 +181,22 @@ final class EgressCellRun {
         int n = RUNS.incrementAndGet();
         Path spec = Files.writeString(net.work.resolve("spec-" + n + ".json"), document());
         Path hosts = Files.writeString(net.work.resolve("hosts-" + n), hostsFile);
-        List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + net.hostNs,
-                net.runner.toString(), "run", "--events", "jsonl:" + net.work.resolve("events-" + n + ".jsonl")));
+        List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + net.hostNs));
+        if (resolvConf != null) {
+            Path file = Files.writeString(net.work.resolve("resolv-" + n + ".conf"), resolvConf);
+            command.addAll(List.of("unshare", "--mount", "--", "sh", "-c",
+                    "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", file.toString()));
+        }
+        command.addAll(List.of(net.runner.toString(), "run", "--events",
+                "jsonl:" + net.work.resolve("events-" + n + ".jsonl")));
         if (signingKey != null) {
             command.addAll(List.of("--signing-key", signingKey.toString()));
         }
+        command.addAll(runnerOptions);
         command.add(spec.toString());
-        return new Invocation(command, Map.of("CELL_RUNNER_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts),
-                net.work.resolve("events-" + n + ".jsonl"));
+        Map<String, String> environment = new LinkedHashMap<>(runnerEnv);
+        environment.put("CELL_RUNNER_JAVA_OPTS", "-Djdk.net.hosts.file=" + hosts);
+        return new Invocation(command, environment, net.work.resolve("events-" + n + ".jsonl"));
     }
 
     /** A runner that was started and not yet waited for. */

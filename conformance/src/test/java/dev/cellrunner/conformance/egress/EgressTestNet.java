@@ -37,6 +37,8 @@ final class EgressTestNet implements AutoCloseable {
     static final int ECHO_UDP = 7002;
     static final int OTHER_UDP = 7003;
     static final int HOST_LISTENER = 7100;
+    /** The DNS fixture's address among the test hosts (see {@link #dns}). */
+    static final String DNS_SERVER = "198.51.100.53";
     static final ObjectMapper JSON = new ObjectMapper();
 
     final String prefix = "egt" + Integer.toHexString(0x1000 + ThreadLocalRandom.current().nextInt(0xefff));
@@ -47,6 +49,7 @@ final class EgressTestNet implements AutoCloseable {
     /** The runner under test (see {@link RunnerUnderTest}): the same cases judge any implementation. */
     final Path runner;
     private final List<Process> servers = new ArrayList<>();
+    private DnsZone dns;
 
     private EgressTestNet() throws IOException {
         work = Files.createTempDirectory(prefix + "-");
@@ -98,7 +101,8 @@ final class EgressTestNet implements AutoCloseable {
         }
         sh("ip", "-n", hostNs, "addr", "add", "2001:db8::1/64", "dev", a, "nodad");
         sh("ip", "-n", hostNs, "link", "set", a, "up");
-        for (String address : List.of("198.51.100.10/24", "198.51.100.11/24", "192.0.2.1/24", "192.0.2.53/24")) {
+        for (String address : List.of("198.51.100.10/24", "198.51.100.11/24", DNS_SERVER + "/24", "192.0.2.1/24",
+                "192.0.2.53/24")) {
             sh("ip", "-n", hostsNs, "addr", "add", address, "dev", b);
         }
         for (String address : List.of("2001:db8::10/64", "2001:db8::11/64")) {
@@ -110,17 +114,52 @@ final class EgressTestNet implements AutoCloseable {
     }
 
     private void startEchoServer(String namespace, int... ports) throws IOException {
+        List<String> arguments = new ArrayList<>();
+        for (int port : ports) {
+            arguments.add(Integer.toString(port));
+        }
+        startServer(namespace, EgressEchoServer.class, arguments);
+    }
+
+    /**
+     * The DNS fixture among the test hosts at {@link #DNS_SERVER} (started on first use): its zone file,
+     * which the test writes, and the log of every query that reached it.
+     */
+    synchronized DnsZone dns() throws IOException {
+        if (dns == null) {
+            Path zone = work.resolve("dns-zone");
+            Path queries = work.resolve("dns-queries");
+            Files.writeString(zone, "");
+            Files.writeString(queries, "");
+            startServer(hostsNs, DnsFixture.class, List.of(DNS_SERVER, zone.toString(), queries.toString()));
+            dns = new DnsZone(zone, queries);
+        }
+        return dns;
+    }
+
+    record DnsZone(Path zone, Path queries) {
+        void write(String records) throws IOException {
+            // the fixture notices a change by time and size: a new size is enough within one millisecond
+            Files.writeString(zone, records + "\n".repeat(1 + (int) (System.nanoTime() % 7)));
+        }
+
+        /** "name type transport" of each query that reached the fixture. */
+        List<String> received() throws IOException {
+            return Files.readAllLines(queries);
+        }
+    }
+
+    private void startServer(String namespace, Class<?> main, List<String> arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + namespace,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", "-cp",
-                classpathOf(EgressEchoServer.class), EgressEchoServer.class.getName()));
-        for (int port : ports) {
-            command.add(Integer.toString(port));
-        }
+                classpathOf(main), main.getName()));
+        command.addAll(arguments);
         Process server = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         servers.add(server);
         byte[] ready = new byte[6];
         int n = server.getInputStream().readNBytes(ready, 0, ready.length);
-        assertThat(new String(ready, 0, n, StandardCharsets.US_ASCII)).as("echo server in " + namespace).isEqualTo("ready\n");
+        assertThat(new String(ready, 0, n, StandardCharsets.US_ASCII)).as(main.getSimpleName() + " in " + namespace)
+                .isEqualTo("ready\n");
     }
 
     private static String classpathOf(Class<?> type) {
