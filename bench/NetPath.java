@@ -26,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Modes: by default each cell's teardown is awaited before the next cell starts; with RESIDENT (or
  * PARALLEL above 1) the next cell starts while the last teardown runs in the background, as in a
  * resident runner; PARALLEL workers run cells at once. Printed, never asserted.
+ * With {@code names}, the rules are wildcards, so each cell also gets its DNS responder.
  * Usage (as root, inside a scratch network namespace: see bench/netpath.sh):
- * java -cp cell-runner/target/cell-runner.jar bench/NetPath.java RULES ITERATIONS [PARALLEL [resident] [header]]
+ * java -cp cell-runner/target/cell-runner.jar bench/NetPath.java RULES ITERATIONS [PARALLEL [resident] [header] [names]]
  */
 public final class NetPath {
     static final List<String> COLUMNS = List.of("apply", "uplink", "setUp", "counters", "close", "teardown", "path", "all");
@@ -39,7 +40,8 @@ public final class NetPath {
         int parallel = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         List<String> flags = List.of(args).subList(Math.min(3, args.length), args.length);
         boolean resident = parallel > 1 || flags.contains("resident");
-        List<PinnedRule> rules = EgressPinning.pin(rules(ruleCount), Map.of());
+        List<PinnedRule> rules = EgressPinning.pin(flags.contains("names") ? wildcards(ruleCount) : rules(ruleCount),
+                Map.of());
         Map<String, String> env = Map.of("CELL_RUNNER_STATE_DIR", System.getenv().getOrDefault("CELL_RUNNER_STATE_DIR",
                 System.getProperty("java.io.tmpdir") + "/netpath-bench-" + ProcessHandle.current().pid()));
 
@@ -125,6 +127,15 @@ public final class NetPath {
             String host = i % 3 != 0 ? "198.51." + (100 + (i / 250) % 2) + "." + (i % 250 + 1)
                     : "2001:db8::" + Integer.toHexString(i);
             rules.add(new EgressRule(host, 1000 + i, i % 2 == 1 ? Protocol.UDP : Protocol.TCP));
+        }
+        return rules;
+    }
+
+    /** Wildcard rules: the cell gets its DNS responder (answered by nobody here: only its cost is measured). */
+    static List<EgressRule> wildcards(int n) {
+        List<EgressRule> rules = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rules.add(new EgressRule("*.n" + i + ".bench.test", 1000 + i, Protocol.TCP));
         }
         return rules;
     }

@@ -22,6 +22,8 @@ echo "teardown awaited after each cell:"
 bench 0 "$cells" 1 header
 for n in 1 10 100; do bench "$n" "$cells" 1; done
 bench 1000 $(( cells / 4 + 5 )) 1
+echo "wildcard rules (each cell gets its DNS responder):"
+bench 1 "$cells" 1 names header
 echo "resident (teardown in the background, overlapping the next cell):"
 bench 1 "$cells" 1 resident header
 bench 100 "$cells" 1 resident

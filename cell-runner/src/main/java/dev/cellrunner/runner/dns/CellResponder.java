@@ -82,6 +82,11 @@ public final class CellResponder {
         return queries;
     }
 
+    /** Whether an answer of this responder opened {@code opened} (at any time during the run). */
+    public boolean hasOpened(Opened opened) {
+        return openUntil.containsKey(opened);
+    }
+
     /** Who opened {@code opened}, when an answer did. */
     public Optional<Admission> admission(Opened opened) {
         return admissions.get(opened);

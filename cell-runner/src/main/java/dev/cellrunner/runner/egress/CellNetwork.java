@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.egress;
 
+import dev.cellrunner.nft.AllowSet;
 import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
 import dev.cellrunner.nft.Counter;
@@ -11,6 +12,7 @@ import dev.cellrunner.nft.NftChain;
 import dev.cellrunner.nft.NftRule;
 import dev.cellrunner.nft.NftTable;
 import dev.cellrunner.nft.PinnedRule;
+import dev.cellrunner.nft.SetElement;
 import dev.cellrunner.runner.dns.CellResponder;
 import dev.cellrunner.runner.dns.ResponderSockets;
 import dev.cellrunner.runner.os.NetfilterNetlink;
@@ -352,7 +354,7 @@ public final class CellNetwork implements AutoCloseable {
             }
             KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
-            boolean unchanged = kernel.digest().equals(setup.rulesetDigest());
+            boolean unchanged = kernel.digest().equals(setup.rulesetDigest()) && answerSetsHoldOnlyAnswers(kernel);
             return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null,
                     records(counters.droppedPackets()));
         } catch (Exception e) {
@@ -364,6 +366,25 @@ public final class CellNetwork implements AutoCloseable {
         } finally {
             cellListing.handle((done, failed) -> null).join(); // keep the handle open until the probe is done
         }
+    }
+
+    /**
+     * The answer sets are left out of the digest (the responder fills them); so every element they
+     * hold after the run must be one an answer opened.
+     */
+    private boolean answerSetsHoldOnlyAnswers(KernelRuleset kernel) {
+        CellResponder answers = responder == null ? null : responder.responder();
+        for (AllowSet kind : AllowSet.values()) {
+            for (SetElement element : kernel.elements(cellTable.name(), kind.answerSetName())) {
+                CellResponder.Opened opened = new CellResponder.Opened(element.destination().address(), element.port(),
+                        kind.protocol());
+                if (answers == null || !answers.hasOpened(opened)) {
+                    log.accept("answer set " + kind.answerSetName() + " holds " + element.text() + ", which no answer opened");
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** The records of the run: the responder's queries, the kernel's denied packets and flows; null without uplink. */
