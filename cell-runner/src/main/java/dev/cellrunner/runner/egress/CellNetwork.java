@@ -250,7 +250,7 @@ public final class CellNetwork implements AutoCloseable {
     private void startRecording(CellThread launch, Map<String, String> env) throws NetworkRefusal {
         try {
             NameService settings = NameService.fromEnvironment(env);
-            recorder = launch.call(() -> NetworkRecorder.openHere(rules, settings.recordLimit()));
+            recorder = new NetworkRecorder(launch.call(NetworkRecorder::openHere), rules, settings.recordLimit());
             if (dns == DnsPolicy.ANSWERED) {
                 NetfilterNetlink cellSets = launch.call(() -> NetfilterNetlink.open(0, 0));
                 AnswerSets gate = new AnswerSets(names.table(), cellSets, true);

@@ -87,17 +87,25 @@ final class NetworkRecorder implements AutoCloseable {
     private volatile CellResponder responder;
     private final java.util.concurrent.ScheduledFuture<?> draining;
 
-    private NetworkRecorder(NetfilterNetlink log, NetfilterNetlink conntrack, List<PinnedRule> rules, int limit) {
-        this.log = log;
-        this.conntrack = conntrack;
+    NetworkRecorder(Sockets sockets, List<PinnedRule> rules, int limit) {
+        this.log = sockets.log();
+        this.conntrack = sockets.conntrack();
         this.rules = rules;
         this.denied = new BoundedLog<>(limit);
         this.flows = new BoundedLog<>(limit);
         this.draining = DRAIN.scheduleWithFixedDelay(this::drainQuietly, 500, 500, TimeUnit.MILLISECONDS);
     }
 
-    /** Sockets and switches inside the cell: call on a thread in the cell's namespace, before the workload. */
-    static NetworkRecorder openHere(List<PinnedRule> rules, int limit) throws OsError, NetlinkError, IOException {
+    /** The two sockets, opened inside the cell. */
+    record Sockets(NetfilterNetlink log, NetfilterNetlink conntrack) {
+    }
+
+    /**
+     * Sockets and switches inside the cell: call on a thread in the cell's namespace, before the
+     * workload; then {@link #NetworkRecorder(Sockets, List, int)} on a runner thread (the timer's thread
+     * must never be born of a thread inside a cell).
+     */
+    static Sockets openHere() throws OsError, NetlinkError, IOException {
         for (String sysctl : List.of("nf_conntrack_acct", "nf_conntrack_timestamp")) {
             Files.writeString(Path.of("/proc/sys/net/netfilter", sysctl), "1");
         }
@@ -109,7 +117,7 @@ final class NetworkRecorder implements AutoCloseable {
             log.request(config(mode, NFULA_CFG_MODE), "nfnetlink_log copy mode");
             log.request(config(ByteBuffer.allocate(4).putInt(1).array(), NFULA_CFG_QTHRESH), "nfnetlink_log queue threshold");
             conntrack = NetfilterNetlink.open(1 << (NFNLGRP_CONNTRACK_DESTROY - 1), RECEIVE_BUFFER);
-            return new NetworkRecorder(log, conntrack, rules, limit);
+            return new Sockets(log, conntrack);
         } catch (OsError | NetlinkError | RuntimeException e) {
             log.close();
             if (conntrack != null) {
