@@ -1,7 +1,6 @@
 package dev.cellrunner.runner.dns;
 
 import dev.cellrunner.nft.PinnedRule;
-import dev.cellrunner.nft.SetElement;
 import dev.cellrunner.runner.records.BoundedLog;
 import dev.cellrunner.runner.records.DnsQueryRecord;
 import dev.cellrunner.runner.records.DnsQueryRecord.Verdict;
@@ -141,8 +140,8 @@ public final class CellResponder {
                     List.of(), now);
             return reply(query, DnsMessage.NXDOMAIN, List.of(), "not declared in the cell's egressRules", overUdp);
         }
-        boolean address = question.type() == DnsMessage.TYPE_A || question.type() == DnsMessage.TYPE_AAAA;
-        if (question.qclass() != DnsMessage.CLASS_IN || !address) {
+        boolean addressType = question.type() == DnsMessage.TYPE_A || question.type() == DnsMessage.TYPE_AAAA;
+        if (question.qclass() != DnsMessage.CLASS_IN || !addressType) {
             record(name, type, Verdict.ALLOWED, "type answered empty", ruleNames, DnsMessage.NOERROR, List.of(),
                     List.of(), List.of(), now);
             return reply(query, DnsMessage.NOERROR, List.of(), null, overUdp);
@@ -159,10 +158,9 @@ public final class CellResponder {
         List<AnswerGate.Opening> openings = new ArrayList<>();
         long answerTtl = ttl.answered(resolution.ttl());
         for (DnsMessage.Record record : resolution.addresses()) {
-            InetAddress address1 = NameLookup.address(record.data());
-            String text = new SetElement(new EgressHost.IpPrefix(address1, record.data().length * 8), 0).destination()
-                    .toString();
-            Optional<String> why = neverAllowed.apply(address1);
+            InetAddress address = NameLookup.address(record.data()); // an IPv4-mapped AAAA is the IPv4 address
+            String text = new EgressHost.IpPrefix(address, address.getAddress().length * 8).toString();
+            Optional<String> why = neverAllowed.apply(address);
             if (why.isPresent()) {
                 refused.add(new DnsQueryRecord.Refused(text, why.get()));
                 continue;
@@ -170,7 +168,7 @@ public final class CellResponder {
             given.add(record.withTtl(answerTtl));
             answered.add(new DnsQueryRecord.Answer(text, answerTtl, ttl.open(resolution.ttl())));
             for (int i : matched) {
-                openings.add(new AnswerGate.Opening(address1, rules.get(i), ttl.open(resolution.ttl())));
+                openings.add(new AnswerGate.Opening(address, rules.get(i), ttl.open(resolution.ttl())));
             }
         }
         try {
