@@ -23,7 +23,7 @@ import java.util.Map;
  * added again). The cell's socket was opened inside the cell; the host's in the runner's namespace,
  * one for the runner's life.
  */
-final class AnswerSets implements AnswerGate {
+public final class AnswerSets implements AnswerGate {
     private static final int NFT_MSG_NEWSETELEM = 12;
     private static final int NFPROTO_INET = 1;
     private static final int NLA_F_NESTED = 0x8000;
@@ -45,7 +45,7 @@ final class AnswerSets implements AnswerGate {
      * @param cell a socket opened inside the cell
      * @param host whether the host filter (same table name, the runner's namespace) holds answer sets too
      */
-    AnswerSets(String table, NetfilterNetlink cell, boolean host) {
+    public AnswerSets(String table, NetfilterNetlink cell, boolean host) {
         this.table = table;
         this.cell = cell;
         this.host = host;
