@@ -65,11 +65,12 @@ class EgressNamesTest extends EgressNetCase {
 
     @Test
     void anExactNameResolvesInTheCellForGlibcGetentDigAndJavaAndOpensItsAddress() throws Exception {
-        Path javaProbe = Files.writeString(net.cellDir("java").resolve("Probe.java"),
+        Path javaDir = net.cellDir("java"); // under /tmp: declared, so the cell's mount view shows it
+        Path javaProbe = Files.writeString(javaDir.resolve("Probe.java"),
                 "public class Probe { public static void main(String[] a) throws Exception {"
                         + " for (var x : java.net.InetAddress.getAllByName(\"echo.egress.test\"))"
                         + " System.out.println(\"JAVA \" + x.getHostAddress()); } }");
-        EgressCellRun.Outcome outcome = cell().allow("echo.egress.test", ECHO, "tcp")
+        EgressCellRun.Outcome outcome = cell().writable(javaDir).allow("echo.egress.test", ECHO, "tcp")
                 .then("getent ahostsv4 echo.egress.test | head -1 | sed 's/^/GETENT /'")
                 .then("echo DIG $(dig +short +time=2 echo.egress.test A)")
                 .then("python3 -c 'import socket; print(\"PYTHON\", sorted({a[4][0] for a in socket.getaddrinfo("
