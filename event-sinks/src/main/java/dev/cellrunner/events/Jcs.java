@@ -2,6 +2,7 @@ package dev.cellrunner.events;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,8 +10,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -130,12 +129,17 @@ public final class Jcs {
                 return Long.toString(v);
             }
         }
-        BigDecimal exact = node.isBigDecimal() || node.isBigInteger() || node.isIntegralNumber()
-                ? node.decimalValue() : new BigDecimal(node.doubleValue());
-        return formatDouble(exact.doubleValue());
+        return formatDouble(node.isBigDecimal() || node.isBigInteger() || node.isIntegralNumber()
+                ? node.decimalValue().doubleValue() : node.doubleValue());
     }
 
-    /** ECMAScript Number::toString for a finite double (RFC 8785 section 3.2.2.3). */
+    /**
+     * ECMAScript Number::toString for a finite double (RFC 8785 section 3.2.2.3): the shortest decimal
+     * that reads back as {@code d}, the closest one when several are as short. The digits come from
+     * Jackson's port of Giulietti's Schubfach (the algorithm of Java 19's Double.toString; Java 17's is
+     * neither shortest nor fast on subnormals), in linear time whatever the value. Schubfach renders at
+     * least two digits; where one digit reads back as well, ECMAScript takes it, so that case is checked.
+     */
     static String formatDouble(double d) {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             throw new IllegalArgumentException("JSON has no " + d);
@@ -143,18 +147,27 @@ public final class Jcs {
         if (d == 0) {
             return "0";
         }
-        String sign = d < 0 ? "-" : "";
-        BigDecimal shortest = shortest(Math.abs(d));
-        String digits = shortest.unscaledValue().toString();
+        Decimal shortest = Decimal.of(Math.abs(d));
+        String digits = shortest.digits;
         int k = digits.length();
-        int n = k - shortest.scale(); // value = 0.digits * 10^n
-        StringBuilder out = new StringBuilder(sign);
+        int n = shortest.pointPosition; // value = 0.digits * 10^n
+        StringBuilder out = new StringBuilder(24);
+        if (d < 0) {
+            out.append('-');
+        }
         if (k <= n && n <= 21) {
-            out.append(digits).append("0".repeat(n - k));
+            out.append(digits);
+            for (int i = k; i < n; i++) {
+                out.append('0');
+            }
         } else if (0 < n && n <= 21) {
             out.append(digits, 0, n).append('.').append(digits, n, k);
         } else if (-6 < n && n <= 0) {
-            out.append("0.").append("0".repeat(-n)).append(digits);
+            out.append("0.");
+            for (int i = n; i < 0; i++) {
+                out.append('0');
+            }
+            out.append(digits);
         } else {
             out.append(digits.charAt(0));
             if (k > 1) {
@@ -166,27 +179,55 @@ public final class Jcs {
         return out.toString();
     }
 
-    /** The decimal with the fewest significant digits that reads back as d; the closest one if several. */
-    private static BigDecimal shortest(double d) {
-        BigDecimal exact = new BigDecimal(d);
-        for (int precision = 1; precision <= 17; precision++) {
-            BigDecimal down = exact.round(new MathContext(precision, RoundingMode.FLOOR));
-            BigDecimal up = exact.round(new MathContext(precision, RoundingMode.CEILING));
-            boolean downOk = down.doubleValue() == d;
-            boolean upOk = up.doubleValue() == d;
-            if (downOk && upOk) {
-                int cmp = exact.subtract(down).compareTo(up.subtract(exact));
-                BigDecimal pick = cmp < 0 ? down : cmp > 0 ? up : evenLast(down, up);
-                return pick.stripTrailingZeros();
-            }
-            if (downOk || upOk) {
-                return (downOk ? down : up).stripTrailingZeros();
-            }
+    /** Significant digits (no leading or trailing zeros) and where the point goes: 0.digits * 10^pointPosition. */
+    private record Decimal(String digits, int pointPosition) {
+        static Decimal of(double positive) {
+            Decimal decimal = parse(DoubleToDecimal.toString(positive));
+            return decimal.digits.length() == 2 ? oneDigitIfItReadsBack(positive, decimal) : decimal;
         }
-        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
-    }
 
-    private static BigDecimal evenLast(BigDecimal a, BigDecimal b) {
-        return a.unscaledValue().testBit(0) ? b : a;
+        /** Java's "1.2345E-7" or "123.45" form, as digits and a point position. */
+        private static Decimal parse(String java) {
+            int e = java.indexOf('E');
+            String mantissa = e < 0 ? java : java.substring(0, e);
+            int exponent = e < 0 ? 0 : Integer.parseInt(java.substring(e + 1));
+            int dot = mantissa.indexOf('.');
+            StringBuilder digits = new StringBuilder(mantissa.length());
+            digits.append(mantissa, 0, dot).append(mantissa, dot + 1, mantissa.length());
+            int point = dot + exponent;
+            int lead = 0;
+            while (lead < digits.length() - 1 && digits.charAt(lead) == '0') {
+                lead++;
+            }
+            int trail = digits.length();
+            while (trail > lead + 1 && digits.charAt(trail - 1) == '0') {
+                trail--;
+            }
+            return new Decimal(digits.substring(lead, trail), point - lead);
+        }
+
+        /** Of the one-digit decimals either side of a two-digit one, the one that reads back (the closer if both). */
+        private static Decimal oneDigitIfItReadsBack(double value, Decimal two) {
+            int first = two.digits.charAt(0) - '0';
+            Decimal down = new Decimal(Integer.toString(first), two.pointPosition);
+            Decimal up = first == 9 ? new Decimal("1", two.pointPosition + 1)
+                    : new Decimal(Integer.toString(first + 1), two.pointPosition);
+            boolean downOk = down.doubleValue() == value;
+            boolean upOk = up.doubleValue() == value;
+            if (downOk && upOk) {
+                BigDecimal exact = new BigDecimal(value);
+                int cmp = exact.subtract(down.bigDecimal()).compareTo(up.bigDecimal().subtract(exact));
+                return cmp < 0 ? down : cmp > 0 ? up : ((down.digits.charAt(0) - '0') % 2 == 0 ? down : up);
+            }
+            return downOk ? down : upOk ? up : two;
+        }
+
+        private BigDecimal bigDecimal() {
+            return new BigDecimal(new java.math.BigInteger(digits), digits.length() - pointPosition);
+        }
+
+        private double doubleValue() {
+            return Double.parseDouble(digits + "E" + (pointPosition - digits.length()));
+        }
     }
 }

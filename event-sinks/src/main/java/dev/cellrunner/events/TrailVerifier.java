@@ -6,60 +6,84 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Verifies trails run by run: every event's signature (by a trusted key, or else by the key the run's
- * {@code started} event published), then the chain in file order (gap, reorder, duplicate, broken link),
- * then completeness (a run ends with {@code destroyed}). A partial last line, as a runner killed mid-write
- * leaves, makes its run incomplete, never bad. Feed lines with {@link #read}, then call {@link #verdicts}.
+ * Verifies trails as a stream of lines, run by run: every event's signature (by a trusted key, or else by
+ * the key the run's {@code started} event published), then the chain in arrival order (gap, reorder,
+ * duplicate, broken link), then completeness (a run ends with {@code destroyed}). A partial line, as a
+ * runner killed mid-write leaves, makes its run incomplete, never bad.
+ *
+ * <p>Memory stays flat whatever the trail's size: only the state of runs still open is kept (a
+ * {@link RunState}, never their events), a run's verdict goes out as soon as it ends, and problems and
+ * notes are capped with a count. Time is linear in the input. Feed it with {@link #read} (a byte stream)
+ * or {@link #accept} (one line or message at a time, from any source), then call {@link #finish}.
  */
 public final class TrailVerifier {
+    /** Runs open at once; past it the least recently active is reported incomplete and left. */
+    public static final int MAX_OPEN_RUNS = 100_000;
+    /** Ended runs remembered, so a late event of one is reported as such. */
+    static final int REMEMBERED_RUNS = 100_000;
+    /** Problems and notes kept word for word; the rest are counted. */
+    public static final int MAX_FINDINGS = 100;
+    private static final int MAX_REASON = 300;
     private static final Pattern RUN_ID = Pattern.compile("\"runid\"\\s*:\\s*\"([^\"]{1,200})\"");
-    private static final byte[] EVENT_START = "{\"specversion\"".getBytes(StandardCharsets.UTF_8);
+
+    /** What a whole verification found, for an exit status: counts, never the verdicts themselves. */
+    public record Summary(long ok, long incomplete, long bad, long problems, long notes) {
+        public boolean anythingBad() {
+            return bad > 0 || problems > 0;
+        }
+    }
 
     private final List<Ed25519Key.PublicKey> trustedKeys;
-    private final Map<String, RunEvents> runs = new LinkedHashMap<>();
-    private final List<String> problems = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
+    private final Consumer<RunVerdict> out;
+    private final List<Map.Entry<Long, RunVerdict>> collected;
+    private final LinkedHashMap<String, RunState> open = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<String, Boolean> ended = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_RUNS;
+        }
+    };
+    private final Findings problems = new Findings();
+    private final Findings notes = new Findings();
+    private long ordinal;
+    private long ok;
+    private long incomplete;
+    private long bad;
+    private boolean finished;
 
-    /** With no trusted keys, each run is checked against the key its own started event publishes. */
+    /** Collects verdicts for {@link #verdicts()}: for small trails and tests. */
     public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys) {
         this.trustedKeys = List.copyOf(trustedKeys);
+        this.collected = new ArrayList<>();
+        this.out = null;
     }
 
-    private static final class RunEvents {
-        final List<TrailEvent> events = new ArrayList<>();
-        String tornAt;
+    /** Hands each run's verdict to {@code out} as soon as the run ends (and the rest at {@link #finish}). */
+    public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys, Consumer<RunVerdict> out) {
+        this.trustedKeys = List.copyOf(trustedKeys);
+        this.collected = null;
+        this.out = Objects.requireNonNull(out);
     }
 
+    /** Reads one byte stream of JSONL (a file, standard input); {@code name} is how its lines are cited. */
     public void read(String name, InputStream in) throws IOException {
         TrailLines.read(in, line -> accept(name, line));
     }
 
-    /** Lines that are no event of any run; each makes the verification fail. */
-    public List<String> problems() {
-        return List.copyOf(problems);
-    }
-
-    /** Harmless findings, such as a partial last line that names no run. */
-    public List<String> notes() {
-        return List.copyOf(notes);
-    }
-
-    public List<RunVerdict> verdicts() {
-        List<RunVerdict> verdicts = new ArrayList<>();
-        runs.forEach((runId, run) -> verdicts.add(verdict(runId, run)));
-        return verdicts;
-    }
-
-    private void accept(String file, TrailLines.Line line) {
-        String where = file + ":" + line.number();
+    /** One line (or one message of a broker) of the source called {@code source}. */
+    public void accept(String source, TrailLines.Line line) {
+        String where = source + ":" + line.number();
         if (line.overlong()) {
             problems.add(where + ": line longer than " + TrailLines.MAX_LINE + " bytes, not an event");
             return;
@@ -67,42 +91,51 @@ public final class TrailVerifier {
         if (line.bytes().length == 0) {
             return;
         }
+        TrailEvent event;
         try {
-            add(TrailEvent.parse(line.bytes(), where));
-            return;
+            event = TrailEvent.parse(line.bytes(), where);
         } catch (IOException | RuntimeException e) {
-            if (recoverGluedLine(line.bytes(), where)) {
-                return;
+            if (!recoverGluedLine(line.bytes(), where)) {
+                torn(line.bytes(), where, !line.terminated(), e.getMessage());
             }
-            torn(line.bytes(), where, !line.terminated(), e.getMessage());
+            return;
         }
+        add(event);
     }
 
-    /** A torn fragment followed by another runner's whole line on the same line: keep the whole event. */
-    private boolean recoverGluedLine(byte[] bytes, String where) {
-        for (int at = indexOf(bytes, EVENT_START, 1); at > 0; at = indexOf(bytes, EVENT_START, at + 1)) {
-            byte[] rest = java.util.Arrays.copyOfRange(bytes, at, bytes.length);
-            try {
-                TrailEvent event = TrailEvent.parse(rest, where + " (after a partial line)");
-                torn(java.util.Arrays.copyOf(bytes, at), where, true, "partial line");
-                add(event);
-                return true;
-            } catch (IOException | RuntimeException ignored) {
-                // not an event start after all; keep looking
-            }
+    /** Ends the input: runs still open get their verdicts (incomplete, or bad when out of order). */
+    public void finish() {
+        if (finished) {
+            return;
         }
-        return false;
+        finished = true;
+        List<RunState> left = new ArrayList<>(open.values());
+        open.clear();
+        left.sort(Comparator.comparingLong(s -> s.ordinal));
+        left.forEach(this::endUnfinished);
     }
 
-    private void torn(byte[] fragment, String where, boolean partial, String reason) {
-        Matcher runId = RUN_ID.matcher(new String(fragment, StandardCharsets.UTF_8));
-        if (partial && runId.find()) {
-            runs.computeIfAbsent(runId.group(1), id -> new RunEvents()).tornAt = where;
-        } else if (partial) {
-            notes.add(where + ": partial line of " + fragment.length + " bytes naming no run (a writer stopped mid-line): ignored");
-        } else {
-            problems.add(where + ": not a CloudEvent: " + reason);
+    /** Every verdict, in the order runs first appeared (finishes the input); empty for a streaming verifier. */
+    public List<RunVerdict> verdicts() {
+        finish();
+        if (collected == null) {
+            return List.of();
         }
+        return collected.stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+    }
+
+    /** Lines that are no event of any run (at most {@link #MAX_FINDINGS}; {@link #summary} counts all). */
+    public List<String> problems() {
+        return problems.kept();
+    }
+
+    /** Harmless findings, such as a partial last line that names no run. */
+    public List<String> notes() {
+        return notes.kept();
+    }
+
+    public Summary summary() {
+        return new Summary(ok, incomplete, bad, problems.count, notes.count);
     }
 
     private void add(TrailEvent event) {
@@ -111,122 +144,237 @@ public final class TrailVerifier {
             problems.add(event.where() + ": event " + event.content().id() + " has no runid extension");
             return;
         }
-        runs.computeIfAbsent(runId, id -> new RunEvents()).events.add(event);
+        RunState run = open.get(runId);
+        if (run == null) {
+            Boolean endedOk = ended.get(runId);
+            if (endedOk != null) {
+                if (endedOk) {
+                    ended.put(runId, false);
+                    emit(null, new RunVerdict(runId, event.extension(ExtensionNames.CELL_ID), RunVerdict.Status.BAD, 0,
+                            at(event) + ": event after destroyed (this run was reported ok above)", false), -1);
+                }
+                return;
+            }
+            run = open(runId);
+        }
+        check(run, event);
     }
 
-    private RunVerdict verdict(String runId, RunEvents run) {
-        List<TrailEvent> events = run.events;
-        String cellId = events.isEmpty() ? null : events.get(0).extension(ExtensionNames.CELL_ID);
-        if (events.isEmpty()) {
-            return new RunVerdict(runId, null, RunVerdict.Status.INCOMPLETE, 0,
-                    "only a partial line at " + run.tornAt + " (the writer stopped mid-event)", false);
+    private RunState open(String runId) {
+        RunState run = new RunState(runId, ordinal++);
+        open.put(runId, run);
+        if (open.size() > MAX_OPEN_RUNS) {
+            Iterator<RunState> eldest = open.values().iterator();
+            RunState evicted = eldest.next();
+            eldest.remove();
+            endAs(evicted, RunVerdict.Status.INCOMPLETE, "left unfinished after " + evicted.events
+                    + " events: more than " + MAX_OPEN_RUNS + " runs were open at once");
         }
-        boolean keyFromTrail = trustedKeys.isEmpty();
-        List<Ed25519Key.PublicKey> trusted = keyFromTrail ? publishedKey(events) : trustedKeys;
-        Map<Integer, String> seenSeq = new HashMap<>();
-        int expected = 0;
-        String previousHash = ChainSigner.NO_PREVIOUS;
-        TrailEvent last = null;
-        Ed25519Key.PublicKey signer = null;
-        for (int i = 0; i < events.size(); i++) {
-            TrailEvent event = events.get(i);
-            String at = "seq " + event.extension(ExtensionNames.CHAIN_SEQ) + " (event " + event.content().id()
-                    + " at " + event.where() + ")";
-            EventCheck.Verified v;
-            try {
-                v = EventCheck.verify(event, trusted);
-                requireConsistent(event, runId, cellId);
-            } catch (EventCheck.Failure f) {
-                String reason = f.getMessage().startsWith("unknown key") && keyFromTrail
-                        ? f.getMessage() + " (no --key given, and the run's started event publishes no matching key)"
-                        : f.getMessage();
-                return bad(runId, cellId, i, at + ": " + reason);
+        return run;
+    }
+
+    private void check(RunState run, TrailEvent event) {
+        String seqText = event.extension(ExtensionNames.CHAIN_SEQ);
+        if (run.outOfOrder != null) {
+            if (Integer.toString(run.expectedSeq).equals(seqText)) {
+                endBad(run, run.outOfOrder.at() + ": reorder: it comes before seq " + run.expectedSeq);
             }
-            if (seenSeq.containsKey(v.seq())) {
-                return bad(runId, cellId, i, at + ": duplicate of the event already seen at " + seenSeq.get(v.seq()));
-            }
-            if (last != null && EventTypes.DESTROYED.equals(last.content().type())) {
-                return bad(runId, cellId, i, at + ": event after destroyed");
-            }
-            if (v.seq() != expected) {
-                return bad(runId, cellId, i, at + ": " + (appearsLater(events, i, expected)
-                        ? "reorder: it comes before seq " + expected
-                        : "gap: seq " + expected + (v.seq() - 1 > expected ? ".." + (v.seq() - 1) : "") + " missing"));
-            }
-            if (!previousHash.equals(v.chainPrev())) {
-                return bad(runId, cellId, i, at + ": broken chain: chainprev does not name seq " + (expected - 1));
-            }
-            seenSeq.put(v.seq(), event.where());
-            previousHash = v.payloadHash();
-            expected++;
-            last = event;
-            signer = v.key();
+            return;
         }
-        String keyNote = "key " + signer.keyId().substring(0, 16) + (keyFromTrail
+        if (run.events == 0) {
+            run.cellId = event.extension(ExtensionNames.CELL_ID);
+        }
+        if (run.keys == null) {
+            run.keyFromTrail = trustedKeys.isEmpty();
+            run.keys = run.keyFromTrail ? publishedKey(event) : trustedKeys;
+        }
+        String at = at(event);
+        EventCheck.Verified v;
+        try {
+            v = EventCheck.verify(event, run.keys);
+            requireConsistent(event, run.runId, run.cellId);
+        } catch (EventCheck.Failure f) {
+            if (run.keyFromTrail && run.events == 0 && !"0".equals(seqText)) {
+                run.outOfOrder = new RunState.OutOfOrder(at, -1);
+                return;
+            }
+            String reason = f.getMessage().startsWith("unknown key") && run.keyFromTrail
+                    ? f.getMessage() + " (no --key given, and the run's started event publishes no matching key)"
+                    : f.getMessage();
+            endBad(run, at + ": " + reason);
+            return;
+        }
+        if (v.seq() < run.expectedSeq) {
+            endBad(run, at + ": duplicate: seq " + v.seq() + " was already seen in this run");
+            return;
+        }
+        if (v.seq() != run.expectedSeq) {
+            run.outOfOrder = new RunState.OutOfOrder(at, v.seq());
+            return;
+        }
+        if (!run.previousHash.equals(v.chainPrev())) {
+            endBad(run, at + ": broken chain: chainprev does not name seq " + (run.expectedSeq - 1));
+            return;
+        }
+        run.previousHash = v.payloadHash();
+        run.expectedSeq++;
+        run.events++;
+        run.lastType = event.content().type();
+        run.lastWhere = event.where();
+        run.signer = v.key();
+        if (EventTypes.DESTROYED.equals(run.lastType)) {
+            open.remove(run.runId);
+            if (run.tornAt != null) {
+                endAs(run, RunVerdict.Status.BAD, "partial line at " + run.tornAt + " in a run that completed");
+            } else {
+                endAs(run, RunVerdict.Status.OK, run.events + " events, chain intact, " + keyNote(run));
+            }
+        }
+    }
+
+    private void endUnfinished(RunState run) {
+        if (run.outOfOrder != null) {
+            int got = run.outOfOrder.seq();
+            endAs(run, RunVerdict.Status.BAD, run.outOfOrder.at() + ": gap: seq " + run.expectedSeq
+                    + (got - 1 > run.expectedSeq ? ".." + (got - 1) : "") + " missing"
+                    + (got < 0 ? " (the run's first event is not its started event)" : ""));
+        } else if (run.events == 0) {
+            endAs(run, RunVerdict.Status.INCOMPLETE, "only a partial line at " + run.tornAt
+                    + " (the writer stopped mid-event)");
+        } else {
+            endAs(run, RunVerdict.Status.INCOMPLETE, "no destroyed event; the last is seq " + (run.expectedSeq - 1)
+                    + " at " + run.lastWhere
+                    + (run.tornAt != null ? ", then a partial line at " + run.tornAt + " (the writer stopped mid-event)" : "")
+                    + "; " + run.events + " events verified, " + keyNote(run));
+        }
+    }
+
+    private void endBad(RunState run, String detail) {
+        open.remove(run.runId);
+        endAs(run, RunVerdict.Status.BAD, detail);
+    }
+
+    private void endAs(RunState run, RunVerdict.Status status, String detail) {
+        ended.put(run.runId, status == RunVerdict.Status.OK);
+        emit(run, new RunVerdict(run.runId, run.cellId, status, run.events, detail,
+                status != RunVerdict.Status.BAD && run.keyFromTrail), run.ordinal);
+    }
+
+    private void emit(RunState run, RunVerdict verdict, long order) {
+        switch (verdict.status()) {
+            case OK -> ok++;
+            case INCOMPLETE -> incomplete++;
+            default -> bad++;
+        }
+        if (verdict.status() == RunVerdict.Status.BAD && run == null) {
+            ok--; // the run was counted ok before its late event showed up
+        }
+        if (collected != null) {
+            collected.add(Map.entry(order < 0 ? ordinal++ : order, verdict));
+        } else {
+            out.accept(verdict);
+        }
+    }
+
+    private static String keyNote(RunState run) {
+        return "key " + run.signer.keyId().substring(0, 16) + (run.keyFromTrail
                 ? " published by the run itself (integrity only; pass --key to check origin)" : "");
-        if (!EventTypes.DESTROYED.equals(last.content().type())) {
-            return new RunVerdict(runId, cellId, RunVerdict.Status.INCOMPLETE, events.size(),
-                    "no destroyed event; the last is seq " + (expected - 1) + " at " + last.where()
-                            + (run.tornAt != null ? ", then a partial line at " + run.tornAt + " (the writer stopped mid-event)" : "")
-                            + "; " + events.size() + " events verified, " + keyNote, keyFromTrail);
-        }
-        if (run.tornAt != null) {
-            return bad(runId, cellId, events.size(), "partial line at " + run.tornAt + " in a run that completed");
-        }
-        return new RunVerdict(runId, cellId, RunVerdict.Status.OK, events.size(),
-                events.size() + " events, chain intact, " + keyNote, keyFromTrail);
     }
 
-    private static RunVerdict bad(String runId, String cellId, int events, String detail) {
-        return new RunVerdict(runId, cellId, RunVerdict.Status.BAD, events, detail, false);
+    private static String at(TrailEvent event) {
+        return "seq " + event.extension(ExtensionNames.CHAIN_SEQ) + " (event " + event.content().id() + " at "
+                + event.where() + ")";
+    }
+
+    /**
+     * A torn fragment followed by another runner's whole line on the same line: keep the whole event.
+     * The event is the JSON object that the line's last byte closes, found in one backward pass (string
+     * quotes are told from escaped ones by the backslashes before them) and parsed once: linear time.
+     */
+    private boolean recoverGluedLine(byte[] bytes, String where) {
+        int start = GluedLine.lastObjectStart(bytes);
+        if (start <= 0) {
+            return false;
+        }
+        TrailEvent event;
+        try {
+            event = TrailEvent.parse(java.util.Arrays.copyOfRange(bytes, start, bytes.length), where + " (after a partial line)");
+        } catch (IOException | RuntimeException notAnEvent) {
+            return false;
+        }
+        torn(java.util.Arrays.copyOf(bytes, start), where, true, "partial line");
+        add(event);
+        return true;
+    }
+
+    private void torn(byte[] fragment, String where, boolean partial, String reason) {
+        Matcher runId = RUN_ID.matcher(new String(fragment, StandardCharsets.UTF_8));
+        if (partial && runId.find()) {
+            String id = runId.group(1);
+            RunState run = open.get(id);
+            if (run == null && Boolean.TRUE.equals(ended.get(id))) {
+                ended.put(id, false);
+                emit(null, new RunVerdict(id, null, RunVerdict.Status.BAD, 0, "partial line at " + where
+                        + " after the run completed (it was reported ok above)", false), -1);
+                return;
+            }
+            if (run == null && ended.containsKey(id)) {
+                return;
+            }
+            (run == null ? open(id) : run).tornAt = where;
+        } else if (partial) {
+            notes.add(where + ": partial line of " + fragment.length + " bytes naming no run (a writer stopped mid-line): ignored");
+        } else {
+            problems.add(where + ": not a CloudEvent: " + shorten(reason));
+        }
+    }
+
+    private static String shorten(String reason) {
+        if (reason == null) {
+            return "unreadable";
+        }
+        String oneLine = reason.replaceAll("\\s+", " ");
+        return oneLine.length() <= MAX_REASON ? oneLine : oneLine.substring(0, MAX_REASON) + "...";
     }
 
     private static void requireConsistent(TrailEvent event, String runId, String cellId) throws EventCheck.Failure {
         JsonNode data = event.data();
-        if (!java.util.Objects.equals(cellId, event.extension(ExtensionNames.CELL_ID))) {
+        if (!Objects.equals(cellId, event.extension(ExtensionNames.CELL_ID))) {
             throw new EventCheck.Failure("cellid differs from the run's first event");
         }
         if (data != null && data.isObject()
-                && (!runId.equals(data.path("runId").asText(null)) || !cellId.equals(data.path("cellId").asText(null)))) {
+                && (!runId.equals(data.path("runId").asText(null)) || !Objects.equals(cellId, data.path("cellId").asText(null)))) {
             throw new EventCheck.Failure("data.runId/data.cellId do not match the runid/cellid extensions");
         }
     }
 
-    /** The key the run's started event (seq 0) publishes; whoever wrote the trail chose it. */
-    private static List<Ed25519Key.PublicKey> publishedKey(List<TrailEvent> events) {
-        for (TrailEvent event : events) {
-            if (EventTypes.STARTED.equals(event.content().type()) && "0".equals(event.extension(ExtensionNames.CHAIN_SEQ))
-                    && event.data() != null && event.data().path("signingPublicKey").isTextual()) {
-                try {
-                    return List.of(Ed25519Key.PublicKey.fromBase64(event.data().path("signingPublicKey").textValue()));
-                } catch (IllegalArgumentException e) {
-                    return List.of();
-                }
+    /** The key a run's started event (seq 0) publishes; whoever wrote the trail chose it. */
+    private static List<Ed25519Key.PublicKey> publishedKey(TrailEvent event) {
+        if (EventTypes.STARTED.equals(event.content().type()) && "0".equals(event.extension(ExtensionNames.CHAIN_SEQ))
+                && event.data() != null && event.data().path("signingPublicKey").isTextual()) {
+            try {
+                return List.of(Ed25519Key.PublicKey.fromBase64(event.data().path("signingPublicKey").textValue()));
+            } catch (IllegalArgumentException e) {
+                return List.of();
             }
         }
         return List.of();
     }
 
-    private static boolean appearsLater(List<TrailEvent> events, int from, int seq) {
-        String wanted = Integer.toString(seq);
-        for (int i = from + 1; i < events.size(); i++) {
-            if (wanted.equals(events.get(i).extension(ExtensionNames.CHAIN_SEQ))) {
-                return true;
-            }
-        }
-        return false;
-    }
+    /** The first {@link #MAX_FINDINGS} findings word for word, and how many there were. */
+    private static final class Findings {
+        private final List<String> kept = new ArrayList<>();
+        private long count;
 
-    private static int indexOf(byte[] haystack, byte[] needle, int from) {
-        outer:
-        for (int i = Math.max(from, 0); i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
+        void add(String finding) {
+            count++;
+            if (kept.size() < MAX_FINDINGS) {
+                kept.add(finding);
             }
-            return i;
         }
-        return -1;
+
+        List<String> kept() {
+            return List.copyOf(kept);
+        }
     }
 }

@@ -25,7 +25,17 @@ public final class Main {
 
     public static void main(String[] args) {
         Phases.mark("main");
-        int status = execute(args);
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> System.err.println("cell-runner: internal error in "
+                + thread.getName() + ": " + e));
+        int status;
+        try {
+            status = execute(args);
+        } catch (OutOfMemoryError e) {
+            // a last resort: every input is bounded before it is read, so this means a bug or a tiny heap
+            System.err.println("cell-runner: out of memory (" + e.getMessage() + "); nothing more was done."
+                    + " The JVM's heap is set with JAVA_TOOL_OPTIONS=-Xmx...");
+            status = ExitCodes.SOFTWARE;
+        }
         Phases.mark("exit");
         System.exit(status);
     }

@@ -2,7 +2,6 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.KeyFiles;
-import dev.cellrunner.events.RunVerdict;
 import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.runner.cell.ExitCodes;
 import picocli.CommandLine.Command;
@@ -60,7 +59,10 @@ final class VerifyCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
         }
-        TrailVerifier verifier = new TrailVerifier(trusted);
+        TrailVerifier verifier = new TrailVerifier(trusted, verdict -> {
+            out.println(verdict.line());
+            out.flush();
+        });
         for (String trail : trails) {
             try (InputStream in = trail.equals("-") ? System.in
                     : BrokerTargets.isBroker(trail) ? BrokerTargets.trail(trail, brokers)
@@ -71,23 +73,30 @@ final class VerifyCommand implements Callable<Integer> {
                 err.flush();
                 return ExitCodes.USAGE;
             } catch (IOException e) {
+                out.flush();
                 err.println("cell-runner: verify: cannot read " + trail + ": " + e.getMessage());
                 err.flush();
                 return ExitCodes.SINK_FAILED;
             }
         }
-        List<RunVerdict> verdicts = verifier.verdicts();
-        verdicts.forEach(verdict -> out.println(verdict.line()));
+        verifier.finish();
+        TrailVerifier.Summary summary = verifier.summary();
         verifier.problems().forEach(problem -> out.println("BAD: " + problem));
+        if (summary.problems() > verifier.problems().size()) {
+            out.println("BAD: ... and " + (summary.problems() - verifier.problems().size()) + " more lines that are no events");
+        }
         verifier.notes().forEach(note -> out.println("note: " + note));
-        if (verdicts.isEmpty() && verifier.problems().isEmpty()) {
+        if (summary.notes() > verifier.notes().size()) {
+            out.println("note: ... and " + (summary.notes() - verifier.notes().size()) + " more notes");
+        }
+        long runs = summary.ok() + summary.incomplete() + summary.bad();
+        if (runs == 0 && summary.problems() == 0) {
             out.println("no events found");
         }
         out.flush();
-        if (!verifier.problems().isEmpty() || verdicts.stream().anyMatch(v -> v.status() == RunVerdict.Status.BAD)) {
+        if (summary.anythingBad()) {
             return BAD;
         }
-        return verdicts.isEmpty() || verdicts.stream().anyMatch(v -> v.status() == RunVerdict.Status.INCOMPLETE)
-                ? INCOMPLETE : ExitCodes.OK;
+        return runs == 0 || summary.incomplete() > 0 ? INCOMPLETE : ExitCodes.OK;
     }
 }
