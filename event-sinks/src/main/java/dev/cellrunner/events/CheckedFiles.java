@@ -33,6 +33,8 @@ public final class CheckedFiles {
     public static final int O_DIRECTORY = 0200000;
     public static final int O_NOFOLLOW = 0400000;
     public static final int O_CLOEXEC = 02000000;
+    /** Names a file without opening it for reading or writing: enough for fstat and fstatfs. */
+    public static final int O_PATH = 010000000;
 
     private static final int ENOENT = 2;
     private static final int ENXIO = 6;
@@ -93,6 +95,41 @@ public final class CheckedFiles {
         /** The kernel pseudo file system this lives on (procfs, sysfs, ...), or null for a real one. */
         public String pseudoFileSystem() {
             return PSEUDO.get(fileSystem);
+        }
+    }
+
+    /** What {@code path} (a final link followed) is, without opening it for I/O; null when it does not exist. */
+    public static Status inspect(Path path) throws IOException {
+        try (Opened opened = open(path, O_PATH, 0)) {
+            return opened.status();
+        } catch (NoSuchFileException absent) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads a small regular file (a key, a certificate): opened without blocking, refused unless fstat says
+     * it is a regular file of at most {@code maxBytes}, so a FIFO, a device or a huge file is never read.
+     */
+    public static byte[] readSmallRegularFile(Path path, int maxBytes) throws IOException {
+        try (Opened opened = open(path, O_RDONLY, 0)) {
+            Status status = opened.status();
+            if (!status.regular()) {
+                throw new IOException(path + " is " + status.kind() + ", not a regular file");
+            }
+            if (status.size() > maxBytes) {
+                throw new IOException(path + " holds " + status.size() + " bytes, more than such a file may (" + maxBytes + ")");
+            }
+            try (FileChannel channel = opened.channel(java.nio.file.StandardOpenOption.READ)) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(maxBytes + 1);
+                while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+                    // a regular file: reads never block
+                }
+                if (buffer.position() > maxBytes) {
+                    throw new IOException(path + " grew past " + maxBytes + " bytes while it was read");
+                }
+                return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+            }
         }
     }
 

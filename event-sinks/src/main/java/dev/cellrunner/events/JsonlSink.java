@@ -9,8 +9,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Appends one event per line. Each line reaches the kernel in a single write(2) on an O_APPEND
@@ -19,10 +17,6 @@ import java.util.Set;
  */
 public final class JsonlSink implements EventSink {
     private static final byte[] NEWLINE = {'\n'};
-    private static final Set<StandardOpenOption> CREATE_NEW_FOR_APPEND =
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    private static final Set<StandardOpenOption> APPEND_EXISTING =
-            Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND);
 
     private final Path path;
     private final String scheme;
@@ -36,6 +30,7 @@ public final class JsonlSink implements EventSink {
     public JsonlSink(Path path, String scheme) throws SinkException {
         this.path = path;
         this.scheme = scheme;
+        checkPath(path, scheme);
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null) {
@@ -47,15 +42,76 @@ public final class JsonlSink implements EventSink {
         }
     }
 
-    /** A new trail is created 0600 (it names commands and hosts) and its directory entry is made durable. */
-    private static FileChannel openForAppend(Path path) throws IOException {
+    /**
+     * Refuses a path that is no place for a trail: anything but a regular file (a FIFO, a device, a
+     * directory) and files of kernel pseudo file systems (procfs, sysfs, ...), where "appending" would
+     * set a kernel switch. Nothing is opened for writing. A path that does not exist yet is fine: it
+     * will be created as a regular file.
+     */
+    public static void checkPath(Path path) throws SinkException {
+        checkPath(path, "jsonl");
+    }
+
+    /** {@link #checkPath(Path)}, the sink named {@code scheme:PATH} in messages. */
+    public static void checkPath(Path path, String scheme) throws SinkException {
+        CheckedFiles.Status status;
         try {
-            FileChannel created = FileChannel.open(path, CREATE_NEW_FOR_APPEND, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------")));
-            syncDirectory(path.toAbsolutePath().getParent());
-            return created;
-        } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
-            return FileChannel.open(path, APPEND_EXISTING);
+            status = CheckedFiles.inspect(path);
+        } catch (IOException e) {
+            throw new SinkException(scheme + ":" + path + ": cannot open for append: " + reason(e), e);
+        }
+        String refusal = refusal(status);
+        if (refusal != null) {
+            throw new SinkException(scheme + ":" + path + " " + refusal);
+        }
+    }
+
+    private static String refusal(CheckedFiles.Status status) {
+        if (status == null) {
+            return null;
+        }
+        if (!status.regular()) {
+            return "is " + status.kind() + "; a JSONL trail must be a regular file";
+        }
+        if (status.pseudoFileSystem() != null) {
+            return "is on " + status.pseudoFileSystem() + " (a kernel interface); a JSONL trail must be a regular file";
+        }
+        return null;
+    }
+
+    /**
+     * Opens without blocking and checks with fstat before a byte is written; a new trail is created 0600
+     * (it names commands and hosts) and its directory entry is made durable.
+     */
+    private static FileChannel openForAppend(Path path) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            CheckedFiles.Opened opened;
+            boolean created = false;
+            try {
+                opened = CheckedFiles.open(path, CheckedFiles.O_WRONLY | CheckedFiles.O_APPEND, 0);
+            } catch (java.nio.file.NoSuchFileException absent) {
+                try {
+                    opened = CheckedFiles.open(path, CheckedFiles.O_WRONLY | CheckedFiles.O_APPEND
+                            | CheckedFiles.O_CREAT | CheckedFiles.O_EXCL, 0600);
+                    created = true;
+                } catch (FileAlreadyExistsException raced) {
+                    if (attempt < 3) {
+                        continue; // another runner made it first: append to theirs
+                    }
+                    throw raced;
+                }
+            }
+            try (CheckedFiles.Opened checked = opened) {
+                String refusal = refusal(checked.status());
+                if (refusal != null) {
+                    throw new IOException(refusal);
+                }
+                FileChannel channel = checked.channel(StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                if (created) {
+                    syncDirectory(path.toAbsolutePath().getParent());
+                }
+                return channel;
+            }
         }
     }
 

@@ -21,6 +21,8 @@ public final class KeyFiles {
 
     private static final byte[] PKCS8_PREFIX = HexFormat.of().parseHex("302e020100300506032b657004220420");
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+    /** Far more than any PEM key; a larger "key file" is refused from its size, before it is read. */
+    static final int MAX_KEY_FILE_BYTES = 64 * 1024;
 
     private KeyFiles() {
     }
@@ -66,7 +68,7 @@ public final class KeyFiles {
 
     /** A PEM public key, or the raw 32 bytes in Base64 (as a trail's started event publishes it). */
     public static Ed25519Key.PublicKey readPublic(Path path) throws IOException {
-        String text = Files.readString(path, StandardCharsets.US_ASCII).strip();
+        String text = readKeyFile(path).strip();
         if (!text.startsWith("-----BEGIN")) {
             try {
                 return Ed25519Key.PublicKey.fromBase64(text);
@@ -82,7 +84,7 @@ public final class KeyFiles {
     }
 
     private static byte[] der(Path path, String label) throws IOException {
-        String text = Files.readString(path, StandardCharsets.US_ASCII);
+        String text = readKeyFile(path);
         String begin = "-----BEGIN " + label + "-----";
         String end = "-----END " + label + "-----";
         int from = text.indexOf(begin);
@@ -95,6 +97,11 @@ public final class KeyFiles {
         } catch (IllegalArgumentException e) {
             throw new IOException(path + ": PEM " + label + " block is not Base64");
         }
+    }
+
+    /** Opened without blocking, a regular file of at most 64 KiB, else refused: a FIFO or /dev/zero is never read. */
+    private static String readKeyFile(Path path) throws IOException {
+        return new String(CheckedFiles.readSmallRegularFile(path, MAX_KEY_FILE_BYTES), StandardCharsets.US_ASCII);
     }
 
     private static String pem(String label, byte[] der) {

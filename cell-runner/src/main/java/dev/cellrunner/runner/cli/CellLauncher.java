@@ -73,6 +73,7 @@ final class CellLauncher {
                                          List<Path> morePrivate) {
         try {
             List<String> targets = EventSinkOptions.targets(options.events, options.http, env, log);
+            EventSinkOptions.checkPaths(targets);
             SigningKey key = SigningKeyOptions.configured(options.signingKey, env);
             Map<String, String> settings = env;
             if (options.dnsUpstream != null) {

@@ -2,6 +2,7 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.JsonlSink;
+import dev.cellrunner.events.SinkException;
 import dev.cellrunner.events.http.HttpSink;
 import dev.cellrunner.events.ocsf.OcsfJsonlSink;
 
@@ -59,6 +60,23 @@ final class EventSinkOptions {
             }
         }
         return List.copyOf(targets);
+    }
+
+    /**
+     * Refuses, before anything is opened for writing, a JSONL target that is no regular file (a FIFO, a
+     * device, a directory) or lies on a kernel pseudo file system (procfs, sysfs, ...).
+     */
+    static void checkPaths(List<String> targets) throws IllegalArgumentException {
+        for (String target : targets) {
+            Path file = filePath(target);
+            if (file != null) {
+                try {
+                    JsonlSink.checkPath(file, target.substring(0, target.indexOf(':')));
+                } catch (SinkException e) {
+                    throw new IllegalArgumentException("--events " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** Opens every target; one that cannot be opened is reported and skipped (the trail decides if that is fatal). */
