@@ -8,6 +8,7 @@ import dev.cellrunner.runner.os.UnixSocket;
 import dev.cellrunner.spec.CellSpecReader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.SocketTimeoutException;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -62,10 +62,11 @@ public final class CellServer {
     private final UnixSocket listener;
     private final CellHandler handler;
     private final Consumer<String> log;
-    private final Semaphore slots;
-    /** Bounds the client threads: past it a connection is answered "busy" on the accepting thread. */
-    private final Semaphore connections;
     private final int ownUid = LibC.INSTANCE.geteuid();
+    /** Cells running at once, shared fairly between uids and processes. */
+    private final FairShares slots;
+    /** Bounds the client threads: past it a connection is answered "busy" on the accepting thread. */
+    private final FairShares connections;
     private final AtomicLong requests = new AtomicLong();
     private volatile boolean closing;
 
@@ -76,8 +77,8 @@ public final class CellServer {
         this.listener = listener;
         this.handler = handler;
         this.log = log;
-        this.slots = new Semaphore(settings.maxCells());
-        this.connections = new Semaphore(settings.maxCells() + CONNECTION_MARGIN);
+        this.slots = FairShares.of("request slots (--max-cells)", settings.maxCells(), ownUid);
+        this.connections = FairShares.of("connections", settings.maxCells() + CONNECTION_MARGIN, ownUid);
     }
 
     /** Binds the socket (ready for clients when this returns); {@link #serve()} then takes them. */
@@ -111,17 +112,26 @@ public final class CellServer {
                 continue;
             }
             long number = requests.incrementAndGet();
-            if (!connections.tryAcquire()) {
-                refuse(new ClientConnection(client, () -> { }), ExitCodes.UNAVAILABLE, "busy: too many connections");
+            PeerCredentials peer;
+            try {
+                peer = client.peer();
+            } catch (IOException e) {
+                log.accept("request " + number + ": no peer credentials: " + e.getMessage());
                 client.close();
-                log.accept("request " + number + ": refused, too many connections");
+                continue;
+            }
+            String full = connections.take(peer.uid(), peer.pid());
+            if (full != null) {
+                refuse(new ClientConnection(client, () -> { }), ExitCodes.UNAVAILABLE, "busy: " + full);
+                client.close();
+                log.accept("request " + number + " (uid " + peer.uid() + ", pid " + peer.pid() + "): refused, " + full);
                 continue;
             }
             Thread thread = new Thread(() -> {
                 try {
-                    handle(client, number);
+                    handle(client, peer, number);
                 } finally {
-                    connections.release();
+                    connections.give(peer.uid(), peer.pid());
                 }
             }, "serve-client-" + number);
             thread.setDaemon(true);
@@ -141,12 +151,11 @@ public final class CellServer {
         }
     }
 
-    private void handle(UnixSocket client, long number) {
+    private void handle(UnixSocket client, PeerCredentials peer, long number) {
         CancelSignal cancel = new CancelSignal();
         ClientConnection connection = new ClientConnection(client, () -> cancel.cancel(CLIENT_GONE));
         Thread watcher = null;
         try {
-            PeerCredentials peer = client.peer();
             String who = "request " + number + " (uid " + peer.uid() + ", pid " + peer.pid() + ")";
             if (peer.uid() != ownUid && peer.uid() != 0) {
                 refuse(connection, ExitCodes.NO_PERMISSION, "permission denied: uid " + peer.uid()
@@ -162,18 +171,18 @@ public final class CellServer {
                 log.accept(who + ": refused, runs inside a cell");
                 return;
             }
-            if (!slots.tryAcquire()) {
-                refuse(connection, ExitCodes.UNAVAILABLE, "busy: all " + settings.maxCells()
-                        + " request slots (--max-cells) are taken; try again later");
-                log.accept(who + ": refused, busy");
+            client.timeouts(settings.requestTimeout(), settings.sendTimeout());
+            byte[] document = readRequest(client, connection, who);
+            if (document == null) {
+                return;
+            }
+            String full = slots.take(peer.uid(), peer.pid());
+            if (full != null) {
+                refuse(connection, ExitCodes.UNAVAILABLE, "busy: " + full + "; try again later");
+                log.accept(who + ": refused, busy: " + full);
                 return;
             }
             try {
-                client.timeouts(settings.requestTimeout(), settings.sendTimeout());
-                byte[] document = readRequest(client, connection, who);
-                if (document == null) {
-                    return;
-                }
                 boolean wantEvents = (document[0] & Frames.WANT_EVENTS) != 0;
                 client.timeouts(Duration.ZERO, settings.sendTimeout()); // from now on a read waits for the client to go
                 watcher = watchForDisconnect(client, connection, number);
@@ -187,7 +196,7 @@ public final class CellServer {
                 log.accept(String.format("%s: exit %d in %.1f ms%s", who, status, (System.nanoTime() - start) / 1e6,
                         connection.isGone() ? " (the client went away)" : ""));
             } finally {
-                slots.release();
+                slots.give(peer.uid(), peer.pid());
             }
         } catch (IOException e) {
             log.accept("request " + number + ": " + e.getMessage());
@@ -207,7 +216,8 @@ public final class CellServer {
     private byte[] readRequest(UnixSocket client, ClientConnection connection, String who) throws IOException {
         Frames.Frame request;
         try {
-            request = Frames.read(client.input(), MAX_REQUEST_BYTES, Frames.REQUEST);
+            request = Frames.read(untilDeadline(client, System.nanoTime() + settings.requestTimeout().toNanos()),
+                    MAX_REQUEST_BYTES, Frames.REQUEST);
         } catch (SocketTimeoutException e) {
             refuse(connection, ExitCodes.USAGE, "malformed request: no complete request within "
                     + settings.requestTimeout().toMillis() + " ms");
@@ -229,6 +239,31 @@ public final class CellServer {
             return null;
         }
         return request.payload();
+    }
+
+    /**
+     * The client's bytes under one absolute deadline for the whole request frame: each read may wait only
+     * for what is left of it, so a client that trickles a byte at a time is cut off all the same.
+     */
+    private InputStream untilDeadline(UnixSocket client, long deadlineNanos) {
+        InputStream socket = client.input();
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] bytes, int offset, int length) throws IOException {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("the request deadline passed");
+                }
+                client.timeouts(Duration.ofNanos(Math.max(left, 1_000_000)), settings.sendTimeout());
+                return socket.read(bytes, offset, length);
+            }
+        };
     }
 
     /**
