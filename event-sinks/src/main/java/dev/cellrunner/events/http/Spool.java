@@ -67,8 +67,13 @@ public final class Spool {
         Path receiverDir = receiverDir(spoolDir, receiver);
         createPrivateDirectories(receiverDir);
         Path labelFile = receiverDir.resolve("receiver.txt");
-        if (!Files.exists(labelFile)) {
-            Files.writeString(labelFile, label + "\n");
+        if (!Files.exists(labelFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // O_CREAT|O_EXCL: a link planted under this name is never followed, whoever planted it
+            try (FileChannel out = FileChannel.open(labelFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap((label + "\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another runner wrote it first, or something else sits there: it only labels the directory
+            }
         }
         Path runDir = receiverDir.resolve(System.currentTimeMillis() + "-" + UUID.randomUUID());
         Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -141,6 +146,9 @@ public final class Spool {
 
 
     private static void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isSymbolicLink(dir)) {
+            throw new IOException(dir + " is a symbolic link; a spool's receiver directory must be a real one");
+        }
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir.getParent());
             try {

@@ -33,8 +33,8 @@ public final class SpoolFlusher {
 
     /** Stops at the first delivery that fails for good, or when {@code settings.grace()} has passed. */
     public Report flush() throws IOException {
-        Instant deadline = Instant.now().plus(settings.grace());
         Optional<SpoolReader> reader = SpoolReader.open(settings.spoolDir(), problems::add);
+        Instant deadline = Instant.now().plus(settings.grace());
         if (reader.isEmpty()) {
             return new Report(0, 0, 0, List.copyOf(problems));
         }

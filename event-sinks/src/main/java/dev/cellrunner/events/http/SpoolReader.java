@@ -50,11 +50,11 @@ public final class SpoolReader {
      * empty when there is no spool there. Whoever owns that directory is the owner everything must have.
      */
     public static Optional<SpoolReader> open(Path spoolDir, Consumer<String> skipped) throws IOException {
-        if (!Files.isDirectory(spoolDir)) {
+        CheckedFiles.Status status = CheckedFiles.inspect(spoolDir);
+        if (status == null || !status.directory()) {
             return Optional.empty();
         }
-        int owner = (Integer) Files.getAttribute(spoolDir, "unix:uid");
-        return Optional.of(new SpoolReader(spoolDir, owner, skipped));
+        return Optional.of(new SpoolReader(spoolDir, status.uid(), skipped));
     }
 
     public Path dir() {

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -36,8 +37,8 @@ class SpoolHostileTest {
 
     private HttpSinkSettings settings(URI endpoint) {
         return HttpSinkSettings.defaults(endpoint, HttpMode.STRUCTURED, dir.resolve("spool"))
-                .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2))
-                .withRetries(2, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(1));
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
+                .withRetries(3, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(1));
     }
 
     /** A run directory as a dead runner leaves it, holding {@code events} real signed events. */
@@ -110,7 +111,7 @@ class SpoolHostileTest {
             Files.delete(lockFifo);
             mkfifo(lockFifo);
 
-            // a hang check, not a speed target: the grace time is 2 s
+            // a hang check, not a speed target
             SpoolFlusher.Report report = assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> new SpoolFlusher(settings).flush());
             assertTimeoutPreemptively(Duration.ofSeconds(60),
@@ -172,7 +173,7 @@ class SpoolHostileTest {
     @Test
     void theGraceTimeBoundsReadingAsWellAsSending() throws Exception {
         try (TestReceiver receiver = TestReceiver.start(0, KEY.publicKey())) {
-            HttpSinkSettings settings = settings(receiver.uri("http")).withTimeouts(Duration.ofMillis(500), Duration.ZERO);
+            HttpSinkSettings settings = settings(receiver.uri("http")).withTimeouts(Duration.ofSeconds(10), Duration.ZERO);
             deadRun(settings, "1-late", 2);
 
             SpoolFlusher.Report report = new SpoolFlusher(settings).flush();
@@ -180,6 +181,27 @@ class SpoolHostileTest {
             assertThat(receiver.requests).as("the deadline had passed before the first read").isEmpty();
             assertThat(report.kept()).isEqualTo(2);
             assertThat(report.problems()).anySatisfy(p -> assertThat(p).contains("grace time"));
+        }
+    }
+
+    @Test
+    void aSinkWritingIntoAPlantedSpoolFollowsNoLink() throws Exception {
+        HttpSinkSettings settings = settings(URI.create("http://127.0.0.1:9/events"));
+        Path receiverDir = Spool.receiverDir(settings.spoolDir(), settings);
+        Files.createDirectories(receiverDir);
+        Path elsewhere = dir.resolve("planted-label-target");
+        Files.createSymbolicLink(receiverDir.resolve("receiver.txt"), elsewhere);
+
+        Spool spool = Spool.open(settings);
+        spool.close();
+
+        assertThat(elsewhere).as("the label link was not followed").doesNotExist();
+        Path outside = Files.createDirectories(dir.resolve("outside-receiver"));
+        HttpSinkSettings other = settings(URI.create("http://127.0.0.1:10/events"));
+        Files.createSymbolicLink(Spool.receiverDir(other.spoolDir(), other), outside);
+        assertThatThrownBy(() -> Spool.open(other)).hasMessageContaining("is a symbolic link");
+        try (var left = Files.list(outside)) {
+            assertThat(left).isEmpty();
         }
     }
 
