@@ -1,0 +1,138 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.events.CellEventFactory;
+import dev.cellrunner.events.ChainSigner;
+import dev.cellrunner.events.Ed25519Key;
+import dev.cellrunner.events.EventSink;
+import dev.cellrunner.events.EventTrail;
+import dev.cellrunner.events.EventTypes;
+import dev.cellrunner.events.KeyFiles;
+import dev.cellrunner.events.RunIdentity;
+import dev.cellrunner.events.SigningKey;
+import dev.cellrunner.events.TrailVerifier;
+import io.cloudevents.CloudEvent;
+
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Two steps of bench/verify-throughput.sh. {@code generate FILE MEGABYTES KEYDIR}: signed runs shaped
+ * like a runner's (six events, about 1.2 KB a line) until the file holds MEGABYTES; the public key goes
+ * to KEYDIR. {@code verify FILE PUBKEY}: the streaming verifier over the file, printing MB/s and the
+ * heap's peak (the sum of every heap pool's peak usage). Printed, never asserted.
+ */
+public class VerifyThroughput {
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("generate")) {
+            generate(Path.of(args[1]), Long.parseLong(args[2]) << 20, Path.of(args[3]));
+        } else {
+            verify(Path.of(args[1]), Path.of(args[2]));
+        }
+    }
+
+    static void generate(Path file, long bytes, Path keyDir) throws Exception {
+        KeyFiles.Written written = KeyFiles.writeNewPair(keyDir);
+        SigningKey key = new SigningKey(KeyFiles.readPrivate(written.privateKey()), false, null);
+        long[] count = {0};
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            EventSink sink = new EventSink() {
+                public void append(CloudEvent event, byte[] json) {
+                    try {
+                        out.write(json);
+                        out.write('\n');
+                        count[0] += json.length + 1;
+                    } catch (java.io.IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                public void sync() { }
+                public String describe() { return "bench"; }
+                public void close() { }
+            };
+            long runs = 0;
+            while (count[0] < bytes) {
+                RunIdentity run = new RunIdentity("bench-host", "cell-" + runs, UUID.randomUUID().toString(), null);
+                try (EventTrail trail = new EventTrail(new CellEventFactory(run, Clock.systemUTC()), new ChainSigner(key),
+                        List.of(sink), m -> { })) {
+                    emit(trail, runs++);
+                }
+            }
+            System.out.printf("generated %d runs, %.0f MB%n", runs, count[0] / 1e6);
+        }
+    }
+
+    static void emit(EventTrail trail, long n) throws Exception {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        ObjectNode started = json.objectNode();
+        started.put("signingKeyId", trail.signingKey().keyId());
+        started.put("specDigest", "sha256:" + "ab".repeat(32));
+        started.putArray("argv").add("/usr/bin/make").add("test").add("-j" + (n % 8));
+        started.put("ttlSeconds", 600);
+        trail.emit(EventTypes.STARTED, started);
+        ObjectNode policy = json.objectNode().put("isolationMode", "clone_newnet").put("declaredEgressCount", 3);
+        ArrayNode egress = policy.putArray("declaredEgress");
+        for (int i = 0; i < 3; i++) {
+            egress.addObject().put("host", "198.51.100." + (10 + i)).put("port", 443).put("protocol", "tcp")
+                    .putArray("resolved").add("198.51.100." + (10 + i));
+        }
+        trail.emit(EventTypes.NETWORK_POLICY, policy);
+        ObjectNode confinement = json.objectNode();
+        confinement.putObject("landlock").put("abi", 6).put("enforced", true).put("rules", 42);
+        confinement.putObject("seccomp").put("mode", 2).put("enforced", true)
+                .putArray("denied").add("ptrace").add("mount").add("kexec_load").add("bpf");
+        trail.emit(EventTypes.CONFINEMENT, confinement);
+        ObjectNode enforcement = json.objectNode().put("nftRulesApplied", 3).put("droppedPackets", n % 5)
+                .put("rulesetDigest", "sha256:" + "cd".repeat(32));
+        ArrayNode counters = enforcement.putArray("counters");
+        for (int i = 0; i < 3; i++) {
+            counters.addObject().put("rule", i).put("packets", 1000 + n).put("bytes", 1_500_000.5 + i);
+        }
+        trail.emit(EventTypes.NETWORK_ENFORCEMENT, enforcement);
+        trail.emit(EventTypes.COMMAND_COMPLETED, json.objectNode().put("exitCode", 0).put("durationMs", 1234)
+                .put("timedOut", false).put("stdoutBytes", 4096).put("stderrBytes", 12));
+        trail.emit(EventTypes.DESTROYED, json.objectNode().put("outcome", "succeeded").put("terminalState", "clean"));
+    }
+
+    static void verify(Path file, Path publicKey) throws Exception {
+        Ed25519Key.PublicKey key = KeyFiles.readPublic(publicKey);
+        long size = Files.size(file);
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+        long[] verdicts = {0};
+        var threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        TrailVerifier verifier = new TrailVerifier(List.of(key), verdict -> verdicts[0]++);
+        try (InputStream in = Files.newInputStream(file)) {
+            verifier.read(file.toString(), in);
+        }
+        verifier.finish();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        TrailVerifier.Summary s = verifier.summary();
+        System.out.printf("verified %.0f MB in %.1f s wall, %.1f s of the verifying thread's CPU: %.1f MB/s wall,"
+                        + " %.1f MB per CPU-second; %d runs (ok %d, incomplete %d, bad %d, problems %d);"
+                        + " heap peak %.0f MB (max %d MB)%n", size / 1e6, seconds, cpu, size / 1e6 / seconds,
+                size / 1e6 / cpu, verdicts[0],
+                s.ok(), s.incomplete(), s.bad(), s.problems(), peak / 1e6, Runtime.getRuntime().maxMemory() >> 20);
+    }
+}
