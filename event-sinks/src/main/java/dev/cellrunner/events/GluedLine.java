@@ -7,12 +7,12 @@ package dev.cellrunner.events;
  * number of backslashes precede it. Each backslash is looked at once per quote after it, so the pass is
  * linear in the line.
  */
-final class GluedLine {
+public final class GluedLine {
     private GluedLine() {
     }
 
     /** The offset of that object's opening brace, or -1 when the line does not end in a balanced object. */
-    static int lastObjectStart(byte[] line) {
+    public static int lastObjectStart(byte[] line) {
         int end = line.length - 1;
         while (end >= 0 && isSpace(line[end])) {
             end--;

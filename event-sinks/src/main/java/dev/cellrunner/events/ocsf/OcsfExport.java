@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.ExtensionNames;
+import dev.cellrunner.events.GluedLine;
 import dev.cellrunner.events.Jcs;
 import dev.cellrunner.events.RunVerdict;
 import dev.cellrunner.events.TrailLines;
@@ -27,7 +28,6 @@ import java.util.Set;
  * A run that is altered, incomplete or unsigned is refused and named, and none of its events is exported.
  */
 public final class OcsfExport {
-    private static final byte[] EVENT_START = "{\"specversion\"".getBytes(StandardCharsets.UTF_8);
 
     /** What an export did: the runs exported and refused (with why), records written, lines that are no event. */
     public record Report(List<RunVerdict> exported, List<RunVerdict> refused, int records, List<String> problems) {
@@ -87,27 +87,21 @@ public final class OcsfExport {
             return null;
         }
         byte[] bytes = line.bytes();
-        for (int at = 0; at >= 0; at = next(bytes, at + 1)) {
+        try {
+            JsonNode node = Jcs.parse(bytes);
+            return node.isObject() ? node : null;
+        } catch (IOException | RuntimeException torn) {
+            // a fragment before a whole event: the event is the object the line's last byte closes
+        }
+        int start = GluedLine.lastObjectStart(bytes);
+        if (start > 0) {
             try {
-                JsonNode node = Jcs.parse(java.util.Arrays.copyOfRange(bytes, at, bytes.length));
+                JsonNode node = Jcs.parse(java.util.Arrays.copyOfRange(bytes, start, bytes.length));
                 return node.isObject() ? node : null;
-            } catch (IOException | RuntimeException notHere) {
-                // a fragment before a whole event; look further
+            } catch (IOException | RuntimeException notAnEvent) {
+                // nothing whole on this line
             }
         }
         return null;
-    }
-
-    private static int next(byte[] bytes, int from) {
-        outer:
-        for (int i = from; i <= bytes.length - EVENT_START.length; i++) {
-            for (int j = 0; j < EVENT_START.length; j++) {
-                if (bytes[i + j] != EVENT_START[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
