@@ -1,11 +1,14 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.EgressRefusal;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.runner.confine.ConfinementPlanner;
 import dev.cellrunner.runner.confine.HostFacts;
+import dev.cellrunner.runner.dns.CellResolverFiles;
+import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.Run;
@@ -66,6 +69,11 @@ public final class CellPlanner {
         }
         Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
         ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host);
+        if (DnsPolicy.forRules(egress) == DnsPolicy.ANSWERED) {
+            confinement = confinement
+                    .withProvided(MountPlan.ProvidedFile.text("/etc/resolv.conf", CellResolverFiles.resolvConf()))
+                    .withProvided(MountPlan.ProvidedFile.text("/etc/hosts", CellResolverFiles.hosts(CellHostname.of(spec.id()))));
+        }
         Path realDirectory = realIfPresent(workingDirectory);
         if (!confinement.mounts().showsHost(realDirectory)) {
             throw new Refusal("run.workingDirectory", workingDirectory + " is in the cell's own temp space or /run, "

@@ -71,6 +71,8 @@ class EgressNamesTest extends EgressNetCase {
                         + " for (var x : java.net.InetAddress.getAllByName(\"echo.egress.test\"))"
                         + " System.out.println(\"JAVA \" + x.getHostAddress()); } }");
         EgressCellRun.Outcome outcome = cell().writable(javaDir).allow("echo.egress.test", ECHO, "tcp")
+                .then("grep -h '^nameserver' /etc/resolv.conf | sed 's/^/RESOLV /'")
+                .then("echo SELF $(getent hosts \"$(hostname)\" | cut -d' ' -f1)")
                 .then("getent ahostsv4 echo.egress.test | head -1 | sed 's/^/GETENT /'")
                 .then("echo DIG $(dig +short +time=2 echo.egress.test A)")
                 .then("python3 -c 'import socket; print(\"PYTHON\", sorted({a[4][0] for a in socket.getaddrinfo("
@@ -80,6 +82,8 @@ class EgressNamesTest extends EgressNetCase {
                 .probe("tcp", "echo.egress.test", ECHO).probe("tcp", V4_OTHER, ECHO).run();
         record(outcome);
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout()).as("the cell's own resolv.conf and hosts").contains("RESOLV nameserver 127.0.0.53\n",
+                "SELF 127.0.1.1\n");
         assertThat(outcome.stdout()).contains("GETENT " + V4, "DIG " + V4, "JAVA " + V4)
                 .containsPattern("PYTHON \\[.*'" + V4 + "'.*]");
         assertProbes(outcome, Map.of("tcp echo.egress.test " + ECHO, "ok", "tcp " + V4_OTHER + " " + ECHO, "fail"));
