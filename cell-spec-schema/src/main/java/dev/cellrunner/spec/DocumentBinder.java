@@ -57,7 +57,7 @@ final class DocumentBinder {
                 number(run.get("timeoutMs")), optional(run.get("limits"), limits -> new Limits(
                         number(limits.get("memoryMaxBytes")), number(limits.get("pidsMax")),
                         number(limits.get("cpuMillicores")))),
-                text(run.get("user")), text(run.get("group")));
+                text(run.get("user")), text(run.get("group")), optional(run.get("outputs"), DocumentBinder::list));
     }
 
     /** null for an absent or null value, else {@code read} of it. */

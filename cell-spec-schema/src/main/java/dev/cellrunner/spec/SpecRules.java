@@ -124,6 +124,10 @@ final class SpecRules {
 
     private void paths(JsonNode spec) {
         path(spec.path("run").path("workingDirectory"), "/spec/run/workingDirectory");
+        JsonNode outputs = list(spec.path("run").path("outputs"));
+        for (int i = 0; i < outputs.size(); i++) {
+            path(outputs.get(i), "/spec/run/outputs/" + i);
+        }
         JsonNode filesystem = spec.path("authority").path("filesystem");
         for (String list : List.of("readOnly", "readWrite", "exec")) {
             JsonNode paths = list(filesystem.path(list));

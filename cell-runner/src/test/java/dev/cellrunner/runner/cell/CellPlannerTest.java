@@ -28,7 +28,7 @@ class CellPlannerTest {
     }
 
     private static Run run(List<String> argv, Map<String, String> env, SecretDelivery delivery, Long timeoutMs) {
-        return new Run(argv, null, env, delivery, timeoutMs, null, null, null);
+        return new Run(argv, null, env, delivery, timeoutMs, null, null, null, null);
     }
 
     @Test
@@ -78,7 +78,7 @@ class CellPlannerTest {
 
     @Test
     void aWorkingDirectoryInTheCellsOwnTempSpaceIsRefusedUnlessDeclared() throws Refusal {
-        Run inTmp = new Run(List.of("true"), "/tmp", Map.of(), null, null, null, null, null);
+        Run inTmp = new Run(List.of("true"), "/tmp", Map.of(), null, null, null, null, null, null);
         assertThatThrownBy(() -> CellPlanner.plan(document(List.of(), inTmp, 60), "sha256:x", Map.of(), Map.of(), host()))
                 .isInstanceOf(Refusal.class).hasMessageContaining("run.workingDirectory")
                 .hasMessageContaining("declare it in authority.filesystem");
