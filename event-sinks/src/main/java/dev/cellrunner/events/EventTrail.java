@@ -19,6 +19,7 @@ public final class EventTrail implements AutoCloseable {
     private final Consumer<String> warnings;
     private final List<String> failures = new ArrayList<>();
     private final boolean wantsEvents;
+    private final RunLines lines = new RunLines();
 
     public EventTrail(CellEventFactory factory, EventSigner signer, List<EventSink> sinks, Consumer<String> warnings) {
         this.factory = factory;
@@ -44,6 +45,7 @@ public final class EventTrail implements AutoCloseable {
             throw new SinkException("event " + type + " is " + json.length + " bytes of JSON; events over "
                     + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");
         }
+        lines.add(json);
         for (EventSink sink : List.copyOf(healthy)) {
             try {
                 sink.append(event, json);
@@ -53,6 +55,11 @@ public final class EventTrail implements AutoCloseable {
         }
         requireASink();
         return event;
+    }
+
+    /** The digest of this run's events as JSONL lines so far: what its lines in a trail file hash to. */
+    public synchronized RunLines.Digest linesDigest() {
+        return lines.digest();
     }
 
     /** Makes all events durable; called before the run reports its end. */
