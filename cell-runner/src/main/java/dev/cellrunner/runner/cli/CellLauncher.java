@@ -14,6 +14,7 @@ import dev.cellrunner.runner.cell.CellRun;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.LaunchStart;
 import dev.cellrunner.runner.cell.Phases;
+import dev.cellrunner.runner.cell.Provenance;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.confine.HostFacts;
@@ -32,6 +33,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +127,17 @@ final class CellLauncher {
 
     /** Runs the document {@code bytes} (named {@code source} in messages); returns the cell's exit status. */
     int launch(byte[] bytes, String source, CellIo io) {
+        return launch(bytes, source, io, null);
+    }
+
+    /** The first {@code jsonl:} trail, which an attestation names; null when there is none. */
+    Path trailFile() {
+        return targets.stream().filter(t -> t.startsWith(EventSinkOptions.JSONL)).map(EventSinkOptions::filePath)
+                .findFirst().orElse(null);
+    }
+
+    /** As {@link #launch(byte[], String, CellIo)}, then, for a cell that ran, writes {@code attestation}. */
+    int launch(byte[] bytes, String source, CellIo io, Attestation attestation) {
         Consumer<String> log = io.log();
         SpecReadResult read = CellSpecReader.read(bytes);
         Phases.mark("spec-validated");
@@ -157,9 +170,17 @@ final class CellLauncher {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }
             Phases.mark("planned");
+            List<Provenance.FileDigest> dependencies = attestation == null ? List.of() : Provenance.dependencies(plan);
             CellRun cell = new CellRun(plan, launch, trail, io.stdout(), io.stderr(), log, env);
             io.started().accept(cell);
-            return cell.run();
+            Instant startedOn = Instant.now();
+            int status = cell.run();
+            if (attestation == null) {
+                return status;
+            }
+            return attestation.write(plan, env, dependencies, new Provenance.RunRecord(trail.run().runId(),
+                    trail.run().hostname(), startedOn, Instant.now(), status, attestation.trail(), trail.linesDigest()),
+                    key, status);
         } finally {
             launch.end(); // a cell that ran has ended it already; one refused before has not
         }

@@ -21,7 +21,7 @@ final class FastArgs {
     static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY, RunnerOptions.DNS_UPSTREAM,
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
-            BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL);
+            BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -53,6 +53,7 @@ final class FastArgs {
                         case BrokerOptions.NATS_CA -> runner.brokers.natsCa = Path.of(value);
                         case BrokerOptions.KAFKA_CONFIG -> runner.brokers.kafkaConfig = Path.of(value);
                         case RunCommand.PARALLEL -> run.parallel = Integer.parseInt(value);
+                        case RunCommand.ATTEST -> run.attest = Path.of(value);
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }
                 }

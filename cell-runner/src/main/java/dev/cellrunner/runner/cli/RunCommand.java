@@ -11,8 +11,10 @@ import picocli.CommandLine.Spec;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -28,6 +30,7 @@ import java.util.function.Consumer;
                         + "whose cell did not."})
 final class RunCommand implements Callable<Integer> {
     static final String PARALLEL = "--parallel";
+    static final String ATTEST = "--attest";
 
     @Parameters(paramLabel = "SPEC", arity = "1..*",
             description = "Path to the document, or - for standard input (once).")
@@ -35,6 +38,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = PARALLEL, paramLabel = "N", description = "Cells run at once when several SPECs are given (default 1).")
     int parallel = 1;
+
+    @Option(names = ATTEST, paramLabel = "PATH",
+            description = "After the run, write an in-toto Statement v1 with SLSA provenance v1 in a DSSE envelope, "
+                    + "signed with the run's key: its subjects are the document's run.outputs, else the run's lines in "
+                    + "the first jsonl: trail (one document only; needs a jsonl: sink). Check it with "
+                    + "cell-runner verify --attestation PATH --key PUB.")
+    Path attest;
 
     @Mixin
     RunnerOptions runner = new RunnerOptions();
@@ -59,7 +69,18 @@ final class RunCommand implements Callable<Integer> {
         }
         Phases.mark("key-ready");
         if (sources.size() > 1) {
+            if (attest != null) {
+                log.accept(ATTEST + " attests one run: give one document");
+                return ExitCodes.USAGE;
+            }
             return new ParallelRun(launcher, parallel, err).run(sources);
+        }
+        Optional<Attestation> attestation = Optional.empty();
+        if (attest != null) {
+            attestation = Attestation.prepare(attest, launcher.trailFile(), log);
+            if (attestation.isEmpty()) {
+                return ExitCodes.USAGE;
+            }
         }
         String source = sources.get(0);
         byte[] bytes = CellLauncher.read(source, log);
@@ -67,6 +88,6 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         return launcher.launch(bytes, source, new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }));
+                new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }), attestation.orElse(null));
     }
 }
