@@ -27,15 +27,24 @@ public final class ChainSigner implements EventSigner {
     }
 
     @Override
-    public synchronized CloudEvent sign(CloudEvent event) {
+    public CloudEvent sign(CloudEvent event) {
+        return sign(event, null);
+    }
+
+    @Override
+    public synchronized CloudEvent sign(CloudEvent event, String runPrev) {
         if (nextSeq == Integer.MAX_VALUE) {
             throw new IllegalStateException("chainseq is a 32-bit integer; this run has no room for more events");
         }
-        CloudEvent chained = CloudEventBuilder.v1(event)
+        CloudEventBuilder builder = CloudEventBuilder.v1(event)
                 .withExtension(ExtensionNames.CHAIN_SEQ, nextSeq)
-                .withExtension(ExtensionNames.CHAIN_PREV, previous)
-                .build();
-        byte[] payload = VerificationMaterial.of(SignedContent.of(chained), ExtensionNames.SIGNED).toJson();
+                .withExtension(ExtensionNames.CHAIN_PREV, previous);
+        if (runPrev != null) {
+            builder.withExtension(ExtensionNames.RUN_PREV, runPrev);
+        }
+        CloudEvent chained = builder.build();
+        byte[] payload = VerificationMaterial.of(SignedContent.of(chained),
+                runPrev == null ? ExtensionNames.SIGNED : ExtensionNames.SIGNED_LINKED).toJson();
         byte[] envelope = Dsse.sign(key.key(), VerificationMaterial.PAYLOAD_TYPE, payload);
         nextSeq++;
         previous = HexFormat.of().formatHex(Digests.sha256(payload));

@@ -6,6 +6,9 @@ import io.cloudevents.CloudEvent;
 public interface EventSigner {
     CloudEvent sign(CloudEvent event);
 
+    /** Signs an event that also names, as {@code runprev}, the digest of its trail's event line before it. */
+    CloudEvent sign(CloudEvent event, String runPrev);
+
     /** The key whose public half the run's {@code started} event announces. */
     SigningKey key();
 }

@@ -39,14 +39,38 @@ public final class EventTrail implements AutoCloseable {
 
     /** Builds and appends one event; throws when events were asked for and no sink can take them. */
     public synchronized CloudEvent emit(String type, ObjectNode fields) throws SinkException {
-        CloudEvent event = signer.sign(factory.build(type, fields));
-        byte[] json = EventJson.serialize(event);
-        if (json.length > EventJson.MAX_EVENT_BYTES) {
-            throw new SinkException("event " + type + " is " + json.length + " bytes of JSON; events over "
-                    + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");
+        CloudEvent built = factory.build(type, fields);
+        JsonlSink chain = linksRuns(type) ? chainSink() : null;
+        JsonlSink.Linked[] made = {null};
+        if (chain != null) {
+            try {
+                chain.appendLinked(previous -> made[0] = sealed(signer.sign(built, previous)));
+            } catch (SinkException e) {
+                fail(chain, e);
+            } catch (RuntimeException e) {
+                if (made[0] == null && e.getCause() instanceof SinkException refused) {
+                    throw refused;
+                }
+                throw e;
+            }
         }
+        if (made[0] == null) {
+            try {
+                made[0] = sealed(signer.sign(built));
+            } catch (IllegalStateException e) {
+                if (e.getCause() instanceof SinkException refused) {
+                    throw refused;
+                }
+                throw e;
+            }
+        }
+        CloudEvent event = made[0].event();
+        byte[] json = made[0].json();
         lines.add(json);
         for (EventSink sink : List.copyOf(healthy)) {
+            if (sink == chain) {
+                continue;
+            }
             try {
                 sink.append(event, json);
             } catch (SinkException e) {
@@ -60,6 +84,30 @@ public final class EventTrail implements AutoCloseable {
     /** The digest of this run's events as JSONL lines so far: what its lines in a trail file hash to. */
     public synchronized RunLines.Digest linesDigest() {
         return lines.digest();
+    }
+
+    /** started and destroyed link the run into its trail's run chain (CONTRACT.md §3). */
+    private static boolean linksRuns(String type) {
+        return EventTypes.STARTED.equals(type) || EventTypes.DESTROYED.equals(type);
+    }
+
+    /** The first JSONL trail of signed events: the file whose run chain this run joins. */
+    private JsonlSink chainSink() {
+        for (EventSink sink : healthy) {
+            if (sink instanceof JsonlSink jsonl && jsonl.linksRuns()) {
+                return jsonl;
+            }
+        }
+        return null;
+    }
+
+    private static JsonlSink.Linked sealed(CloudEvent event) {
+        byte[] json = EventJson.serialize(event);
+        if (json.length > EventJson.MAX_EVENT_BYTES) {
+            throw new IllegalStateException(new SinkException("event " + event.getType() + " is " + json.length
+                    + " bytes of JSON; events over " + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused"));
+        }
+        return new JsonlSink.Linked(event, json);
     }
 
     /** Makes all events durable; called before the run reports its end. */

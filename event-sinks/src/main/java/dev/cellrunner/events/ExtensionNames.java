@@ -13,9 +13,13 @@ public final class ExtensionNames {
     public static final String CHAIN_SEQ = "chainseq";
     public static final String CHAIN_PREV = "chainprev";
     public static final String DSSE_MATERIAL = "dssematerial";
+    /** On started and destroyed: the digest of the trail's event line before it (the run chain, §3). */
+    public static final String RUN_PREV = "runprev";
 
     /** Signed in this order; the order is part of the signed material. */
     public static final List<String> SIGNED = List.of(CELL_ID, RUN_ID, CHAIN_SEQ, CHAIN_PREV);
+    /** Signed by an event that links its run into its trail's run chain. */
+    public static final List<String> SIGNED_LINKED = List.of(CELL_ID, RUN_ID, CHAIN_SEQ, CHAIN_PREV, RUN_PREV);
 
     private static final Pattern VALID = Pattern.compile("[a-z0-9]{1,20}");
     private static final List<String> CORE = List.of("id", "source", "specversion", "type", "datacontenttype",
@@ -36,7 +40,7 @@ public final class ExtensionNames {
     }
 
     static {
-        SIGNED.forEach(ExtensionNames::require);
+        SIGNED_LINKED.forEach(ExtensionNames::require);
         require(DSSE_MATERIAL);
     }
 }

@@ -21,13 +21,25 @@ public final class JsonlSink implements EventSink {
     private final Path path;
     private final String scheme;
     private final FileChannel channel;
+    /** A trail of signed events only (not OCSF lines): the lock that orders appends, and the run chain. */
+    private final TrailLock lock;
+    private final RunLink link;
 
-    public JsonlSink(Path path) throws SinkException {
-        this(path, "jsonl");
+    /** A signed event with its JSON, made under the trail's lock by {@link #appendLinked}. */
+    public record Linked(CloudEvent event, byte[] json) {
     }
 
-    /** {@code scheme} names the sink in messages ({@code scheme:PATH}), e.g. "ocsf-jsonl" for OCSF lines. */
+    /** A trail of signed events: every append holds the trail's lock, and runs are chained (§3). */
+    public JsonlSink(Path path) throws SinkException {
+        this(path, "jsonl", true);
+    }
+
+    /** Lines that are no signed events; {@code scheme} names the sink in messages ({@code scheme:PATH}). */
     public JsonlSink(Path path, String scheme) throws SinkException {
+        this(path, scheme, false);
+    }
+
+    private JsonlSink(Path path, String scheme, boolean chained) throws SinkException {
         this.path = path;
         this.scheme = scheme;
         checkPath(path, scheme);
@@ -37,6 +49,8 @@ public final class JsonlSink implements EventSink {
                 Files.createDirectories(parent);
             }
             this.channel = openForAppend(path);
+            this.lock = chained ? TrailLock.open(path) : null;
+            this.link = chained ? RunLink.open(path) : null;
         } catch (IOException e) {
             throw new SinkException(describe() + ": cannot open for append: " + reason(e), e);
         }
@@ -117,6 +131,81 @@ public final class JsonlSink implements EventSink {
 
     @Override
     public void append(CloudEvent event, byte[] json) throws SinkException {
+        if (lock == null) {
+            write(event, json);
+            return;
+        }
+        locked(() -> {
+            write(event, json);
+            link.appended(event);
+            return null;
+        });
+    }
+
+    /** Beside a trail, the digest of its last event, for a file that starts anew: as private as the trail. */
+    public static Path runChainFile(Path trail) {
+        return RunLink.sidecar(trail);
+    }
+
+    /** Whether this sink keeps the run chain of its file ({@link #appendLinked} names the previous event). */
+    public boolean linksRuns() {
+        return lock != null;
+    }
+
+    /**
+     * Under the trail's lock: hands {@code make} the digest of the file's last event (CONTRACT.md §3, run
+     * chain), appends the event it makes, and returns it; nothing else is appended in between.
+     */
+    public Linked appendLinked(java.util.function.Function<String, Linked> make) throws SinkException {
+        if (lock == null) {
+            throw new IllegalStateException(describe() + " keeps no run chain");
+        }
+        return locked(() -> {
+            Linked made = make.apply(link.previous());
+            write(made.event(), made.json());
+            link.appended(made.event());
+            return made;
+        });
+    }
+
+    private interface LockedWork<T> {
+        T run() throws IOException;
+    }
+
+    /** An interrupt pending on the caller would close the channels read under the lock: set aside meanwhile. */
+    private <T> T locked(LockedWork<T> work) throws SinkException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return lockedUninterrupted(work);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T lockedUninterrupted(LockedWork<T> work) throws SinkException {
+        try {
+            lock.lock();
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": cannot take the trail's lock: " + reason(e), e);
+        }
+        try {
+            return work.run();
+        } catch (SinkException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SinkException(describe() + ": " + reason(e), e);
+        } finally {
+            try {
+                lock.unlock();
+            } catch (IOException ignored) {
+                // closing the descriptor releases it in any case
+            }
+        }
+    }
+
+    private void write(CloudEvent event, byte[] json) throws SinkException {
         if (json.length > EventJson.MAX_EVENT_BYTES) {
             throw new SinkException(describe() + ": event " + event.getId() + " is " + json.length
                     + " bytes; lines over " + EventJson.MAX_EVENT_BYTES + " bytes (1 MiB) are refused");
@@ -152,6 +241,10 @@ public final class JsonlSink implements EventSink {
     @Override
     public void close() throws SinkException {
         try {
+            if (lock != null) {
+                lock.close();
+                link.close();
+            }
             channel.close();
         } catch (IOException e) {
             throw new SinkException(describe() + ": close failed: " + reason(e), e);

@@ -98,8 +98,8 @@ final class EventSinkOptions {
     }
 
     /**
-     * What a cell must neither read nor write: the JSONL trails, the spool, the signing key, the broker
-     * credentials and client configuration.
+     * What a cell must neither read nor write: the JSONL trails and their run chain files, the spool, the
+     * signing key, the broker credentials and client configuration.
      */
     static List<Path> runnerFiles(List<String> targets, HttpEventOptions http, BrokerOptions brokers,
                                   Map<String, String> env, Path signingKey) {
@@ -107,6 +107,9 @@ final class EventSinkOptions {
         for (String target : targets) {
             if (filePath(target) != null) {
                 files.add(filePath(target));
+                if (target.startsWith(JSONL)) {
+                    files.add(JsonlSink.runChainFile(filePath(target)));
+                }
             } else {
                 files.add(http.spoolDir(env));
                 if (BrokerTargets.isBroker(target)) {

@@ -1,0 +1,80 @@
+package dev.cellrunner.events;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The lock that orders appends to one JSONL trail across runners: flock(2) on a descriptor of the trail's
+ * own. flock belongs to the open file description, so closing another descriptor of the file (another
+ * sink of this JVM, a reader) never drops it, as it would an fcntl lock; and two sinks of one JVM exclude
+ * each other like two processes do.
+ */
+final class TrailLock implements Closeable {
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_UN = 8;
+    private static final int EINTR = 4;
+
+    private interface C extends Library {
+        C INSTANCE = Native.load("c", C.class);
+
+        int open(String path, int flags, int mode) throws LastErrorException;
+
+        int flock(int fd, int operation) throws LastErrorException;
+
+        int close(int fd);
+    }
+
+    private final Path path;
+    private int fd;
+
+    private TrailLock(Path path, int fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    /** A descriptor of the file {@code path} names now (the sink's own file, just opened). */
+    static TrailLock open(Path path) throws IOException {
+        try {
+            return new TrailLock(path, C.INSTANCE.open(path.toString(), O_RDONLY | O_CLOEXEC, 0));
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": cannot open for locking (errno " + e.getErrorCode() + ")");
+        }
+    }
+
+    /** Waits for the lock; every append holds it while it writes. */
+    void lock() throws IOException {
+        flock(LOCK_EX);
+    }
+
+    void unlock() throws IOException {
+        flock(LOCK_UN);
+    }
+
+    private void flock(int operation) throws IOException {
+        while (true) {
+            try {
+                C.INSTANCE.flock(fd, operation);
+                return;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    throw new IOException(path + ": flock failed (errno " + e.getErrorCode() + ")");
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            C.INSTANCE.close(fd);
+            fd = -1;
+        }
+    }
+}
