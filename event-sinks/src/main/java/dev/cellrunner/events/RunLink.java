@@ -131,8 +131,25 @@ final class RunLink {
         return null;
     }
 
-    /** Hex SHA-256 of the DSSE payload of a JSON line that is a signed event; null for anything else. */
+    /**
+     * Hex SHA-256 of the DSSE payload of a JSON line that is a signed event; null for anything else. A torn
+     * fragment glued before a whole event is passed over, as verify recovers the event after it.
+     */
     static String payloadDigest(byte[] line) {
+        String whole = digestOf(line);
+        if (whole != null) {
+            return whole;
+        }
+        byte[] start = "{\"specversion\"".getBytes(StandardCharsets.US_ASCII);
+        for (int at = line.length - start.length; at > 0; at--) {
+            if (java.util.Arrays.equals(line, at, at + start.length, start, 0, start.length)) {
+                return digestOf(java.util.Arrays.copyOfRange(line, at, line.length));
+            }
+        }
+        return null;
+    }
+
+    private static String digestOf(byte[] line) {
         try {
             JsonNode event = Jcs.parse(line);
             JsonNode material = event.get(ExtensionNames.DSSE_MATERIAL);
