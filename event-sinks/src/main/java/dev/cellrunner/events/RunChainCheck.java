@@ -1,7 +1,9 @@
 package dev.cellrunner.events;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,18 +26,24 @@ public final class RunChainCheck {
     private String lastWhere;
     private String previousSource;
     private String previousLast;
-    private final Map<String, String> recent = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > REMEMBERED;
-        }
-    };
+    private final Map<String, String> recent = bounded();
+    /** Links to events not seen yet in this file: if one shows up later, the runs were reordered. */
+    private final Map<String, String> ahead = bounded();
+
+    private static Map<String, String> bounded() {
+        return new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > REMEMBERED;
+            }
+        };
+    }
 
     /**
      * One signed event line of {@code source} (lines that are no signed event are passed over by the caller,
      * as the writer passes over them); returns what is wrong with its link, if anything.
      */
-    public Optional<Finding> event(String source, TrailEvent event) {
+    public List<Finding> event(String source, TrailEvent event) {
         if (!source.equals(this.source)) {
             if (this.source != null && last != null) {
                 previousSource = this.source;
@@ -45,20 +53,31 @@ public final class RunChainCheck {
             last = null;
             lastWhere = null;
             recent.clear();
+            ahead.clear();
         }
         String digest = payloadDigest(event);
         if (digest == null) {
-            return Optional.empty();
+            return List.of();
         }
-        Optional<Finding> finding = Optional.empty();
+        List<Finding> findings = new ArrayList<>(1);
         String runPrev = event.extension(ExtensionNames.RUN_PREV);
         if (runPrev != null) {
-            finding = link(event, runPrev);
+            Optional<Finding> linkFinding = link(event, runPrev);
+            linkFinding.ifPresent(findings::add);
+            if (linkFinding.isPresent() && linkFinding.get().runId() != null && !runPrev.equals(ChainSigner.NO_PREVIOUS)
+                    && !recent.containsKey(runPrev)) {
+                ahead.put(runPrev, shortType(event) + " at " + event.where());
+            }
+        }
+        String linkedFrom = ahead.remove(digest);
+        if (linkedFrom != null) {
+            findings.add(new Finding(null, "the " + linkedFrom + " names the event at " + event.where()
+                    + ", which comes after it: runs were reordered"));
         }
         recent.put(digest, event.where());
         last = digest;
         lastWhere = event.where();
-        return finding;
+        return findings;
     }
 
     private Optional<Finding> link(TrailEvent event, String runPrev) {
@@ -72,7 +91,9 @@ public final class RunChainCheck {
                 return Optional.empty();
             }
             if (previousLast == null) {
-                return Optional.empty(); // continues a file not given; nothing to compare with
+                // continues a file not given, unless the event it names comes later in this one
+                ahead.put(runPrev, shortType(event) + " at " + event.where());
+                return Optional.empty();
             }
             if (runPrev.equals(previousLast)) {
                 return Optional.empty();

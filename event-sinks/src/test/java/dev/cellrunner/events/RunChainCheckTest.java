@@ -33,7 +33,7 @@ class RunChainCheckTest {
         List<RunChainCheck.Finding> findings = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             TrailEvent event = TrailEvent.parse(lines.get(i).getBytes(StandardCharsets.UTF_8), source + ":" + (i + 1));
-            check.event(source, event).ifPresent(findings::add);
+            findings.addAll(check.event(source, event));
         }
         return findings;
     }
