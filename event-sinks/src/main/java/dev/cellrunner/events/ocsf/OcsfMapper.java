@@ -58,7 +58,7 @@ public final class OcsfMapper {
             case EventTypes.NETWORK_POLICY, EventTypes.CONFINEMENT -> records.add(controlState(source, data));
             case EventTypes.NETWORK_ENFORCEMENT -> {
                 records.add(controlState(source, data));
-                records.addAll(ruleTraffic(source, data.peek("ruleCounters")));
+                records.addAll(networkRecords(source, data));
             }
             default -> records.add(other(source));
         }
@@ -167,6 +167,157 @@ public final class OcsfMapper {
         };
     }
 
+    /**
+     * The cell's recorded traffic: each flow and denied connection, each DNS query; a runner that records no
+     * flows (a cell without an uplink, or an older runner) gives its rule counters instead.
+     */
+    private static List<ObjectNode> networkRecords(Source source, Fields data) {
+        List<ObjectNode> records = new ArrayList<>();
+        JsonNode flows = data.peek("flows");
+        JsonNode denied = data.peek("deniedConnections");
+        JsonNode queries = data.peek("dnsQueries");
+        if (flows == null && denied == null) {
+            records.addAll(ruleTraffic(source, data.peek("ruleCounters")));
+        }
+        if (flows != null) {
+            for (JsonNode flow : flows) {
+                records.add(flow(source, flow, records.size() + 1));
+            }
+        }
+        if (denied != null) {
+            for (JsonNode connection : denied) {
+                records.add(deniedConnection(source, connection, records.size() + 1));
+            }
+        }
+        if (queries != null) {
+            for (JsonNode query : queries) {
+                records.add(dnsQuery(source, query, records.size() + 1));
+            }
+        }
+        return records;
+    }
+
+    /** An allowed flow: Network Activity "Traffic", both directions counted. */
+    private static ObjectNode flow(Source source, JsonNode flow, int index) {
+        ObjectNode record = base(source, OcsfClass.NETWORK_ACTIVITY, 6, "Traffic", INFORMATIONAL, index);
+        disposition(record, true);
+        firewallRule(record, String.join(",", texts(flow.path("rules"))), "accept");
+        record.set("src_endpoint", cellEndpoint(source));
+        ObjectNode destination = endpoint(flow.path("destination").asText(), port(flow));
+        if (flow.hasNonNull("name")) {
+            destination.put("hostname", flow.get("name").asText());
+        }
+        record.set("dst_endpoint", destination);
+        record.set("connection_info", connection(flow.path("protocol").asText(null)));
+        ObjectNode traffic = record.putObject("traffic");
+        long packetsOut = flow.path("packetsOut").asLong();
+        long packetsIn = flow.path("packetsIn").asLong();
+        long bytesOut = flow.path("bytesOut").asLong();
+        long bytesIn = flow.path("bytesIn").asLong();
+        traffic.put("packets", packetsOut + packetsIn).put("packets_out", packetsOut).put("packets_in", packetsIn);
+        traffic.put("bytes", bytesOut + bytesIn).put("bytes_out", bytesOut).put("bytes_in", bytesIn);
+        if (flow.has("connections")) {
+            record.put("count", flow.get("connections").asInt());
+        }
+        period(record, flow);
+        return record;
+    }
+
+    /** A connection the cell's ruleset rejected: Network Activity "Refuse", blocked. */
+    private static ObjectNode deniedConnection(Source source, JsonNode connection, int index) {
+        ObjectNode record = base(source, OcsfClass.NETWORK_ACTIVITY, 5, "Refuse", LOW, index);
+        disposition(record, false);
+        firewallRule(record, connection.path("rule").asText("unnamed"), "reject");
+        record.set("src_endpoint", cellEndpoint(source));
+        record.set("dst_endpoint", endpoint(connection.path("destination").asText(), port(connection)));
+        record.set("connection_info", connection(connection.path("protocol").asText(null)));
+        long packets = connection.path("packets").asLong();
+        record.putObject("traffic").put("packets", packets).put("packets_out", packets);
+        record.put("count", (int) Math.min(Integer.MAX_VALUE, packets));
+        period(record, connection);
+        return record;
+    }
+
+    /** A name asked of the cell's DNS responder: DNS Activity "Response", allowed or blocked. */
+    private static ObjectNode dnsQuery(Source source, JsonNode query, int index) {
+        boolean allowed = "allowed".equals(query.path("verdict").asText());
+        ObjectNode record = base(source, OcsfClass.DNS_ACTIVITY, 2, "Response", allowed ? INFORMATIONAL : LOW, index);
+        disposition(record, allowed);
+        record.set("src_endpoint", cellEndpoint(source));
+        ObjectNode asked = record.putObject("query");
+        asked.put("hostname", query.path("name").asText());
+        asked.put("type", query.path("type").asText());
+        asked.put("class", "IN");
+        ArrayNode answers = record.putArray("answers");
+        for (JsonNode answer : query.path("answers")) {
+            ObjectNode a = answers.addObject();
+            a.put("rdata", answer.path("address").asText());
+            a.put("ttl", answer.path("ttl").asInt());
+            a.put("type", answer.path("address").asText().contains(":") ? "AAAA" : "A");
+            a.put("class", "IN");
+        }
+        String rcode = query.path("rcode").asText("");
+        int rcodeId = switch (rcode.toUpperCase(java.util.Locale.ROOT)) {
+            case "NOERROR" -> 0;
+            case "FORMERR" -> 1;
+            case "SERVFAIL" -> 2;
+            case "NXDOMAIN" -> 3;
+            case "NOTIMP" -> 4;
+            case "REFUSED" -> 5;
+            default -> 99;
+        };
+        record.put("rcode_id", rcodeId);
+        record.put("rcode", rcodeId == 99 ? rcode : switch (rcodeId) {
+            case 0 -> "NoError";
+            case 1 -> "FormError";
+            case 2 -> "ServError";
+            case 3 -> "NXDomain";
+            case 4 -> "NotImp";
+            default -> "Refused";
+        });
+        if (query.hasNonNull("reason")) {
+            record.put("status_detail", query.get("reason").asText());
+        }
+        if (query.has("rules") && query.get("rules").size() > 0) {
+            firewallRule(record, String.join(",", texts(query.get("rules"))), allowed ? "accept" : "reject");
+        }
+        if (query.has("count")) {
+            record.put("count", query.get("count").asInt());
+        }
+        period(record, query);
+        return record;
+    }
+
+    private static void firewallRule(ObjectNode record, String name, String type) {
+        ObjectNode rule = record.putObject("firewall_rule");
+        rule.put("name", name.isEmpty() ? "unnamed" : name);
+        rule.put("uid", name.isEmpty() ? "unnamed" : name);
+        rule.put("type", type);
+    }
+
+    private static Integer port(JsonNode entry) {
+        return entry.has("port") && entry.get("port").canConvertToInt() ? entry.get("port").asInt() : null;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** firstTime and lastTime (RFC 3339) as start_time and end_time. */
+    private static void period(ObjectNode record, JsonNode entry) {
+        for (String[] pair : new String[][] {{"firstTime", "start_time"}, {"lastTime", "end_time"}}) {
+            if (entry.path(pair[0]).isTextual()) {
+                try {
+                    record.put(pair[1], OffsetDateTime.parse(entry.get(pair[0]).asText()).toInstant().toEpochMilli());
+                } catch (DateTimeParseException ignored) {
+                    // a time that is not RFC 3339 stays in unmapped with the rest of the event
+                }
+            }
+        }
+    }
+
     /** One Network Activity "Traffic" record per rule counter that saw packets. */
     private static List<ObjectNode> ruleTraffic(Source source, JsonNode counters) {
         List<ObjectNode> records = new ArrayList<>();
@@ -248,6 +399,7 @@ public final class OcsfMapper {
         ArrayNode profiles = metadata.putArray("profiles");
         profiles.add("host");
         if (cls == OcsfClass.NETWORK_ACTIVITY || cls == OcsfClass.DNS_ACTIVITY) {
+            // action, disposition and firewall_rule are attributes of the security_control profile
             profiles.add("security_control");
         }
         ObjectNode actor = record.putObject("actor");
@@ -300,8 +452,15 @@ public final class OcsfMapper {
         connection.put("direction", "Outbound");
         if (protocol != null) {
             connection.put("protocol_name", protocol);
-            if (protocol.equals("tcp") || protocol.equals("udp")) {
-                connection.put("protocol_num", protocol.equals("tcp") ? 6 : 17);
+            Integer number = switch (protocol) {
+                case "tcp" -> 6;
+                case "udp" -> 17;
+                case "icmp" -> 1;
+                case "icmpv6" -> 58;
+                default -> null;
+            };
+            if (number != null) {
+                connection.put("protocol_num", number);
             }
         }
         return connection;

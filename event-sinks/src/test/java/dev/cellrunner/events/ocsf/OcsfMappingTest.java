@@ -122,6 +122,50 @@ class OcsfMappingTest {
         }
     }
 
+    /**
+     * The records the DNS-aware egress adds to network_enforcement (dnsQueries, flows, deniedConnections, as
+     * schema/events/network_enforcement.schema.json names them) become DNS Activity and Network Activity.
+     */
+    @Test
+    void recordedQueriesFlowsAndDenialsBecomeDnsAndNetworkActivity() throws IOException {
+        ObjectNode event = (ObjectNode) recordedEvents().stream()
+                .filter(e -> e.get("type").asText().endsWith("network_enforcement") && e.get("cellid").asText().equals("ocsf-traffic"))
+                .findFirst().orElseThrow().deepCopy();
+        ObjectNode data = (ObjectNode) event.get("data");
+        data.set("flows", JSON.readTree("""
+                [{"destination": "198.51.100.7", "port": 443, "protocol": "tcp", "rules": ["egressRules[0]"],
+                  "name": "registry.example.org", "connections": 2, "packetsOut": 12, "bytesOut": 900,
+                  "packetsIn": 10, "bytesIn": 5400, "firstTime": "2026-12-03T18:50:40.100Z", "lastTime": "2026-12-03T18:50:41Z"}]"""));
+        data.set("deniedConnections", JSON.readTree("""
+                [{"destination": "2001:db8::9", "port": 80, "protocol": "tcp", "rule": "reject-tcp", "packets": 3,
+                  "firstTime": "2026-12-03T18:50:40Z", "lastTime": "2026-12-03T18:50:42Z"}]"""));
+        data.set("dnsQueries", JSON.readTree("""
+                [{"name": "registry.example.org", "type": "A", "verdict": "allowed", "reason": "matches egressRules[0]",
+                  "rules": ["egressRules[0]"], "rcode": "NOERROR", "answers": [{"address": "198.51.100.7", "ttl": 60, "openSeconds": 60}],
+                  "cnames": [], "refusedAnswers": [], "count": 2, "firstTime": "2026-12-03T18:50:40Z", "lastTime": "2026-12-03T18:50:40.5Z"},
+                 {"name": "exfil.attacker.example", "type": "TXT", "verdict": "denied", "reason": "no rule names it",
+                  "rules": [], "rcode": "NXDOMAIN", "answers": [], "cnames": [], "refusedAnswers": [], "count": 1,
+                  "firstTime": "2026-12-03T18:50:41Z", "lastTime": "2026-12-03T18:50:41Z"}]"""));
+        List<ObjectNode> records = OcsfMapper.map(event);
+        records.forEach(OcsfMappingTest::assertValid);
+        ObjectNode flow = records.stream().filter(r -> r.get("type_uid").asInt() == 400106).findFirst().orElseThrow();
+        assertThat(flow.at("/dst_endpoint/hostname").asText()).isEqualTo("registry.example.org");
+        assertThat(flow.at("/traffic/bytes_in").asLong()).isEqualTo(5400);
+        assertThat(flow.at("/firewall_rule/name").asText()).isEqualTo("egressRules[0]");
+        assertThat(flow.get("count").asInt()).isEqualTo(2);
+        ObjectNode denied = records.stream().filter(r -> r.get("type_uid").asInt() == 400105).findFirst().orElseThrow();
+        assertThat(denied.get("disposition").asText()).isEqualTo("Blocked");
+        assertThat(denied.at("/dst_endpoint/ip").asText()).isEqualTo("2001:db8::9");
+        List<ObjectNode> dns = records.stream().filter(r -> r.get("class_uid").asInt() == 4003).toList();
+        assertThat(dns).hasSize(2);
+        assertThat(dns.get(0).at("/answers/0/rdata").asText()).isEqualTo("198.51.100.7");
+        assertThat(dns.get(1).get("rcode").asText()).isEqualTo("NXDomain");
+        assertThat(dns.get(1).get("action").asText()).isEqualTo("Denied");
+        // with flows recorded, rule counters are not reported a second time as traffic
+        assertThat(records.stream().filter(r -> r.has("firewall_rule")
+                && r.at("/firewall_rule/name").asText().equals("multicast-listener-report"))).isEmpty();
+    }
+
     @Test
     void anUnknownEventTypeBecomesABaseEventWithAllItsDataUnmapped() throws IOException {
         ObjectNode event = (ObjectNode) recordedEvents().get(0).deepCopy();

@@ -164,7 +164,7 @@ class OcsfSinksTest {
 
     private HttpSinkSettings settings(int port, HttpMode mode) {
         return HttpSinkSettings.defaults(URI.create("http://127.0.0.1:" + port + "/ocsf"), mode, dir.resolve("spool"))
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60)) // a loaded machine delivers slowly
                 .withPayload(HttpPayload.OCSF);
     }
 
