@@ -14,8 +14,9 @@ import java.util.Properties;
 
 /**
  * One idempotent producer per cluster and configuration for the whole process, shared by every sink (a
- * producer's start costs a metadata round and threads; its idempotence covers all it sends), kept when its
- * last user leaves and closed when the process exits. Whatever the configuration file says, acks=all and
+ * producer's start costs a metadata round and threads; its idempotence covers all it sends), closed when its
+ * last user leaves: a producer kept across a broker restart was seen to stall its next sends past any
+ * grace time, where a fresh one recovers at once. Whatever the configuration file says, acks=all and
  * idempotence stay on.
  */
 public final class KafkaProducers {
@@ -24,6 +25,7 @@ public final class KafkaProducers {
 
     private static final class Shared {
         final Producer<String, byte[]> producer;
+        int users;
 
         Shared(Producer<String, byte[]> producer) {
             this.producer = producer;
@@ -48,7 +50,22 @@ public final class KafkaProducers {
                 shared = new Shared(create(address, access));
                 OPEN.put(key, shared);
             }
+            shared.users++;
             return shared.producer;
+        }
+    }
+
+    /** The caller is done with the producer; the last one out closes it. */
+    public static void release(Producer<String, byte[]> producer) {
+        synchronized (OPEN) {
+            OPEN.entrySet().removeIf(entry -> {
+                Shared shared = entry.getValue();
+                if (shared.producer == producer && --shared.users == 0) {
+                    shared.producer.close(Duration.ofSeconds(2));
+                    return true;
+                }
+                return false;
+            });
         }
     }
 

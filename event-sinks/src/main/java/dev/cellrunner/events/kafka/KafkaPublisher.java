@@ -68,9 +68,11 @@ public final class KafkaPublisher implements BrokerSink.Publisher {
         return address.describe();
     }
 
-    /** The producer stays open for the process's other users (see {@link KafkaProducers}). */
     @Override
     public void close() {
-        producer = null;
+        if (producer != null) {
+            KafkaProducers.release(producer);
+            producer = null;
+        }
     }
 }
