@@ -42,7 +42,8 @@ final class DocumentBinder {
                         DocumentBinder::list), optional(fs.get("readWrite"), DocumentBinder::list),
                         optional(fs.get("exec"), DocumentBinder::list))),
                 optional(authority.get("syscalls"), syscalls -> new SyscallAuthority(optional(syscalls.get("deny"),
-                        DocumentBinder::list))));
+                        DocumentBinder::list))),
+                optional(authority.get("egressMode"), mode -> EgressMode.valueOf(upper(mode))));
     }
 
     private static EgressRule egressRule(JsonNode rule) {

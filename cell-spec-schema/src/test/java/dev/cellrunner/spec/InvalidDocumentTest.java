@@ -65,6 +65,7 @@ class InvalidDocumentTest {
                 mistake("/spec/run/env/1X", "\"x\"", "invalid name '1X'"),
                 mistake("/spec/run/env/CI", "true", "expected a string of at most 131071 characters, got true"),
                 mistake("/spec/run/secretDelivery", "\"file\"", "expected one of: env, none, got \"file\""),
+                mistake("/spec/authority/egressMode", "\"learn\"", "expected one of: enforce, audit, got \"learn\""),
                 mistake("/spec/run/timeoutMs", "0", "expected an integer 1..604800000, got 0"),
                 mistake("/spec/run/user", "\"root;id\"", "expected a string matching ^([a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})$ or an integer 0..4294967294"),
                 mistake("/spec/run/user", "\"4294967295\"", "expected a numeric id 0..4294967294, got 4294967295"),

@@ -51,6 +51,15 @@ class ValidDocumentTest {
     }
 
     @Test
+    void theEgressModeArrivesAndIsNullWhenTheDocumentDoesNotSayIt() {
+        assertThat(valid(edited("/spec/authority/egressMode", "\"audit\"")).spec().authority().egressMode())
+                .isEqualTo(EgressMode.AUDIT);
+        assertThat(valid(edited("/spec/authority/egressMode", "\"enforce\"")).spec().authority().egressMode())
+                .isEqualTo(EgressMode.ENFORCE);
+        assertThat(valid(Documents.corpus("valid-contract-example.json")).spec().authority().egressMode()).isNull();
+    }
+
+    @Test
     void absentOptionalPartsGetTheirDefaults() {
         CellSpec spec = valid(Documents.corpus("valid-minimal.json")).spec();
 
