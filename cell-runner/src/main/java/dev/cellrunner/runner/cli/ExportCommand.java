@@ -113,7 +113,7 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     /** Standard input is read twice (verify, then export), so it is kept in a private temporary file. */
-    private static Path stdinCopy(List<Path> temporary) throws IOException {
+    static Path stdinCopy(List<Path> temporary) throws IOException {
         Path copy = Files.createTempFile("cell-runner-export-", ".jsonl");
         temporary.add(copy);
         try (InputStream in = System.in) {

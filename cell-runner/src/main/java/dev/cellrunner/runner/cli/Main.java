@@ -15,12 +15,12 @@ import java.util.concurrent.Callable;
         description = "Runs one command exactly as an ExecutionCell document allows, with a signed audit trail.",
         subcommands = {RunCommand.class, ValidateCommand.class, VerifyCommand.class, ExportCommand.class, KeygenCommand.class,
                 FlushCommand.class, GcCommand.class, PlanCommand.class, ServeCommand.class, SubmitCommand.class,
-                WorkerCommand.class, EnqueueCommand.class,
+                WorkerCommand.class, EnqueueCommand.class, PolicyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Names of the subcommands above (MainTest keeps them equal), known without building picocli's model. */
     static final Set<String> SUBCOMMANDS = Set.of("run", "validate", "verify", "export", "keygen", "flush", "gc", "plan",
-            "serve", "submit", "worker", "enqueue", "help");
+            "serve", "submit", "worker", "enqueue", "policy", "help");
     private static final Set<String> TOP_LEVEL_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
     public static void main(String[] args) {

@@ -68,7 +68,7 @@ public final class WouldBeDenied {
      * The names whose answers explain the flow's address: the flow's own name (a pinned exact name, or
      * the name an answer opened it for), then every query whose answer held the address.
      */
-    static Set<String> namesOf(FlowRecord flow, List<DnsQueryRecord> queries) {
+    public static Set<String> namesOf(FlowRecord flow, List<DnsQueryRecord> queries) {
         Set<String> names = new LinkedHashSet<>();
         if (flow.name() != null && !flow.name().startsWith("*.")) {
             names.add(flow.name());
