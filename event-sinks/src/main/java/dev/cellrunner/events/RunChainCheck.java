@@ -44,6 +44,15 @@ public final class RunChainCheck {
      * as the writer passes over them); returns what is wrong with its link, if anything.
      */
     public List<Finding> event(String source, TrailEvent event) {
+        return event(source, event, payloadDigest(event), signsRunPrev(event));
+    }
+
+    /**
+     * {@link #event(String, TrailEvent)} for a caller that has already read the event's envelope: {@code digest}
+     * is the hex SHA-256 of its signed payload (null: no signed event), {@code signsRunPrev} whether runprev is
+     * among its signed attributes.
+     */
+    public List<Finding> event(String source, TrailEvent event, String digest, boolean signsRunPrev) {
         if (!source.equals(this.source)) {
             if (this.source != null && last != null) {
                 previousSource = this.source;
@@ -55,22 +64,23 @@ public final class RunChainCheck {
             recent.clear();
             ahead.clear();
         }
-        String digest = payloadDigest(event);
         if (digest == null) {
             return List.of();
         }
-        List<Finding> findings = new ArrayList<>(1);
+        List<Finding> findings = List.of();
         String runPrev = event.extension(ExtensionNames.RUN_PREV);
         if (runPrev != null) {
-            Optional<Finding> linkFinding = link(event, runPrev);
+            findings = new ArrayList<>(2);
+            Optional<Finding> linkFinding = link(event, runPrev, signsRunPrev);
             linkFinding.ifPresent(findings::add);
             if (linkFinding.isPresent() && linkFinding.get().runId() != null && !runPrev.equals(ChainSigner.NO_PREVIOUS)
                     && !recent.containsKey(runPrev)) {
                 ahead.put(runPrev, shortType(event) + " at " + event.where());
             }
         }
-        String linkedFrom = ahead.remove(digest);
+        String linkedFrom = ahead.isEmpty() ? null : ahead.remove(digest);
         if (linkedFrom != null) {
+            findings = new ArrayList<>(findings);
             findings.add(new Finding(null, "the " + linkedFrom + " names the event at " + event.where()
                     + ", which comes after it: runs were reordered"));
         }
@@ -80,10 +90,10 @@ public final class RunChainCheck {
         return findings;
     }
 
-    private Optional<Finding> link(TrailEvent event, String runPrev) {
+    private Optional<Finding> link(TrailEvent event, String runPrev, boolean signsRunPrev) {
         String runId = event.extension(ExtensionNames.RUN_ID);
         String what = "its " + shortType(event) + " at " + event.where();
-        if (!signsRunPrev(event)) {
+        if (!signsRunPrev) {
             return Optional.of(new Finding(runId, what + " carries runprev outside its signature"));
         }
         if (last == null) {

@@ -22,6 +22,12 @@ final class RunState {
     int events;
     String tornAt;
     Ed25519Key.PublicKey signer;
+    /** The envelope of the last event whose content checked out, its own signature not yet checked (null once it is). */
+    Dsse.Envelope anchor;
+    String anchorAt;
+    /** Extension attributes no signature covers: how many, and the first few by name. */
+    int unsignedCount;
+    private String unsignedFirst;
     /** An event came out of order: bad either way; a reorder if {@code expectedSeq} still shows up, else a gap. */
     OutOfOrder outOfOrder;
 
@@ -31,5 +37,19 @@ final class RunState {
     RunState(String runId, long ordinal) {
         this.runId = runId;
         this.ordinal = ordinal;
+    }
+
+    void unsigned(List<String> names, int seq) {
+        if (unsignedFirst == null) {
+            unsignedFirst = String.join(", ", names.subList(0, Math.min(3, names.size())))
+                    .replaceAll("[^a-zA-Z0-9_, -]", "?") + " at seq " + seq;
+        }
+        unsignedCount += names.size();
+    }
+
+    /** Null when every extension attribute of the run's events is signed. */
+    String unsignedNote() {
+        return unsignedCount == 0 ? null : unsignedCount + " extension attribute(s) no signature covers (" + unsignedFirst
+                + (unsignedCount > 3 ? ", ..." : "") + "): not part of what is proven";
     }
 }

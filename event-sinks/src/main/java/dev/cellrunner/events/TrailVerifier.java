@@ -17,10 +17,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Verifies trails as a stream of lines, run by run: every event's signature (by a trusted key, or else by
- * the key the run's {@code started} event published), then the chain in arrival order (gap, reorder,
- * duplicate, broken link), then completeness (a run ends with {@code destroyed}). A partial line, as a
- * runner killed mid-write leaves, makes its run incomplete, never bad.
+ * Verifies trails as a stream of lines, run by run: every event's content against its signed payload
+ * (core and extension digests), the chain in arrival order (gap, reorder, duplicate, broken link), the
+ * signature of the run's last event (by a trusted key, or else by the key the run's {@code started} event
+ * published) or with {@link Options#everySignature} every event's own, then completeness (a run ends with
+ * {@code destroyed}). The last event's signature covers every event before it, since each payload names the
+ * one before through {@code chainprev} (CONTRACT.md §3, "What one signature per run proves"). A partial line,
+ * as a runner killed mid-write leaves, makes its run incomplete, never bad. Beside the runs, each file's run
+ * chain ({@link RunChainCheck}): a run deleted, inserted or reordered, or a file cut at a run boundary.
  *
  * <p>Memory stays flat whatever the trail's size: only the state of runs still open is kept (a
  * {@link RunState}, never their events), a run's verdict goes out as soon as it ends, and problems and
@@ -37,14 +41,28 @@ public final class TrailVerifier {
     private static final int MAX_REASON = 300;
     private static final Pattern RUN_ID = Pattern.compile("\"runid\"\\s*:\\s*\"([^\"]{1,200})\"");
 
-    /** What a whole verification found, for an exit status: counts, never the verdicts themselves. */
-    public record Summary(long ok, long incomplete, long bad, long problems, long notes) {
+    /**
+     * What a whole verification found, for an exit status: counts, never the verdicts themselves.
+     * {@code unsignedAttributes}: runs with a line carrying an extension attribute no signature covers.
+     */
+    public record Summary(long ok, long incomplete, long bad, long problems, long notes, long unsignedAttributes) {
         public boolean anythingBad() {
             return bad > 0 || problems > 0;
         }
     }
 
+    /**
+     * {@code everySignature}: check each event's own signature, not only the last of each run (slower; names
+     * the first event whose signature is bad). {@code runChain}: check each file's run chain (off for copies
+     * of a trail that another file's links were made for).
+     */
+    public record Options(boolean everySignature, boolean runChain) {
+        public static final Options DEFAULTS = new Options(false, true);
+    }
+
     private final List<Ed25519Key.PublicKey> trustedKeys;
+    private final Options options;
+    private final RunChainCheck runChain = new RunChainCheck();
     private final Consumer<RunVerdict> out;
     private final List<Map.Entry<Long, RunVerdict>> collected;
     private final LinkedHashMap<String, RunState> open = new LinkedHashMap<>(16, 0.75f, true);
@@ -60,29 +78,54 @@ public final class TrailVerifier {
     private long ok;
     private long incomplete;
     private long bad;
+    private long unsignedRuns;
     private boolean finished;
 
     /** Collects verdicts for {@link #verdicts()}: for small trails and tests. */
     public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys) {
+        this(trustedKeys, Options.DEFAULTS);
+    }
+
+    /** Collects verdicts for {@link #verdicts()}, with {@code options}. */
+    public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys, Options options) {
         this.trustedKeys = List.copyOf(trustedKeys);
+        this.options = Objects.requireNonNull(options);
         this.collected = new ArrayList<>();
         this.out = null;
     }
 
     /** Hands each run's verdict to {@code out} as soon as the run ends (and the rest at {@link #finish}). */
     public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys, Consumer<RunVerdict> out) {
+        this(trustedKeys, Options.DEFAULTS, out);
+    }
+
+    /** Streams verdicts to {@code out}, with {@code options}. */
+    public TrailVerifier(List<Ed25519Key.PublicKey> trustedKeys, Options options, Consumer<RunVerdict> out) {
         this.trustedKeys = List.copyOf(trustedKeys);
+        this.options = Objects.requireNonNull(options);
         this.collected = null;
         this.out = Objects.requireNonNull(out);
     }
 
     /** Reads one byte stream of JSONL (a file, standard input); {@code name} is how its lines are cited. */
     public void read(String name, InputStream in) throws IOException {
-        TrailLines.read(in, line -> accept(name, line));
+        TrailLines.read(in, line -> accept(name, line, true));
     }
 
-    /** One line (or one message of a broker) of the source called {@code source}. */
+    /**
+     * Reads the lines of a stream or topic of a broker: runs are checked as from a file, the run chain is not
+     * (it belongs to the JSONL file the runner appended to, and a stream interleaves many runners' events).
+     */
+    public void readMessages(String name, InputStream in) throws IOException {
+        TrailLines.read(in, line -> accept(name, line, false));
+    }
+
+    /** One line of the file called {@code source}, given in file order. */
     public void accept(String source, TrailLines.Line line) {
+        accept(source, line, true);
+    }
+
+    private void accept(String source, TrailLines.Line line, boolean fileOrder) {
         String where = source + ":" + line.number();
         if (line.overlong()) {
             problems.add(where + ": line longer than " + TrailLines.MAX_LINE + " bytes, not an event");
@@ -95,12 +138,12 @@ public final class TrailVerifier {
         try {
             event = TrailEvent.parse(line.bytes(), where);
         } catch (IOException | RuntimeException e) {
-            if (!recoverGluedLine(line.bytes(), where)) {
+            if (!recoverGluedLine(line.bytes(), source, where, fileOrder)) {
                 torn(line.bytes(), where, !line.terminated(), e.getMessage());
             }
             return;
         }
-        add(event);
+        add(event, source, fileOrder);
     }
 
     /** Ends the input: runs still open get their verdicts (incomplete, or bad when out of order). */
@@ -135,10 +178,29 @@ public final class TrailVerifier {
     }
 
     public Summary summary() {
-        return new Summary(ok, incomplete, bad, problems.count, notes.count);
+        return new Summary(ok, incomplete, bad, problems.count, notes.count, unsignedRuns);
     }
 
-    private void add(TrailEvent event) {
+    private void add(TrailEvent event, String source, boolean fileOrder) {
+        Dsse.Envelope envelope = null;
+        EventCheck.Failure envelopeFailure = null;
+        try {
+            envelope = EventCheck.envelope(event);
+        } catch (EventCheck.Failure f) {
+            envelopeFailure = f;
+        }
+        EventCheck.Content content = null;
+        EventCheck.Failure contentFailure = envelopeFailure;
+        if (envelope != null) {
+            try {
+                content = EventCheck.content(event, envelope);
+            } catch (EventCheck.Failure f) {
+                contentFailure = f;
+            }
+        }
+        if (fileOrder && options.runChain() && envelope != null) {
+            linkRuns(source, event, envelope, content);
+        }
         String runId = event.extension(ExtensionNames.RUN_ID);
         if (runId == null) {
             problems.add(event.where() + ": event " + event.content().id() + " has no runid extension");
@@ -151,13 +213,24 @@ public final class TrailVerifier {
                 if (endedOk) {
                     ended.put(runId, false);
                     emit(null, new RunVerdict(runId, event.extension(ExtensionNames.CELL_ID), RunVerdict.Status.BAD, 0,
-                            at(event) + ": event after destroyed (this run was reported ok above)", false), -1);
+                            at(event) + ": event after destroyed (this run was reported ok above)", false, null), -1);
                 }
                 return;
             }
             run = open(runId);
         }
-        check(run, event);
+        check(run, event, envelope, content, contentFailure);
+    }
+
+    /** The run chain sees every signed event line of a file, whatever becomes of its run (as the writer does). */
+    private void linkRuns(String source, TrailEvent event, Dsse.Envelope envelope, EventCheck.Content content) {
+        String digest = content != null ? content.payloadHash()
+                : java.util.HexFormat.of().formatHex(Digests.sha256(envelope.payload()));
+        boolean signsRunPrev = content != null && content.signsRunPrev();
+        for (RunChainCheck.Finding finding : runChain.event(source, event, digest, signsRunPrev)) {
+            problems.add("run chain: " + (finding.runId() == null ? "" : "run " + finding.runId() + ": ")
+                    + finding.message());
+        }
     }
 
     private RunState open(String runId) {
@@ -167,13 +240,16 @@ public final class TrailVerifier {
             Iterator<RunState> eldest = open.values().iterator();
             RunState evicted = eldest.next();
             eldest.remove();
-            endAs(evicted, RunVerdict.Status.INCOMPLETE, "left unfinished after " + evicted.events
-                    + " events: more than " + MAX_OPEN_RUNS + " runs were open at once");
+            if (anchorHolds(evicted)) {
+                endAs(evicted, RunVerdict.Status.INCOMPLETE, "left unfinished after " + evicted.events
+                        + " events: more than " + MAX_OPEN_RUNS + " runs were open at once");
+            }
         }
         return run;
     }
 
-    private void check(RunState run, TrailEvent event) {
+    private void check(RunState run, TrailEvent event, Dsse.Envelope envelope, EventCheck.Content content,
+                       EventCheck.Failure failure) {
         String seqText = event.extension(ExtensionNames.CHAIN_SEQ);
         if (run.outOfOrder != null) {
             if (Integer.toString(run.expectedSeq).equals(seqText)) {
@@ -189,47 +265,93 @@ public final class TrailVerifier {
             run.keys = run.keyFromTrail ? publishedKey(event) : trustedKeys;
         }
         String at = at(event);
-        EventCheck.Verified v;
+        Ed25519Key.PublicKey signer = null;
         try {
-            v = EventCheck.verify(event, run.keys);
+            if (options.everySignature() && envelope != null) {
+                signer = EventCheck.signature(envelope, run.keys);
+            }
+            if (failure != null) {
+                throw failure;
+            }
             requireConsistent(event, run.runId, run.cellId);
         } catch (EventCheck.Failure f) {
             if (run.keyFromTrail && run.events == 0 && !"0".equals(seqText)) {
                 run.outOfOrder = new RunState.OutOfOrder(at, -1);
                 return;
             }
-            String reason = f.getMessage().startsWith("unknown key") && run.keyFromTrail
-                    ? f.getMessage() + " (no --key given, and the run's started event publishes no matching key)"
-                    : f.getMessage();
-            endBad(run, at + ": " + reason);
+            endBad(run, at + ": " + reason(f, run));
             return;
         }
-        if (v.seq() < run.expectedSeq) {
-            endBad(run, at + ": duplicate: seq " + v.seq() + " was already seen in this run");
+        if (content.seq() < run.expectedSeq) {
+            endBad(run, at + ": duplicate: seq " + content.seq() + " was already seen in this run");
             return;
         }
-        if (v.seq() != run.expectedSeq) {
-            run.outOfOrder = new RunState.OutOfOrder(at, v.seq());
+        if (content.seq() != run.expectedSeq) {
+            run.outOfOrder = new RunState.OutOfOrder(at, content.seq());
             return;
         }
-        if (!run.previousHash.equals(v.chainPrev())) {
+        if (!run.previousHash.equals(content.chainPrev())) {
             endBad(run, at + ": broken chain: chainprev does not name seq " + (run.expectedSeq - 1));
             return;
         }
-        run.previousHash = v.payloadHash();
+        run.previousHash = content.payloadHash();
         run.expectedSeq++;
         run.events++;
         run.lastType = event.content().type();
         run.lastWhere = event.where();
-        run.signer = v.key();
+        if (signer != null) {
+            run.signer = signer;
+        } else {
+            run.anchor = envelope;
+            run.anchorAt = at;
+        }
+        if (!content.unsigned().isEmpty()) {
+            run.unsigned(content.unsigned(), content.seq());
+        }
         if (EventTypes.DESTROYED.equals(run.lastType)) {
             open.remove(run.runId);
+            if (!anchorHolds(run)) {
+                return;
+            }
             if (run.tornAt != null) {
                 endAs(run, RunVerdict.Status.BAD, "partial line at " + run.tornAt + " in a run that completed");
             } else {
-                endAs(run, RunVerdict.Status.OK, run.events + " events, chain intact, " + keyNote(run));
+                endAs(run, RunVerdict.Status.OK, run.events + " events, chain intact, " + signatureNote(false)
+                        + ", " + keyNote(run));
             }
         }
+    }
+
+    /**
+     * Checks the signature of the run's last event so far (its anchor), which covers every event before it
+     * through the chain; false, and the run ended bad, when it does not hold.
+     */
+    private boolean anchorHolds(RunState run) {
+        if (run.anchor == null) {
+            return true;
+        }
+        try {
+            run.signer = EventCheck.signature(run.anchor, run.keys);
+            run.anchor = null;
+            return true;
+        } catch (EventCheck.Failure f) {
+            String reason = reason(f, run);
+            endAs(run, RunVerdict.Status.BAD, run.anchorAt + ": " + reason + (reason.startsWith("bad signature")
+                    ? " (this signature covers every event of the run up to it through the chain, so one of them"
+                    + " was altered or forged; --every-signature names the first)" : ""));
+            return false;
+        }
+    }
+
+    private static String reason(EventCheck.Failure f, RunState run) {
+        return f.getMessage().startsWith("unknown key") && run.keyFromTrail
+                ? f.getMessage() + " (no --key given, and the run's started event publishes no matching key)"
+                : f.getMessage();
+    }
+
+    private String signatureNote(boolean present) {
+        return options.everySignature() ? "every signature checked"
+                : "signature of the last " + (present ? "present " : "") + "event checked";
     }
 
     private void endUnfinished(RunState run) {
@@ -241,11 +363,12 @@ public final class TrailVerifier {
         } else if (run.events == 0) {
             endAs(run, RunVerdict.Status.INCOMPLETE, "only a partial line at " + run.tornAt
                     + " (the writer stopped mid-event)");
-        } else {
+        } else if (anchorHolds(run)) {
             endAs(run, RunVerdict.Status.INCOMPLETE, "no destroyed event; the last is seq " + (run.expectedSeq - 1)
                     + " at " + run.lastWhere
                     + (run.tornAt != null ? ", then a partial line at " + run.tornAt + " (the writer stopped mid-event)" : "")
-                    + "; " + run.events + " events verified, " + keyNote(run));
+                    + "; " + run.events + " events verified, chain intact, " + signatureNote(true)
+                    + ", " + keyNote(run));
         }
     }
 
@@ -256,8 +379,11 @@ public final class TrailVerifier {
 
     private void endAs(RunState run, RunVerdict.Status status, String detail) {
         ended.put(run.runId, status == RunVerdict.Status.OK);
+        if (run.unsignedCount > 0) {
+            unsignedRuns++;
+        }
         emit(run, new RunVerdict(run.runId, run.cellId, status, run.events, detail,
-                status != RunVerdict.Status.BAD && run.keyFromTrail), run.ordinal);
+                status != RunVerdict.Status.BAD && run.keyFromTrail, run.unsignedNote()), run.ordinal);
     }
 
     private void emit(RunState run, RunVerdict verdict, long order) {
@@ -278,7 +404,7 @@ public final class TrailVerifier {
 
     private static String keyNote(RunState run) {
         return "key " + run.signer.keyId().substring(0, 16) + (run.keyFromTrail
-                ? " published by the run itself (integrity only; pass --key to check origin)" : "");
+                ? " published by the run itself: intact, origin not proven (pass --key to prove it)" : "");
     }
 
     private static String at(TrailEvent event) {
@@ -291,7 +417,7 @@ public final class TrailVerifier {
      * The event is the JSON object that the line's last byte closes, found in one backward pass (string
      * quotes are told from escaped ones by the backslashes before them) and parsed once: linear time.
      */
-    private boolean recoverGluedLine(byte[] bytes, String where) {
+    private boolean recoverGluedLine(byte[] bytes, String source, String where, boolean fileOrder) {
         int start = GluedLine.lastObjectStart(bytes);
         if (start <= 0) {
             return false;
@@ -303,7 +429,7 @@ public final class TrailVerifier {
             return false;
         }
         torn(java.util.Arrays.copyOf(bytes, start), where, true, "partial line");
-        add(event);
+        add(event, source, fileOrder);
         return true;
     }
 
@@ -315,7 +441,7 @@ public final class TrailVerifier {
             if (run == null && Boolean.TRUE.equals(ended.get(id))) {
                 ended.put(id, false);
                 emit(null, new RunVerdict(id, null, RunVerdict.Status.BAD, 0, "partial line at " + where
-                        + " after the run completed (it was reported ok above)", false), -1);
+                        + " after the run completed (it was reported ok above)", false, null), -1);
                 return;
             }
             if (run == null && ended.containsKey(id)) {

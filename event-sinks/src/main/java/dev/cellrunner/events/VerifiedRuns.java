@@ -40,7 +40,13 @@ public final class VerifiedRuns {
      */
     public static Report read(List<Path> trails, List<Ed25519Key.PublicKey> trusted, Consumer<JsonNode> events)
             throws IOException {
-        TrailVerifier verifier = new TrailVerifier(trusted);
+        return read(trails, trusted, TrailVerifier.Options.DEFAULTS, events);
+    }
+
+    /** {@link #read(List, List, Consumer)}, the runs verified with {@code options}, as {@code verify} takes them. */
+    public static Report read(List<Path> trails, List<Ed25519Key.PublicKey> trusted, TrailVerifier.Options options,
+                              Consumer<JsonNode> events) throws IOException {
+        TrailVerifier verifier = new TrailVerifier(trusted, options);
         for (Path trail : trails) {
             try (InputStream in = Files.newInputStream(trail)) {
                 verifier.read(trail.toString(), in);

@@ -3,11 +3,15 @@ package dev.cellrunner.events;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -88,6 +92,55 @@ class RunChainCheckTest {
             assertThat(f.runId()).isNull();
             assertThat(f.message()).contains("r.jsonl.1 was cut at a run boundary");
         });
+    }
+
+    private static TrailVerifier verified(Map<String, List<String>> files, TrailVerifier.Options options, boolean asMessages)
+            throws Exception {
+        TrailVerifier verifier = new TrailVerifier(List.of(TestRuns.KEY.publicKey()), options);
+        for (Map.Entry<String, List<String>> file : files.entrySet()) {
+            InputStream in = new ByteArrayInputStream(TestRuns.joined(file.getValue()).getBytes(StandardCharsets.UTF_8));
+            if (asMessages) {
+                verifier.readMessages(file.getKey(), in);
+            } else {
+                verifier.read(file.getKey(), in);
+            }
+        }
+        verifier.finish();
+        return verifier;
+    }
+
+    @Test
+    void theStreamingVerifierReportsADeletedRunBesideIntactRuns() throws Exception {
+        List<String> lines = new ArrayList<>(threeRuns("a.jsonl"));
+        TrailVerifier intact = verified(Map.of("t.jsonl", lines), TrailVerifier.Options.DEFAULTS, false);
+        assertThat(intact.problems()).as("precondition: the whole file has no finding").isEmpty();
+        lines.subList(4, 8).clear();
+        TrailVerifier verifier = verified(Map.of("t.jsonl", lines), TrailVerifier.Options.DEFAULTS, false);
+        assertThat(verifier.verdicts()).hasSize(2).allSatisfy(v -> assertThat(v.status()).isEqualTo(RunVerdict.Status.OK));
+        assertThat(verifier.problems()).singleElement().asString().startsWith("run chain: run ")
+                .contains("its started at t.jsonl:5").contains("were deleted");
+        assertThat(verifier.summary().anythingBad()).isTrue();
+        assertThat(verified(Map.of("t.jsonl", lines), new TrailVerifier.Options(false, false), false).problems())
+                .as("--no-run-chain").isEmpty();
+        assertThat(verified(Map.of("t.jsonl", lines), TrailVerifier.Options.DEFAULTS, true).problems())
+                .as("a broker's stream has no run chain of its own").isEmpty();
+    }
+
+    @Test
+    void theStreamingVerifierReportsAFileCutAtARunBoundary() throws Exception {
+        Path trail = dir.resolve("r.jsonl");
+        List<String> first = threeRuns("r.jsonl");
+        Files.move(trail, dir.resolve("r.jsonl.1"));
+        List<String> second = threeRuns("r.jsonl");
+        Map<String, List<String>> whole = new LinkedHashMap<>();
+        whole.put("r.jsonl.1", first);
+        whole.put("r.jsonl", second);
+        assertThat(verified(whole, TrailVerifier.Options.DEFAULTS, false).problems()).isEmpty();
+        Map<String, List<String>> cut = new LinkedHashMap<>();
+        cut.put("r.jsonl.1", first.subList(0, 8));
+        cut.put("r.jsonl", second);
+        assertThat(verified(cut, TrailVerifier.Options.DEFAULTS, false).problems()).singleElement().asString()
+                .contains("r.jsonl.1 was cut at a run boundary");
     }
 
     @Test

@@ -58,7 +58,7 @@ class SignedTrailTest {
         RunVerdict published = only(verify(trail));
         assertThat(published.status()).isEqualTo(RunVerdict.Status.OK);
         assertThat(published.keyFromTrail()).isTrue();
-        assertThat(published.line()).contains("integrity only");
+        assertThat(published.line()).contains("intact, origin not proven");
     }
 
     @Test
@@ -193,17 +193,23 @@ class SignedTrailTest {
     }
 
     @Test
-    void aFlippedSignatureBitIsABadSignature() throws Exception {
+    void aFlippedSignatureBitOfTheLastEventIsABadSignature() throws Exception {
         List<String> lines = new ArrayList<>(lines(TestRuns.completeRun(KEY, 1)));
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode event = (ObjectNode) json.readTree(lines.get(1));
-        ObjectNode envelope = (ObjectNode) json.readTree(Base64.getDecoder().decode(event.get("dssematerial").asText()));
-        byte[] sig = Base64.getDecoder().decode(envelope.at("/signatures/0/sig").asText());
-        sig[5] ^= 1;
-        ((ObjectNode) envelope.at("/signatures/0")).put("sig", Base64.getEncoder().encodeToString(sig));
-        event.put("dssematerial", Base64.getEncoder().encodeToString(json.writeValueAsBytes(envelope)));
-        lines.set(1, json.writeValueAsString(event));
-        assertThat(only(verify(joined(lines), TestRuns.KEY.publicKey())).detail()).endsWith(": bad signature");
+        lines.set(2, TestRuns.flipSignatureBit(lines.get(2)));
+        assertThat(only(verify(joined(lines), TestRuns.KEY.publicKey())).detail()).contains("seq 2")
+                .contains(": bad signature (this signature covers every event of the run");
+    }
+
+    @Test
+    void aFlippedSignatureBitOfAMiddleEventIsFoundByEverySignatureOnly() throws Exception {
+        List<String> lines = new ArrayList<>(lines(TestRuns.completeRun(KEY, 1)));
+        lines.set(1, TestRuns.flipSignatureBit(lines.get(1)));
+        RunVerdict byDefault = only(verify(joined(lines), TestRuns.KEY.publicKey()));
+        assertThat(byDefault.status()).as("the content is proven by the last signature").isEqualTo(RunVerdict.Status.OK);
+        assertThat(byDefault.detail()).contains("signature of the last event checked");
+        RunVerdict every = only(TestRuns.verifyEvery(joined(lines), TestRuns.KEY.publicKey()));
+        assertThat(every.status()).isEqualTo(RunVerdict.Status.BAD);
+        assertThat(every.detail()).contains("seq 1").endsWith(": bad signature");
     }
 
     @Test

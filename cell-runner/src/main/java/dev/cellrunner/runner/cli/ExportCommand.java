@@ -2,6 +2,7 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.RunVerdict;
+import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.events.ocsf.OcsfExport;
 import dev.cellrunner.events.ocsf.OcsfMapper;
 import dev.cellrunner.runner.cell.ExitCodes;
@@ -42,6 +43,14 @@ final class ExportCommand implements Callable<Integer> {
                     + "own started event publishes: intact, origin not proven.")
     List<Path> keys = new ArrayList<>();
 
+    @Option(names = "--every-signature", description = "Check the signature of every event, not only of each run's "
+            + "last one, as verify --every-signature does.")
+    boolean everySignature;
+
+    @Option(names = "--no-run-chain", description = "Do not check the order of runs in each file, as verify "
+            + "--no-run-chain (for a copy of a trail whose runprev links name lines of another file).")
+    boolean noRunChain;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Write the records here instead of standard output.")
     Path out;
 
@@ -74,7 +83,8 @@ final class ExportCommand implements Callable<Integer> {
                 try {
                     sink = out == null ? System.out : Files.newOutputStream(out);
                     OutputStream buffered = new BufferedOutputStream(sink, 1 << 16);
-                    report = OcsfExport.export(files, trusted, buffered);
+                    report = OcsfExport.export(files, trusted,
+                            new TrailVerifier.Options(everySignature, !noRunChain), buffered);
                     buffered.flush();
                 } catch (IOException e) {
                     err.println("cell-runner: export: " + e.getMessage());
@@ -101,6 +111,12 @@ final class ExportCommand implements Callable<Integer> {
     private static int summary(OcsfExport.Report report, boolean noKey, PrintWriter err) {
         for (RunVerdict refused : report.refused()) {
             err.println("cell-runner: export: refused " + refused.line());
+        }
+        for (RunVerdict exported : report.exported()) {
+            if (exported.unsigned() != null) {
+                err.println("cell-runner: export: note: run " + exported.runId() + ": " + exported.unsigned()
+                        + " (left out of its records)");
+            }
         }
         report.problems().forEach(problem -> err.println("cell-runner: export: BAD: " + problem));
         err.println("cell-runner: export: " + report.exported().size() + " run(s) exported as " + report.records()

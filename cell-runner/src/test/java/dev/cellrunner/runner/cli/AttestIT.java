@@ -78,6 +78,10 @@ class AttestIT {
         assertThat(run.status()).as(run.err()).isZero();
 
         assertThat(check(envelope).problems()).isEmpty();
+        MainProcess.Result verified = cli("verify", "--attestation", envelope.toString(), "--key", pub.toString());
+        assertThat(verified.status()).as(verified.out() + verified.err()).isZero();
+        assertThat(verified.out()).contains("subject " + output + ": sha256 ").contains(": ok, signed by a given key");
+        assertThat(cli("verify", "--attestation", envelope.toString()).status()).as("no key").isEqualTo(64);
         NodeDsseCheck.Result external = NodeDsseCheck.check(envelope, NodeDsseCheck.pem(publicKey, dir.resolve("pub.pem")));
         assertThat(external.output()).isEqualTo("ok https://slsa.dev/provenance/v1 " + output);
 
@@ -106,6 +110,9 @@ class AttestIT {
 
         Files.writeString(output, "changed afterwards\n");
         assertThat(check(envelope).problems()).singleElement().asString().contains("sha256 on disk is");
+        MainProcess.Result changed = cli("verify", "--attestation", envelope.toString(), "--key", pub.toString());
+        assertThat(changed.status()).isEqualTo(1);
+        assertThat(changed.out()).contains("BAD: " + output + ": sha256 on disk is");
     }
 
     @Test

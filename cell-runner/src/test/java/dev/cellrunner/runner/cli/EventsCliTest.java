@@ -184,8 +184,8 @@ class EventsCliTest {
         assertThat(started.get("signingKeyEphemeral").asBoolean()).isTrue();
         assertThat(started.get("signingPublicKey").asText()).hasSize(43);
         Result verify = cli("verify", trail.toString());
-        assertThat(verify.status()).isZero();
-        assertThat(verify.out()).contains("published by the run itself");
+        assertThat(verify.status()).as("intact, origin not proven").isEqualTo(VerifyCommand.ORIGIN_NOT_PROVEN);
+        assertThat(verify.out()).contains("published by the run itself: intact, origin not proven");
     }
 
     @Test
@@ -246,7 +246,7 @@ class EventsCliTest {
                     "--events", "jsonl:" + good);
             assertThat(withAnother.status()).as("one sink can still take the events").isZero();
             assertThat(withAnother.err()).contains("event sink failed");
-            assertThat(cli("verify", good.toString()).status()).isZero();
+            assertThat(cli("verify", good.toString()).status()).isEqualTo(VerifyCommand.ORIGIN_NOT_PROVEN);
         } finally {
             new ProcessBuilder("chattr", "-i", readOnly.toString()).start().waitFor();
         }
@@ -287,7 +287,7 @@ class EventsCliTest {
         }
         Path trail = Files.write(dir.resolve("received.jsonl"), received);
         Result verify = cli("verify", trail.toString());
-        assertThat(verify.status()).as(verify.out()).isZero();
+        assertThat(verify.status()).as(verify.out()).isEqualTo(VerifyCommand.ORIGIN_NOT_PROVEN);
     }
 
     private static boolean canCreateIn(Path dir) {

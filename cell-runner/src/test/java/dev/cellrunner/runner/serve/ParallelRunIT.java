@@ -41,7 +41,7 @@ class ParallelRunIT {
         assertThat(all.stderr()).contains(ok + ": exit 0").contains(three + ": exit 3").contains(invalid + ": exit 65")
                 .contains("cell-runner: [" + invalid + "] " + invalid + ": invalid ExecutionCell document");
         RunnerProcesses.Result verified = runner.run("verify", "verify", trail.toString());
-        assertThat(verified.exitCode()).as(verified.toString()).isZero();
+        assertThat(verified.exitCode()).as("intact, origin not proven (no --key): " + verified).isEqualTo(3);
         assertThat(verified.stdout().lines().filter(line -> line.contains(": ok, 6 events")).count()).isEqualTo(2);
 
         RunnerProcesses.Result invalidFirst = runner.run("invalid-first", "run", invalid.toString(), ok.toString(),
@@ -75,6 +75,6 @@ class ParallelRunIT {
         assertThat(RunnerProcesses.data(hostileEvents, "completed").get("stdoutBytes").asLong()).isEqualTo(25165824);
         assertThat(RunnerProcesses.data(hostileEvents, "destroyed").get("terminalState").asText()).isEqualTo("forced");
         RunnerProcesses.Result verified = runner.run("verify", "verify", trail.toString());
-        assertThat(verified.exitCode()).as(verified.toString()).isZero();
+        assertThat(verified.exitCode()).as("intact, origin not proven (no --key): " + verified).isEqualTo(3);
     }
 }

@@ -3,6 +3,7 @@ package dev.cellrunner.events.ocsf;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.RunVerdict;
+import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.events.VerifiedRuns;
 
 import java.io.IOException;
@@ -27,10 +28,16 @@ public final class OcsfExport {
 
     /** {@code trusted} empty: each run is checked against the key its own started event publishes. */
     public static Report export(List<Path> trails, List<Ed25519Key.PublicKey> trusted, OutputStream out) throws IOException {
+        return export(trails, trusted, TrailVerifier.Options.DEFAULTS, out);
+    }
+
+    /** The runs are verified exactly as {@code verify} does with the same {@code options}. */
+    public static Report export(List<Path> trails, List<Ed25519Key.PublicKey> trusted, TrailVerifier.Options options,
+                                OutputStream out) throws IOException {
         int[] records = {0};
         VerifiedRuns.Report read;
         try {
-            read = VerifiedRuns.read(trails, trusted, event -> {
+            read = VerifiedRuns.read(trails, trusted, options, event -> {
                 try {
                     for (ObjectNode record : OcsfMapper.map(event)) {
                         out.write(record.toString().getBytes(StandardCharsets.UTF_8));
