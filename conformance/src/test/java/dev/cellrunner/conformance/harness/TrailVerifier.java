@@ -25,6 +25,9 @@ import java.util.Optional;
 public final class TrailVerifier {
     public static final String PAYLOAD_TYPE = "https://cloudevents.io/verifiability/dsse/v0.1";
     public static final List<String> SIGNED_EXTENSIONS = List.of("cellid", "runid", "chainseq", "chainprev");
+    /** started and destroyed in a JSONL trail also sign runprev (the run chain, CONTRACT.md §3). */
+    public static final String RUN_PREV = "runprev";
+    public static final List<String> SIGNED_LINKED = List.of("cellid", "runid", "chainseq", "chainprev", RUN_PREV);
     private static final String NO_PREVIOUS = "0".repeat(64);
     /** DER prefix of an X.509 SubjectPublicKeyInfo for a raw 32-byte Ed25519 key. */
     private static final byte[] ED25519_SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
@@ -94,9 +97,10 @@ public final class TrailVerifier {
         }
         List<String> signed = new ArrayList<>();
         material.get().path("signedextattrs").forEach(n -> signed.add(n.asText()));
-        check(problems, where + "signedextattrs", signed.toString(), SIGNED_EXTENSIONS.toString());
+        List<String> allowed = event.json().has(RUN_PREV) ? SIGNED_LINKED : SIGNED_EXTENSIONS;
+        check(problems, where + "signedextattrs", signed.toString(), allowed.toString());
         check(problems, where + "core digest", material.get().path("core").asText(), b64(coreDigest(event.json())));
-        check(problems, where + "ext digest", material.get().path("ext").asText(), b64(extDigest(event.json())));
+        check(problems, where + "ext digest", material.get().path("ext").asText(), b64(extDigest(event.json(), signed)));
     }
 
     private static void checkSignature(List<String> problems, String where, JsonNode envelope, byte[] payload,
@@ -126,10 +130,30 @@ public final class TrailVerifier {
     }
 
     /** EXT_DIGEST: SHA-256 over SHA-256 of each signed extension's canonical string, in the listed order. */
-    static byte[] extDigest(JsonNode event) {
+    static byte[] extDigest(JsonNode event, List<String> names) {
         MessageDigest outer = sha256();
-        SIGNED_EXTENSIONS.forEach(name -> outer.update(sha256(event.path(name).asText(""))));
+        names.forEach(name -> outer.update(sha256(event.path(name).asText(""))));
         return outer.digest();
+    }
+
+    /**
+     * The DSSE payload (the verification material) for an event as it stands: what a signer computes from
+     * the contract's text, with the given signed extension attributes.
+     */
+    public static byte[] payload(JsonNode event, List<String> signedExtAttrs) {
+        StringBuilder names = new StringBuilder();
+        for (String name : signedExtAttrs) {
+            names.append(names.length() == 0 ? "" : ",").append('"').append(name).append('"');
+        }
+        return ("{\"core\":\"" + b64(coreDigest(event)) + "\",\"ext\":\"" + b64(extDigest(event, signedExtAttrs))
+                + "\",\"signedextattrs\":[" + names + "]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The payload of a line's dssematerial envelope, as signed. */
+    public static byte[] signedPayload(JsonNode event) {
+        JsonNode envelope = decodeJson(event.path("dssematerial").asText())
+                .orElseThrow(() -> new AssertionError("no DSSE envelope in " + event));
+        return decode(envelope.path("payload").asText()).orElseThrow();
     }
 
     /** DSSE v1 pre-authentication encoding. */

@@ -58,7 +58,7 @@ class TrailVerifierSelfTest {
                     + events[seq][1] + "}");
             ObjectNode material = Trail.JSON.createObjectNode();
             material.put("core", Base64.getEncoder().encodeToString(TrailVerifier.coreDigest(event)));
-            material.put("ext", Base64.getEncoder().encodeToString(TrailVerifier.extDigest(event)));
+            material.put("ext", Base64.getEncoder().encodeToString(TrailVerifier.extDigest(event, TrailVerifier.SIGNED_EXTENSIONS)));
             TrailVerifier.SIGNED_EXTENSIONS.forEach(material.putArray("signedextattrs")::add);
             byte[] payload = Trail.JSON.writeValueAsBytes(material);
             Signature signer = Signature.getInstance("Ed25519");
