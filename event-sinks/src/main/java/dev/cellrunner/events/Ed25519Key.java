@@ -51,13 +51,21 @@ public final class Ed25519Key {
         return privateKey.getEncoded();
     }
 
-    /** An Ed25519 public key (raw 32 bytes). */
-    public record PublicKey(byte[] raw) {
-        public PublicKey {
+    /**
+     * An Ed25519 public key (raw 32 bytes). The decoded curve point and the key id are kept: a verifier checks
+     * thousands of signatures with one key, and decoding the point costs a good part of a check.
+     */
+    public static final class PublicKey {
+        private final byte[] raw;
+        private final String keyId;
+        private volatile Ed25519PublicKeyParameters decoded;
+
+        public PublicKey(byte[] raw) {
             if (raw.length != Ed25519PublicKeyParameters.KEY_SIZE) {
                 throw new IllegalArgumentException("an Ed25519 public key is 32 bytes, not " + raw.length);
             }
-            raw = raw.clone();
+            this.raw = raw.clone();
+            this.keyId = HexFormat.of().formatHex(Digests.sha256(this.raw));
         }
 
         public static PublicKey fromBase64(String text) {
@@ -65,7 +73,7 @@ public final class Ed25519Key {
         }
 
         public String keyId() {
-            return HexFormat.of().formatHex(Digests.sha256(raw));
+            return keyId;
         }
 
         public String base64Url() {
@@ -76,13 +84,17 @@ public final class Ed25519Key {
             if (signature.length != Ed25519PrivateKeyParameters.SIGNATURE_SIZE) {
                 return false;
             }
+            Ed25519PublicKeyParameters point = decoded;
+            if (point == null) {
+                point = new Ed25519PublicKeyParameters(raw, 0);
+                decoded = point;
+            }
             Ed25519Signer verifier = new Ed25519Signer();
-            verifier.init(false, new Ed25519PublicKeyParameters(raw, 0));
+            verifier.init(false, point);
             verifier.update(message, 0, message.length);
             return verifier.verifySignature(signature);
         }
 
-        @Override
         public byte[] raw() {
             return raw.clone();
         }

@@ -84,7 +84,8 @@ public final class EventCheck {
         if (!material.signedExtAttrs().containsAll(ExtensionNames.SIGNED)) {
             throw new Failure("bad signature: the chain attributes are not signed");
         }
-        if (!Arrays.equals(material.core(), VerificationMaterial.coreDigest(event.content()))) {
+        if (!Arrays.equals(material.core(), VerificationMaterial.coreDigest(event.content()))
+                && !(event.dataAsWritten() && Arrays.equals(material.core(), canonicalCore(event)))) {
             throw new Failure("bad signature: attributes or data differ from what was signed");
         }
         if (!Arrays.equals(material.ext(), VerificationMaterial.extDigest(event.content(), material.signedExtAttrs()))) {
@@ -108,6 +109,15 @@ public final class EventCheck {
         return new Content(seq, event.extension(ExtensionNames.CHAIN_PREV),
                 HexFormat.of().formatHex(Digests.sha256(envelope.payload())), envelope,
                 material.signedExtAttrs().contains(ExtensionNames.RUN_PREV), unsigned);
+    }
+
+    /** The core digest with the data re-canonicalised: data as written that a pipeline reformatted. */
+    private static byte[] canonicalCore(TrailEvent event) throws Failure {
+        try {
+            return VerificationMaterial.coreDigest(event.canonical().content());
+        } catch (IOException | RuntimeException e) {
+            throw new Failure("data is not canonical JSON and cannot be read: " + e.getMessage());
+        }
     }
 
     private static boolean knowsAKey(Dsse.Envelope envelope, List<Ed25519Key.PublicKey> trusted) {

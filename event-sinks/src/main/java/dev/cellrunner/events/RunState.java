@@ -24,7 +24,8 @@ final class RunState {
     Ed25519Key.PublicKey signer;
     /** The envelope of the last event whose content checked out, its own signature not yet checked (null once it is). */
     Dsse.Envelope anchor;
-    String anchorAt;
+    /** The anchor's event, for the message when its signature fails (its data as scanned: a few members). */
+    TrailEvent anchorEvent;
     /** Extension attributes no signature covers: how many, and the first few by name. */
     int unsignedCount;
     private String unsignedFirst;

@@ -136,7 +136,7 @@ public final class TrailVerifier {
         }
         TrailEvent event;
         try {
-            event = TrailEvent.parse(line.bytes(), where);
+            event = TrailEvent.scan(line.bytes(), where);
         } catch (IOException | RuntimeException e) {
             if (!recoverGluedLine(line.bytes(), source, where, fileOrder)) {
                 torn(line.bytes(), where, !line.terminated(), e.getMessage());
@@ -264,7 +264,6 @@ public final class TrailVerifier {
             run.keyFromTrail = trustedKeys.isEmpty();
             run.keys = run.keyFromTrail ? publishedKey(event) : trustedKeys;
         }
-        String at = at(event);
         Ed25519Key.PublicKey signer = null;
         try {
             if (options.everySignature() && envelope != null) {
@@ -276,22 +275,22 @@ public final class TrailVerifier {
             requireConsistent(event, run.runId, run.cellId);
         } catch (EventCheck.Failure f) {
             if (run.keyFromTrail && run.events == 0 && !"0".equals(seqText)) {
-                run.outOfOrder = new RunState.OutOfOrder(at, -1);
+                run.outOfOrder = new RunState.OutOfOrder(at(event), -1);
                 return;
             }
-            endBad(run, at + ": " + reason(f, run));
+            endBad(run, at(event) + ": " + reason(f, run));
             return;
         }
         if (content.seq() < run.expectedSeq) {
-            endBad(run, at + ": duplicate: seq " + content.seq() + " was already seen in this run");
+            endBad(run, at(event) + ": duplicate: seq " + content.seq() + " was already seen in this run");
             return;
         }
         if (content.seq() != run.expectedSeq) {
-            run.outOfOrder = new RunState.OutOfOrder(at, content.seq());
+            run.outOfOrder = new RunState.OutOfOrder(at(event), content.seq());
             return;
         }
         if (!run.previousHash.equals(content.chainPrev())) {
-            endBad(run, at + ": broken chain: chainprev does not name seq " + (run.expectedSeq - 1));
+            endBad(run, at(event) + ": broken chain: chainprev does not name seq " + (run.expectedSeq - 1));
             return;
         }
         run.previousHash = content.payloadHash();
@@ -303,7 +302,7 @@ public final class TrailVerifier {
             run.signer = signer;
         } else {
             run.anchor = envelope;
-            run.anchorAt = at;
+            run.anchorEvent = event;
         }
         if (!content.unsigned().isEmpty()) {
             run.unsigned(content.unsigned(), content.seq());
@@ -336,7 +335,7 @@ public final class TrailVerifier {
             return true;
         } catch (EventCheck.Failure f) {
             String reason = reason(f, run);
-            endAs(run, RunVerdict.Status.BAD, run.anchorAt + ": " + reason + (reason.startsWith("bad signature")
+            endAs(run, RunVerdict.Status.BAD, at(run.anchorEvent) + ": " + reason + (reason.startsWith("bad signature")
                     ? " (this signature covers every event of the run up to it through the chain, so one of them"
                     + " was altered or forged; --every-signature names the first)" : ""));
             return false;
@@ -424,7 +423,7 @@ public final class TrailVerifier {
         }
         TrailEvent event;
         try {
-            event = TrailEvent.parse(java.util.Arrays.copyOfRange(bytes, start, bytes.length), where + " (after a partial line)");
+            event = TrailEvent.scan(java.util.Arrays.copyOfRange(bytes, start, bytes.length), where + " (after a partial line)");
         } catch (IOException | RuntimeException notAnEvent) {
             return false;
         }

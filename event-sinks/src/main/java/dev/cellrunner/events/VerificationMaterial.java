@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -36,19 +35,32 @@ public record VerificationMaterial(byte[] core, byte[] ext, List<String> signedE
     }
 
     public static byte[] coreDigest(SignedContent c) {
-        return digestOfDigests(List.of(
-                Digests.sha256Utf8(c.id()), Digests.sha256Utf8(c.source()), Digests.sha256Utf8(c.specversion()),
-                Digests.sha256Utf8(c.type()), Digests.sha256Utf8(c.datacontenttype()),
-                Digests.sha256Utf8(c.dataschema()), Digests.sha256Utf8(c.subject()),
-                Digests.sha256Utf8(SignedContent.normalizedTime(c.time())), Digests.sha256(c.data())));
+        byte[] digests = new byte[32 * 9];
+        put(digests, 0, Digests.sha256Utf8(c.id()));
+        put(digests, 1, Digests.sha256Repeated(c.source()));
+        put(digests, 2, Digests.sha256Repeated(c.specversion()));
+        put(digests, 3, Digests.sha256Repeated(c.type()));
+        put(digests, 4, Digests.sha256Repeated(c.datacontenttype()));
+        put(digests, 5, Digests.sha256Repeated(c.dataschema()));
+        put(digests, 6, Digests.sha256Repeated(c.subject()));
+        put(digests, 7, Digests.sha256Utf8(SignedContent.normalizedTime(c.time())));
+        put(digests, 8, Digests.sha256(c.data()));
+        return Digests.sha256(digests);
     }
 
     public static byte[] extDigest(SignedContent c, List<String> names) {
-        List<byte[]> digests = new ArrayList<>();
-        for (String name : names) {
-            digests.add(Digests.sha256Utf8(c.extensions().get(name)));
+        byte[] digests = new byte[32 * names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            String value = c.extensions().get(name);
+            boolean unique = name.equals(ExtensionNames.CHAIN_PREV) || name.equals(ExtensionNames.RUN_PREV);
+            put(digests, i, unique ? Digests.sha256Utf8(value) : Digests.sha256Repeated(value));
         }
-        return digestOfDigests(digests);
+        return Digests.sha256(digests);
+    }
+
+    private static void put(byte[] digests, int index, byte[] digest) {
+        System.arraycopy(digest, 0, digests, 32 * index, 32);
     }
 
     /** The payload bytes: compact JSON with members in the order the extension lists them. */
@@ -123,9 +135,4 @@ public record VerificationMaterial(byte[] core, byte[] ext, List<String> signedE
         }
     }
 
-    private static byte[] digestOfDigests(List<byte[]> digests) {
-        ByteArrayOutputStream concatenated = new ByteArrayOutputStream(32 * digests.size());
-        digests.forEach(concatenated::writeBytes);
-        return Digests.sha256(concatenated.toByteArray());
-    }
 }
