@@ -5,19 +5,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.CellEventFactory;
 import dev.cellrunner.events.ChainSigner;
 import dev.cellrunner.events.Ed25519Key;
-import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.EventTrail;
 import dev.cellrunner.events.EventTypes;
+import dev.cellrunner.events.JsonlSink;
 import dev.cellrunner.events.KeyFiles;
 import dev.cellrunner.events.RunIdentity;
 import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.events.TrailVerifier;
 import io.cloudevents.CloudEvent;
 
-import java.io.BufferedOutputStream;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -29,48 +26,34 @@ import java.util.UUID;
 
 /**
  * Two steps of bench/verify-throughput.sh. {@code generate FILE MEGABYTES KEYDIR}: signed runs shaped
- * like a runner's (six events, about 1.2 KB a line) until the file holds MEGABYTES; the public key goes
- * to KEYDIR. {@code verify FILE PUBKEY}: the streaming verifier over the file, printing MB/s and the
- * heap's peak (the sum of every heap pool's peak usage). Printed, never asserted.
+ * like a runner's (six events, about 1.3 KB a line), appended by the runner's JSONL sink (so runs are
+ * chained by runprev) until the file holds MEGABYTES; the public key goes to KEYDIR.
+ * {@code verify FILE PUBKEY [--every-signature]}: the streaming verifier over the file, printing MB/s and
+ * the heap's peak (the sum of every heap pool's peak usage). Printed, never asserted.
  */
 public class VerifyThroughput {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("generate")) {
             generate(Path.of(args[1]), Long.parseLong(args[2]) << 20, Path.of(args[3]));
         } else {
-            verify(Path.of(args[1]), Path.of(args[2]));
+            verify(Path.of(args[1]), Path.of(args[2]), args.length > 3 && args[3].equals("--every-signature"));
         }
     }
 
     static void generate(Path file, long bytes, Path keyDir) throws Exception {
         KeyFiles.Written written = KeyFiles.writeNewPair(keyDir);
         SigningKey key = new SigningKey(KeyFiles.readPrivate(written.privateKey()), false, null);
-        long[] count = {0};
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            EventSink sink = new EventSink() {
-                public void append(CloudEvent event, byte[] json) {
-                    try {
-                        out.write(json);
-                        out.write('\n');
-                        count[0] += json.length + 1;
-                    } catch (java.io.IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                public void sync() { }
-                public String describe() { return "bench"; }
-                public void close() { }
-            };
-            long runs = 0;
-            while (count[0] < bytes) {
-                RunIdentity run = new RunIdentity("bench-host", "cell-" + runs, UUID.randomUUID().toString(), null);
-                try (EventTrail trail = new EventTrail(new CellEventFactory(run, Clock.systemUTC()), new ChainSigner(key),
-                        List.of(sink), m -> { })) {
-                    emit(trail, runs++);
-                }
+        long runs = 0;
+        // each run opens the runner's own JSONL sink, as a cell does: appends under the trail's lock, runs
+        // chained by runprev
+        while (!Files.exists(file) || Files.size(file) < bytes) {
+            RunIdentity run = new RunIdentity("bench-host", "cell-" + runs, UUID.randomUUID().toString(), null);
+            try (EventTrail trail = new EventTrail(new CellEventFactory(run, Clock.systemUTC()), new ChainSigner(key),
+                    List.of(new JsonlSink(file)), m -> { })) {
+                emit(trail, runs++);
             }
-            System.out.printf("generated %d runs, %.0f MB%n", runs, count[0] / 1e6);
         }
+        System.out.printf("generated %d runs, %.0f MB%n", runs, Files.size(file) / 1e6);
     }
 
     static void emit(EventTrail trail, long n) throws Exception {
@@ -105,7 +88,7 @@ public class VerifyThroughput {
         trail.emit(EventTypes.DESTROYED, json.objectNode().put("outcome", "succeeded").put("terminalState", "clean"));
     }
 
-    static void verify(Path file, Path publicKey) throws Exception {
+    static void verify(Path file, Path publicKey, boolean everySignature) throws Exception {
         Ed25519Key.PublicKey key = KeyFiles.readPublic(publicKey);
         long size = Files.size(file);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -115,7 +98,8 @@ public class VerifyThroughput {
         var threads = ManagementFactory.getThreadMXBean();
         long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
-        TrailVerifier verifier = new TrailVerifier(List.of(key), verdict -> verdicts[0]++);
+        TrailVerifier verifier = new TrailVerifier(List.of(key), new TrailVerifier.Options(everySignature, true),
+                verdict -> verdicts[0]++);
         try (InputStream in = Files.newInputStream(file)) {
             verifier.read(file.toString(), in);
         }
@@ -129,7 +113,8 @@ public class VerifyThroughput {
             }
         }
         TrailVerifier.Summary s = verifier.summary();
-        System.out.printf("verified %.0f MB in %.1f s wall, %.1f s of the verifying thread's CPU: %.1f MB/s wall,"
+        System.out.printf((everySignature ? "--every-signature: " : "default (last signature of each run): ")
+                + "verified %.0f MB in %.1f s wall, %.1f s of the verifying thread's CPU: %.1f MB/s wall,"
                         + " %.1f MB per CPU-second; %d runs (ok %d, incomplete %d, bad %d, problems %d);"
                         + " heap peak %.0f MB (max %d MB)%n", size / 1e6, seconds, cpu, size / 1e6 / seconds,
                 size / 1e6 / cpu, verdicts[0],

@@ -13,6 +13,9 @@ mvn -q -B -pl event-sinks dependency:build-classpath -Dmdep.outputFile="$work/cp
 cp="event-sinks/target/classes:$(cat "$work/cp")"
 echo "verify throughput ($(nproc) cores, java $(java -version 2>&1 | head -1 | cut -d'"' -f2), load $(cut -d' ' -f1-3 /proc/loadavg))"
 java -cp "$cp" bench/VerifyThroughput.java generate "$work/trail.jsonl" "$mb" "$work/keys"
-# one core, the serial collector, a 256 MB heap: what a memory-flat verifier must fit in
-taskset -c 1 java -XX:+UseSerialGC -Xmx256m -cp "$cp" bench/VerifyThroughput.java verify "$work/trail.jsonl" \
-    "$work/keys/event-signing.pub"
+# one core, the serial collector, a 256 MB heap: what a memory-flat verifier must fit in; the default
+# (every digest and link, the last signature of each run), then every event's own signature
+for mode in default --every-signature; do
+    taskset -c 1 java -XX:+UseSerialGC -Xmx256m -cp "$cp" bench/VerifyThroughput.java verify "$work/trail.jsonl" \
+        "$work/keys/event-signing.pub" "$mode"
+done
