@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,11 @@ import java.util.Set;
  * written as decimals. Reads the raw tree defensively: a node of the wrong type is the schema's finding.
  */
 final class SpecRules {
+    /**
+     * Distinct exact hostnames per document: all are resolved, at once, before the cell may start.
+     * Wildcards are not resolved at start (only the cell's responder answers below them): they do not count.
+     */
+    static final int MAX_HOSTNAMES = 32;
     /** Highest user or group id; 4294967295 is (uid_t) -1, which the kernel reads as "no change". */
     static final long MAX_ID = 4_294_967_294L;
 
@@ -80,6 +86,7 @@ final class SpecRules {
 
     private void egress(JsonNode rules, String pointer) {
         Map<String, Integer> seen = new HashMap<>();
+        Set<String> names = new HashSet<>();
         for (int i = 0; i < rules.size(); i++) {
             JsonNode rule = rules.get(i);
             JsonNode host = rule.path("host");
@@ -92,6 +99,12 @@ final class SpecRules {
             } catch (IllegalArgumentException e) {
                 problems.add(JsonPointers.child(JsonPointers.child(pointer, i), "host"), e.getMessage());
                 continue;
+            }
+            if (parsed instanceof EgressHost.DnsName name && names.add(name.name())
+                    && names.size() == MAX_HOSTNAMES + 1) {
+                problems.add(JsonPointers.child(JsonPointers.child(pointer, i), "host"), "more than " + MAX_HOSTNAMES
+                        + " distinct hostnames; each is resolved before the cell starts, so a document may name at most "
+                        + MAX_HOSTNAMES + " (use addresses, CIDR ranges or a wildcard such as *.example.com for the rest)");
             }
             JsonNode port = rule.path("port");
             if (port.isIntegralNumber()) {

@@ -33,6 +33,13 @@ public final class CellPlanner {
     private CellPlanner() {
     }
 
+    /** How long the cell may live: its ttl, or its run timeout when that is shorter. */
+    public static Duration lifetime(CellSpec spec) {
+        Duration lifetime = Duration.ofSeconds(spec.lifetime().ttlSeconds());
+        Long timeoutMs = spec.run().timeoutMs();
+        return timeoutMs != null && Duration.ofMillis(timeoutMs).compareTo(lifetime) < 0 ? Duration.ofMillis(timeoutMs) : lifetime;
+    }
+
     /**
      * @param resolvedNames what each hostname of the egress rules resolved to, once, before start
      *                      (absent: it did not resolve, and the cell is refused)
@@ -57,10 +64,7 @@ public final class CellPlanner {
             }
         }
         Path workingDirectory = run.workingDirectory() == null ? Path.of("/") : Path.of(run.workingDirectory());
-        Duration lifetime = Duration.ofSeconds(spec.lifetime().ttlSeconds());
-        if (run.timeoutMs() != null && Duration.ofMillis(run.timeoutMs()).compareTo(lifetime) < 0) {
-            lifetime = Duration.ofMillis(run.timeoutMs());
-        }
+        Duration lifetime = lifetime(spec);
         List<PinnedRule> egress;
         try {
             egress = EgressPinning.pin(spec.authority().egressRules(), resolvedNames);

@@ -23,6 +23,7 @@ import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.egress.StateDirectory;
 import dev.cellrunner.runner.egress.NameService;
 import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.Correlation;
 import dev.cellrunner.spec.SpecReadResult;
@@ -30,9 +31,11 @@ import dev.cellrunner.spec.SpecReadResult;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,7 +167,8 @@ final class CellLauncher {
             CellPlan plan;
             try {
                 plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                        HostResolver.resolve(valid.document().spec().authority().egressRules(), env),
+                        resolveNames(valid.document().spec(), env,
+                                HostResolver.deadlineFor(CellPlanner.lifetime(valid.document().spec()))),
                         HostFacts.probe(runnerFiles));
             } catch (Refusal refusal) {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
@@ -183,6 +187,20 @@ final class CellLauncher {
                     key, status);
         } finally {
             launch.end(); // a cell that ran has ended it already; one refused before has not
+        }
+    }
+
+    /**
+     * The hostnames of the egress rules, resolved all at once within {@code deadline} through the resolver
+     * {@code settings} name (with {@code --dns-upstream} that server); names without an answer refuse the
+     * cell, every one of them named.
+     */
+    static Map<String, List<InetAddress>> resolveNames(CellSpec spec, Map<String, String> settings, Duration deadline)
+            throws Refusal {
+        try {
+            return HostResolver.resolve(spec.authority().egressRules(), settings, deadline);
+        } catch (HostResolver.Unresolved e) {
+            throw new Refusal("network.egress", e.getMessage());
         }
     }
 

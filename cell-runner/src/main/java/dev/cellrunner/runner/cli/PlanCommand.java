@@ -89,7 +89,7 @@ final class PlanCommand implements Callable<Integer> {
         try {
             HostFacts host = HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, brokers, env, signingKey));
             CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    HostResolver.resolve(valid.document().spec().authority().egressRules(), env), host);
+                    CellLauncher.resolveNames(valid.document().spec(), env, HostResolver.CAP), host);
             checkHostCeiling(host);
             description = PlanDescription.of(plan, env);
             status = ExitCodes.OK;

@@ -85,7 +85,7 @@ final class ServeWarmup {
             for (int round = 0; round < ROUNDS; round++) {
                 SpecReadResult.Valid valid = (SpecReadResult.Valid) CellSpecReader.read(DOCUMENT);
                 CellPlanner.plan(valid.document(), valid.specDigest(), Map.of(),
-                        HostResolver.resolve(valid.document().spec().authority().egressRules()),
+                        CellLauncher.resolveNames(valid.document().spec(), Map.of(), HostResolver.CAP),
                         HostFacts.probe(List.of()));
                 KernelRuleset.parse(listing).digest();
                 EventTrail trail = new EventTrail(new CellEventFactory(new RunIdentity("warm-up", "warm-up",

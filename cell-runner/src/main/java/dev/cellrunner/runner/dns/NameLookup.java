@@ -1,7 +1,10 @@
 package dev.cellrunner.runner.dns;
 
+import dev.cellrunner.runner.egress.NameResolver;
+
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,10 +13,13 @@ import java.util.List;
 /**
  * Resolves a name through {@link Upstream}, following its CNAME chain: the records the answer holds
  * first, then (when the chain ends at a name the answer has nothing more on) a query for that target,
- * at most {@link #MAX_CHAIN} links in all.
+ * at most {@link #MAX_CHAIN} links in all. As a {@link NameResolver}, the {@code --dns-upstream}
+ * resolver that names pinned at start are asked through.
  */
-public final class NameLookup {
+public final class NameLookup implements NameResolver {
     static final int MAX_CHAIN = 8;
+    /** How a resolution that ran out of time begins its failure. */
+    private static final String NO_ANSWER = "upstream did not answer within ";
     private static final long NEGATIVE_TTL = 30;
 
     private final Upstream upstream;
@@ -28,19 +34,24 @@ public final class NameLookup {
         return upstream;
     }
 
-    /** One name and type; never throws: a failure is a SERVFAIL resolution that says why. */
+    /** One name and type within the timeout; never throws: a failure is a SERVFAIL resolution that says why. */
     public Resolution resolve(String name, int type) {
+        return resolve(name, type, System.nanoTime() + timeout.toNanos());
+    }
+
+    private Resolution resolve(String name, int type, long deadline) {
         List<DnsMessage.Record> chain = new ArrayList<>();
         DnsMessage.Name current = DnsMessage.Name.of(name);
-        long deadline = System.nanoTime() + timeout.toNanos();
         for (int query = 0; query <= MAX_CHAIN; query++) {
             DnsMessage answer;
             try {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return Resolution.failed("upstream did not answer within " + timeout.toMillis() + " ms");
+                    return Resolution.failed(NO_ANSWER + timeout.toMillis() + " ms");
                 }
                 answer = upstream.query(current, type, Duration.ofNanos(left));
+            } catch (SocketTimeoutException e) {
+                return Resolution.failed(NO_ANSWER + timeout.toMillis() + " ms");
             } catch (IOException e) {
                 return Resolution.failed("upstream: " + e.getMessage());
             }
@@ -70,13 +81,19 @@ public final class NameLookup {
         return Resolution.failed("a CNAME chain longer than " + MAX_CHAIN);
     }
 
-    /** All A and AAAA addresses of a name, for pinning at start; an empty list when it has none. */
+    /**
+     * All A and AAAA addresses of a name, both asked within the one timeout; an empty list when it has
+     * none; a {@link SocketTimeoutException} when upstream did not answer in time.
+     */
+    @Override
     public List<InetAddress> addresses(String name) throws IOException {
         List<InetAddress> all = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (int type : new int[] {DnsMessage.TYPE_A, DnsMessage.TYPE_AAAA}) {
-            Resolution resolution = resolve(name, type);
+            Resolution resolution = resolve(name, type, deadline);
             if (resolution.failure() != null) {
-                throw new IOException(name + ": " + resolution.failure());
+                throw resolution.failure().startsWith(NO_ANSWER) ? new SocketTimeoutException(resolution.failure())
+                        : new IOException(resolution.failure());
             }
             for (DnsMessage.Record record : resolution.addresses()) {
                 all.add(address(record.data()));

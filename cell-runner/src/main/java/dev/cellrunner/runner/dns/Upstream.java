@@ -125,7 +125,7 @@ public final class Upstream {
                 }
             }
         }
-        throw last != null ? last : new IOException("no time left to ask " + servers);
+        throw last != null ? last : new SocketTimeoutException("no time left to ask " + servers);
     }
 
     private DnsMessage ask(InetSocketAddress server, DnsMessage.Name name, int type, long nanos) throws IOException {

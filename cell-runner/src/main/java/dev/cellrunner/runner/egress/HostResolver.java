@@ -1,56 +1,146 @@
 package dev.cellrunner.runner.egress;
 
-import dev.cellrunner.runner.dns.NameLookup;
-import dev.cellrunner.runner.dns.Upstream;
 import dev.cellrunner.spec.EgressHost;
 import dev.cellrunner.spec.EgressRule;
 
-import java.net.InetAddress;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Resolves the hostnames of egress rules once, before the cell starts: with the runner's resolver
- * (which honours {@code -Djdk.net.hosts.file}), or with {@code --dns-upstream} the server given there,
- * the same one the cells' DNS responders ask. The answers are pinned into the ruleset. A name that
- * does not resolve is simply absent: pinning refuses it. Wildcards are not resolved at start.
+ * Resolves the exact hostnames of egress rules once, before the cell starts, all at once under one
+ * overall deadline, through a {@link NameResolver}: the system resolver, or with {@code --dns-upstream}
+ * the server given there (the one the cells' DNS responders ask). The answers are pinned into the
+ * ruleset. A name that has no answer by the deadline, or none at all, makes {@link Unresolved} name
+ * every such name; the caller refuses the cell (exit 69). A lookup still blocked at the deadline is
+ * left to finish on its own daemon thread; nothing waits for it. Wildcards are not resolved at start:
+ * only the cell's responder answers names below them.
  */
 public final class HostResolver {
+    /** The longest a run waits for names, however long the cell may live; and what {@code plan} waits. */
+    public static final Duration CAP = Duration.ofSeconds(10);
+
     private HostResolver() {
     }
 
-    public static Map<String, List<InetAddress>> resolve(List<EgressRule> rules) {
-        return resolve(rules, Map.of());
+    /** Some names had no answer in time (or none at all). */
+    public static final class Unresolved extends Exception {
+        private final List<String> names;
+
+        Unresolved(List<String> names, String reason) {
+            super(reason);
+            this.names = List.copyOf(names);
+        }
+
+        public List<String> names() {
+            return names;
+        }
     }
 
-    /** With {@link NameService#UPSTREAM} in {@code settings}, through that server. */
-    public static Map<String, List<InetAddress>> resolve(List<EgressRule> rules, Map<String, String> settings) {
-        String upstream = settings.get(NameService.UPSTREAM);
-        NameLookup lookup = upstream == null || upstream.isBlank() ? null
-                : new NameLookup(Upstream.parse(upstream), NameService.LOOKUP_TIMEOUT);
-        Map<String, List<InetAddress>> resolved = new HashMap<>();
+    /** The deadline for a cell that may live {@code lifetime}: never longer than it, nor than {@link #CAP}. */
+    public static Duration deadlineFor(Duration lifetime) {
+        return lifetime.compareTo(CAP) < 0 ? lifetime : CAP;
+    }
+
+    /** Through the resolver {@code settings} name ({@link NameService#pinning}). */
+    public static Map<String, List<InetAddress>> resolve(List<EgressRule> rules, Map<String, String> settings,
+                                                         Duration deadline) throws Unresolved {
+        if (names(rules).isEmpty()) {
+            return Map.of(); // a bad --dns-upstream is not looked at for a cell that names no host
+        }
+        return resolve(rules, NameService.pinning(settings, deadline), deadline);
+    }
+
+    public static Map<String, List<InetAddress>> resolve(List<EgressRule> rules, NameResolver resolver,
+                                                         Duration deadline) throws Unresolved {
+        Map<String, CompletableFuture<List<InetAddress>>> pending = new LinkedHashMap<>();
+        for (String name : names(rules)) {
+            pending.put(name, lookUp(resolver, name));
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        Map<String, List<InetAddress>> resolved = new LinkedHashMap<>();
+        List<String> late = new ArrayList<>();
+        Map<String, String> unknown = new LinkedHashMap<>(); // name -> why, or "" when it has no addresses
+        for (Map.Entry<String, CompletableFuture<List<InetAddress>>> entry : pending.entrySet()) {
+            String name = entry.getKey();
+            try {
+                List<InetAddress> addresses = entry.getValue().get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (addresses.isEmpty()) {
+                    unknown.put(name, "");
+                } else {
+                    resolved.put(name, addresses);
+                }
+            } catch (TimeoutException e) {
+                late.add(name);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof SocketTimeoutException) {
+                    late.add(name); // the resolver's own clock ran out first
+                } else {
+                    unknown.put(name, why(name, e.getCause()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                late.add(name);
+            }
+        }
+        if (late.isEmpty() && unknown.isEmpty()) {
+            return resolved;
+        }
+        List<String> names = new ArrayList<>(late);
+        names.addAll(unknown.keySet());
+        List<String> reasons = new ArrayList<>();
+        if (!late.isEmpty()) {
+            reasons.add("no answer within " + deadline.toMillis() + " ms for " + String.join(", ", late));
+        }
+        unknown.forEach((name, why) -> reasons.add(name + " does not resolve" + (why.isEmpty() ? "" : " (" + why + ")")));
+        throw new Unresolved(names, "egress hostnames without addresses: " + String.join("; ", reasons));
+    }
+
+    /** A resolver's reason without the name it repeats ("x: Name or service not known"). */
+    private static String why(String name, Throwable cause) {
+        String message = cause.getMessage() == null ? "" : cause.getMessage();
+        return message.startsWith(name + ": ") ? message.substring(name.length() + 2)
+                : message.equals(name) ? "" : message;
+    }
+
+    /** The distinct exact names of the rules, in order; literals, prefixes and wildcards are not looked up. */
+    private static List<String> names(List<EgressRule> rules) {
+        List<String> names = new ArrayList<>();
         for (EgressRule rule : rules) {
             EgressHost host;
             try {
                 host = EgressHost.parse(rule.host());
             } catch (IllegalArgumentException e) {
-                continue;
+                continue; // refused with the rule's index by EgressPinning
             }
-            if (host instanceof EgressHost.DnsName name && !resolved.containsKey(name.name())) {
-                try {
-                    List<InetAddress> addresses = lookup == null ? Arrays.asList(InetAddress.getAllByName(name.name()))
-                            : lookup.addresses(name.name());
-                    if (!addresses.isEmpty()) {
-                        resolved.put(name.name(), addresses);
-                    }
-                } catch (IOException e) {
-                    // absent (UnknownHostException too): refused with the rule's index by EgressPinning
-                }
+            if (host instanceof EgressHost.DnsName name && !names.contains(name.name())) {
+                names.add(name.name());
             }
         }
-        return resolved;
+        return names;
+    }
+
+    /** One name on a daemon thread of its own, so a resolver that never answers holds up nobody. */
+    private static CompletableFuture<List<InetAddress>> lookUp(NameResolver resolver, String name) {
+        CompletableFuture<List<InetAddress>> answer = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                answer.complete(List.copyOf(resolver.addresses(name)));
+            } catch (IOException | RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        }, "resolve-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return answer;
     }
 }

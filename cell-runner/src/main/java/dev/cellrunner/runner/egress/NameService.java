@@ -32,6 +32,17 @@ public record NameService(NameLookup lookup, TtlPolicy ttl, int recordLimit,
                 recordLimit(env), EgressPinning::reservedRange);
     }
 
+    /**
+     * What names declared for pinning at start are resolved with: the {@value #UPSTREAM} server when set
+     * (the one the cells' responders ask), each name's A and AAAA lookups within {@code timeout}; else
+     * the system resolver, so /etc/hosts and {@code -Djdk.net.hosts.file} count.
+     */
+    public static NameResolver pinning(Map<String, String> env, Duration timeout) {
+        String configured = env.get(UPSTREAM);
+        return configured == null || configured.isBlank() ? NameResolver.SYSTEM
+                : new NameLookup(Upstream.parse(configured), timeout);
+    }
+
     /** {@value #UPSTREAM} when set (checked by the option), else the nameservers of /etc/resolv.conf. */
     public static Upstream upstream(Map<String, String> env) throws IOException {
         String configured = env.get(UPSTREAM);
