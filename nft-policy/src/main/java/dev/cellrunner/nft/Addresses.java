@@ -7,7 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 
-/** Small address arithmetic: prefix membership and IPv4-mapped IPv6 unwrapping. */
+/** IPv4-mapped IPv6 unwrapping and single-address prefixes. */
 final class Addresses {
     private static final byte[] MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
 
@@ -25,21 +25,6 @@ final class Addresses {
             }
         }
         return address;
-    }
-
-    static boolean covers(IpPrefix prefix, InetAddress address) {
-        byte[] net = prefix.address().getAddress();
-        byte[] candidate = address.getAddress();
-        if (net.length != candidate.length) {
-            return false;
-        }
-        for (int bit = 0; bit < prefix.prefixLength(); bit++) {
-            int mask = 0x80 >>> (bit % 8);
-            if ((net[bit / 8] & mask) != (candidate[bit / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A full-length prefix for one address. */

@@ -55,6 +55,12 @@ public record Expr(String text, JsonNode json) {
                 match(op, payload(protocol, "saddr"), address(prefix)));
     }
 
+    /** {@code ip daddr 169.254.0.0/16}. */
+    static Expr destination(IpPrefix prefix) {
+        String protocol = prefix.isIpv4() ? "ip" : "ip6";
+        return new Expr(protocol + " daddr " + prefix, match("==", payload(protocol, "daddr"), address(prefix)));
+    }
+
     /** {@code ip daddr . tcp dport @set}. */
     static Expr destinationIn(String ipProtocol, String transport, String setName) {
         ArrayNode concat = JSON.createArrayNode();

@@ -3,18 +3,24 @@ package dev.cellrunner.nft;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The runner's table on the host side of a cell's veth, out of the workload's reach: forwarded
  * traffic from the cell is admitted only to the declared destinations, nothing unsolicited enters
- * the cell, the cell cannot talk to the host itself beyond neighbour discovery and declared
- * destinations, and what leaves is masqueraded. A source address other than the cell's own is
- * dropped first: a workload that rewrote its address must not get replies delivered into another
- * cell through that cell's established flows. DNS from the cell is dropped here too: inside the cell it
- * is redirected or rejected, so only a cell whose ruleset is gone sends any. Traffic of other interfaces passes untouched
- * (policy accept), so concurrent cells and the host's own firewall are not disturbed.
+ * the cell, the cell cannot talk to the host itself beyond neighbour discovery and replies, and what
+ * leaves is masqueraded. What {@link HostEgress} says leads to the host (the uplink pools, link-local,
+ * loopback, multicast and reserved ranges) is never forwarded, even inside a declared prefix, and
+ * nothing from the cell is delivered to the host's own addresses, unless the runner allows host
+ * egress: then declared destinations on the host are admitted too. A source address other than the
+ * cell's own is dropped first: a workload that rewrote its address must not get replies delivered
+ * into another cell through that cell's established flows. DNS from the cell is dropped here too:
+ * inside the cell it is redirected or rejected, so only a cell whose ruleset is gone sends any.
+ * Traffic of other interfaces passes untouched (policy accept), so concurrent cells and the host's
+ * own firewall are not disturbed.
  */
 public final class HostFilter {
     static final String FROM_CELL = "from_cell";
@@ -23,8 +29,13 @@ public final class HostFilter {
     private HostFilter() {
     }
 
+    /**
+     * @param host            the host's addresses and uplink pools (see {@link HostEgress})
+     * @param allowHostEgress the runner admits declared destinations on the host
+     */
     public static NftTable compile(String tableName, String veth, AllowSets sets, DnsPolicy dns,
-                                   Optional<IpPrefix> cellIpv4, Optional<IpPrefix> cellIpv6) {
+                                   Optional<IpPrefix> cellIpv4, Optional<IpPrefix> cellIpv6, HostAddresses host,
+                                   boolean allowHostEgress) {
         List<NftChain> chains = new ArrayList<>();
         chains.add(new NftChain("cell_forward", NftChain.Hook.filter("forward", "accept"), List.of(
                 NftRule.of("from-cell", Expr.meta("iifname", "==", veth), Expr.counter(), Expr.jump(FROM_CELL)),
@@ -33,9 +44,17 @@ public final class HostFilter {
                 NftRule.of("from-cell", Expr.meta("iifname", "==", veth), Expr.counter(), Expr.jump("to_host")))));
         List<NftRule> fromCell = new ArrayList<>(antiSpoofing(cellIpv4, "ipv4"));
         fromCell.addAll(antiSpoofing(cellIpv6, "ipv6"));
-        fromCell.addAll(allowOnly(false, dns));
+        fromCell.add(CellRuleset.established());
+        fromCell.add(CellRuleset.dnsElsewhere(Expr.drop()));
+        if (!allowHostEgress) {
+            fromCell.addAll(neverForwarded(host));
+        }
+        fromCell.addAll(allowDeclared(dns));
         chains.add(new NftChain(FROM_CELL, null, fromCell));
-        chains.add(new NftChain("to_host", null, allowOnly(true, dns)));
+        List<NftRule> toHost = new ArrayList<>(List.of(CellRuleset.established(), CellRuleset.neighbourDiscovery(),
+                CellRuleset.dnsElsewhere(Expr.drop())));
+        toHost.addAll(allowHostEgress ? allowDeclared(dns) : List.of(dropRest()));
+        chains.add(new NftChain("to_host", null, toHost));
         chains.add(new NftChain("to_cell", null, List.of(CellRuleset.established(), dropRest())));
         List<NftRule> nat = new ArrayList<>();
         cellIpv4.ifPresent(subnet -> nat.add(masquerade("masquerade-ip4", subnet, veth)));
@@ -44,16 +63,24 @@ public final class HostFilter {
         return new NftTable(tableName, sets.nftSets(dns), chains);
     }
 
-    /** Established, (to the host) neighbour discovery, no DNS, the declared and answered destinations. */
-    private static List<NftRule> allowOnly(boolean withNeighbourDiscovery, DnsPolicy dns) {
-        List<NftRule> rules = new ArrayList<>();
-        rules.add(CellRuleset.established());
-        if (withNeighbourDiscovery) {
-            rules.add(CellRuleset.neighbourDiscovery());
-        }
-        rules.add(CellRuleset.dnsElsewhere(Expr.drop()));
-        rules.addAll(AllowSets.acceptRules(dns));
+    /** The declared and answered destinations, then drop. */
+    private static List<NftRule> allowDeclared(DnsPolicy dns) {
+        List<NftRule> rules = new ArrayList<>(AllowSets.acceptRules(dns));
         rules.add(dropRest());
+        return rules;
+    }
+
+    /** One drop rule per range, named after the part of the host rule it comes under. */
+    private static List<NftRule> neverForwarded(HostAddresses host) {
+        List<NftRule> rules = new ArrayList<>();
+        Set<String> comments = new HashSet<>();
+        for (HostEgress.Finding range : HostEgress.neverForwarded(host)) {
+            String comment = "never-" + range.rule() + (range.range().isIpv4() ? "-ip4" : "-ip6");
+            for (int n = 2; !comments.add(comment); n++) {
+                comment = comment.replaceFirst("(-[0-9]+)?$", "-" + n);
+            }
+            rules.add(NftRule.of(comment, Expr.destination(range.range()), Expr.counter(), Expr.drop()));
+        }
         return rules;
     }
 

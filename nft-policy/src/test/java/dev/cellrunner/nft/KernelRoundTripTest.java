@@ -35,9 +35,15 @@ class KernelRoundTripTest {
     }
 
     @Test
+    void aHostFilterAllowingHostEgressReadsBack() throws IOException {
+        assertRoundTrip(RulesetGoldenTest.hostTable(true));
+    }
+
+    @Test
     void aHostFilterForOneFamilyDropsTheOtherAndReadsBack() throws IOException {
         NftTable table = HostFilter.compile("cellrunner_v4", "cr1-1", AllowSets.of(Fixtures.pinned()), DnsPolicy.ANSWERED,
-                java.util.Optional.of(Fixtures.prefix("198.18.0.0/30")), java.util.Optional.empty());
+                java.util.Optional.of(Fixtures.prefix("198.18.0.0/30")), java.util.Optional.empty(),
+                RulesetGoldenTest.HOST, false);
         assertThat(table.text()).contains("meta nfproto ipv6 counter drop comment \"spoofed-ip6\"");
         assertRoundTrip(table);
     }

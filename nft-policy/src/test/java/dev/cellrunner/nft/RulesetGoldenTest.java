@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 import static dev.cellrunner.nft.Fixtures.prefix;
@@ -19,9 +20,16 @@ class RulesetGoldenTest {
         return CellRuleset.compile(TABLE, AllowSets.of(Fixtures.pinned()), DnsPolicy.forRules(Fixtures.pinned()));
     }
 
+    static final HostAddresses HOST = new HostAddresses(List.of(prefix("198.51.100.1"), prefix("2001:db8::1")),
+            List.of(prefix("198.18.0.0/16"), prefix("fdc3:11f0:5a7e::/48")));
+
     static NftTable hostTable() {
+        return hostTable(false);
+    }
+
+    static NftTable hostTable(boolean allowHostEgress) {
         return HostFilter.compile(TABLE, VETH, AllowSets.of(Fixtures.pinned()), DnsPolicy.forRules(Fixtures.pinned()),
-                Optional.of(prefix("198.18.0.4/30")), Optional.of(prefix("fdc3:11f0:5a7e:1::/64")));
+                Optional.of(prefix("198.18.0.4/30")), Optional.of(prefix("fdc3:11f0:5a7e:1::/64")), HOST, allowHostEgress);
     }
 
     @Test
@@ -32,6 +40,14 @@ class RulesetGoldenTest {
     @Test
     void hostFilter() throws IOException {
         assertThat(hostTable().text()).isEqualTo(golden("host-filter.nft"));
+    }
+
+    @Test
+    void withHostEgressAllowedTheHostAdmitsDeclaredDestinationsAndForwardingIsNotNarrowed() throws IOException {
+        String text = hostTable(true).text();
+        assertThat(text).doesNotContain("never-");
+        String toHost = text.substring(text.indexOf("chain to_host"), text.indexOf("chain to_cell"));
+        assertThat(toHost).contains("@allow_ip4_tcp counter accept").endsWith("counter drop comment \"drop\"\n\t}\n\t");
     }
 
     @Test

@@ -56,6 +56,7 @@ final class CellEventData {
         data.put("isolationMode", "clone_newnet");
         data.put("declaredEgressCount", plan.egressRules().size());
         EgressEventData.declaredEgress(data.putArray("declaredEgress"), plan.egressRules(), plan.egress());
+        data.put("hostEgressAllowed", plan.policy().allowHostEgress());
         ObjectNode namespace = data.putObject("namespace");
         namespace.put("enforced", observed.isolated());
         namespace.put("cellNamespace", observed.cellNamespace());

@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.cell;
 
+import dev.cellrunner.nft.HostAddresses;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.spec.CellDocument;
@@ -19,11 +20,14 @@ import java.util.Optional;
  * @param lifetime    the shorter of {@code lifetime.ttlSeconds} and {@code run.timeoutMs}
  * @param egress      the egress rules pinned to the addresses they open (hostnames resolved once, before start)
  * @param confinement what the launch thread applies before the workload starts (confine package)
+ * @param policy      what the runner's options allow its cells
+ * @param hostAddresses the host's own addresses when the cell was planned, and the uplink pools: what it
+ *                      never reaches unless the runner allows host egress
  */
 public record CellPlan(CellDocument document, String specDigest, String cellId, List<String> argv,
                        Optional<Path> executable, Map<String, String> environment, Path workingDirectory,
                        Duration lifetime, List<EgressRule> egressRules, List<PinnedRule> egress,
-                       ConfinementPlan confinement) {
+                       ConfinementPlan confinement, RunnerPolicy policy, HostAddresses hostAddresses) {
     public CellPlan {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);

@@ -3,11 +3,13 @@ package dev.cellrunner.runner.cell;
 import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.EgressRefusal;
+import dev.cellrunner.nft.HostAddresses;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.runner.confine.ConfinementPlanner;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.dns.CellResolverFiles;
+import dev.cellrunner.runner.egress.UplinkPool;
 import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
@@ -47,6 +49,13 @@ public final class CellPlanner {
      */
     public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv,
                                 Map<String, List<InetAddress>> resolvedNames, HostFacts host) throws Refusal {
+        return plan(document, specDigest, runnerEnv, resolvedNames, host, RunnerPolicy.DEFAULT);
+    }
+
+    /** @param policy what the runner's options allow beyond the document (e.g. destinations on the host) */
+    public static CellPlan plan(CellDocument document, String specDigest, Map<String, String> runnerEnv,
+                                Map<String, List<InetAddress>> resolvedNames, HostFacts host, RunnerPolicy policy)
+            throws Refusal {
         CellSpec spec = document.spec();
         Run run = spec.run();
         Map<String, String> env = new HashMap<>();
@@ -66,10 +75,15 @@ public final class CellPlanner {
         Path workingDirectory = run.workingDirectory() == null ? Path.of("/") : Path.of(run.workingDirectory());
         Duration lifetime = lifetime(spec);
         List<PinnedRule> egress;
+        HostAddresses hostAddresses;
         try {
-            egress = EgressPinning.pin(spec.authority().egressRules(), resolvedNames);
+            hostAddresses = new HostAddresses(host.addresses(), UplinkPool.fromEnvironment(runnerEnv).prefixes());
+            egress = EgressPinning.pin(spec.authority().egressRules(), resolvedNames, hostAddresses,
+                    policy.allowHostEgress());
         } catch (EgressRefusal e) {
             throw new Refusal("network.egress", e.getMessage());
+        } catch (IllegalArgumentException badPool) {
+            throw new Refusal("network.egress", badPool.getMessage());
         }
         Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
         ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host);
@@ -85,7 +99,7 @@ public final class CellPlanner {
         }
         env.putIfAbsent("TMPDIR", confinement.tempDir().toString());
         return new CellPlan(document, specDigest, spec.id(), run.argv(), executable, env, workingDirectory,
-                lifetime, spec.authority().egressRules(), egress, confinement);
+                lifetime, spec.authority().egressRules(), egress, confinement, policy, hostAddresses);
     }
 
     private static Path realIfPresent(Path path) {

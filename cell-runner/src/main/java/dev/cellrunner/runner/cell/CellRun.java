@@ -190,7 +190,8 @@ public final class CellRun {
                 return refused("network.namespace: " + namespace.failure());
             }
             try {
-                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings, log);
+                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings,
+                        plan.hostAddresses(), plan.policy().allowHostEgress(), log);
             } catch (NetworkRefusal refusal) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));
                 trail.emit(EventTypes.NETWORK_ENFORCEMENT,

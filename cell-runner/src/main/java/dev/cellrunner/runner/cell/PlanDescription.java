@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
 import dev.cellrunner.nft.DnsPolicy;
+import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.confine.ConfinementPlan;
@@ -89,6 +90,10 @@ public final class PlanDescription {
         network.put("uplink", plan.egress().isEmpty() ? "none: only lo"
                 : "veth pair with a per-cell subnet, host-side filter admitting only the declared destinations");
         EgressEventData.declaredEgress(network.putArray("declaredEgress"), plan.egressRules(), plan.egress());
+        network.put("hostEgress", plan.policy().allowHostEgress()
+                ? "allowed (" + EgressPinning.ALLOW_OPTION + "): destinations on this host may be declared"
+                : "refused: this host's addresses, the uplink pools, loopback, link-local, multicast and reserved "
+                + "ranges (and their IPv6 embeddings) are never declared, resolved or forwarded to");
         ArrayNode pinned = network.putArray("pinned");
         for (PinnedRule rule : plan.egress()) {
             rule.destinations().forEach(destination -> pinned.add("egressRules[" + rule.index() + "]: " + destination

@@ -17,6 +17,7 @@ import dev.cellrunner.runner.cell.Phases;
 import dev.cellrunner.runner.cell.Provenance;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
+import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.dns.Upstream;
 import dev.cellrunner.runner.egress.HostResolver;
@@ -57,15 +58,17 @@ final class CellLauncher {
     /** The operator's key, or null: each cell then signs with a fresh key of its own. */
     private final SigningKey fixedKey;
     private final List<Path> runnerFiles;
+    private final RunnerPolicy policy;
 
     private CellLauncher(List<String> targets, HttpEventOptions http, BrokerOptions brokers, Map<String, String> env,
-                         SigningKey fixedKey, List<Path> runnerFiles) {
+                         SigningKey fixedKey, List<Path> runnerFiles, RunnerPolicy policy) {
         this.targets = targets;
         this.http = http;
         this.brokers = brokers;
         this.env = env;
         this.fixedKey = fixedKey;
         this.runnerFiles = runnerFiles;
+        this.policy = policy;
     }
 
     /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
@@ -91,7 +94,7 @@ final class CellLauncher {
             runnerFiles.add(StateDirectory.of(env));
             runnerFiles.addAll(morePrivate);
             return Optional.of(new CellLauncher(targets, options.http, options.brokers, Map.copyOf(settings), key,
-                    List.copyOf(runnerFiles)));
+                    List.copyOf(runnerFiles), options.policy()));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();
@@ -169,7 +172,7 @@ final class CellLauncher {
                 plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
                         resolveNames(valid.document().spec(), env,
                                 HostResolver.deadlineFor(CellPlanner.lifetime(valid.document().spec()))),
-                        HostFacts.probe(runnerFiles));
+                        HostFacts.probe(runnerFiles), policy);
             } catch (Refusal refusal) {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }

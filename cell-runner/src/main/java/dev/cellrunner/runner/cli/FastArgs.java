@@ -22,6 +22,8 @@ final class FastArgs {
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
             BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST);
+    /** Options of run that take no value. */
+    static final Set<String> RUN_FLAGS = Set.of(RunnerOptions.ALLOW_HOST_EGRESS);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -29,7 +31,7 @@ final class FastArgs {
 
     /** {@code args} after the subcommand name; empty when picocli must handle them. */
     static Optional<RunCommand> run(String[] args) {
-        Optional<Parsed> parsed = split(args, RUN_VALUED);
+        Optional<Parsed> parsed = split(args, RUN_VALUED, RUN_FLAGS);
         if (parsed.isEmpty() || parsed.get().positionals.isEmpty()) {
             return Optional.empty();
         }
@@ -54,6 +56,7 @@ final class FastArgs {
                         case BrokerOptions.KAFKA_CONFIG -> runner.brokers.kafkaConfig = Path.of(value);
                         case RunCommand.PARALLEL -> run.parallel = Integer.parseInt(value);
                         case RunCommand.ATTEST -> run.attest = Path.of(value);
+                        case RunnerOptions.ALLOW_HOST_EGRESS -> runner.allowHostEgress = true;
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }
                 }
@@ -66,7 +69,7 @@ final class FastArgs {
 
     /** {@code args} after {@code submit}; empty when picocli must handle them. */
     static Optional<SubmitCommand> submit(String[] args) {
-        Optional<Parsed> parsed = split(args, SUBMIT_VALUED);
+        Optional<Parsed> parsed = split(args, SUBMIT_VALUED, Set.of());
         if (parsed.isEmpty() || parsed.get().positionals.size() != 1) {
             return Optional.empty();
         }
@@ -90,8 +93,8 @@ final class FastArgs {
     private record Parsed(Map<String, List<String>> options, List<String> positionals) {
     }
 
-    /** Options (each known to take a value) and positional arguments; empty at anything else. */
-    private static Optional<Parsed> split(String[] args, Set<String> valued) {
+    /** Options (each known to take a value, or to be a flag) and positional arguments; empty at anything else. */
+    private static Optional<Parsed> split(String[] args, Set<String> valued, Set<String> flags) {
         Map<String, List<String>> options = new LinkedHashMap<>();
         List<String> positionals = new ArrayList<>();
         boolean optionsEnded = false;
@@ -106,6 +109,10 @@ final class FastArgs {
             }
             if (arg.equals("--")) {
                 optionsEnded = true;
+                continue;
+            }
+            if (flags.contains(arg)) {
+                options.computeIfAbsent(arg, n -> new ArrayList<>()).add("true");
                 continue;
             }
             int equals = arg.indexOf('=');

@@ -8,6 +8,7 @@ import dev.cellrunner.runner.cell.CellPlanner;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.PlanDescription;
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.os.Nftables;
@@ -33,8 +34,9 @@ import java.util.concurrent.Callable;
                 + "executable, environment names, working dir, lifetime, pinned egress and the nft ruleset, landlock "
                 + "rules, the seccomp deny list, limits and what holds each; or the control that would be refused.",
                 "Exit 0 when the cell would run, 65 for an invalid document, 69 when a control cannot be enforced "
-                        + "here. Give the same --events, --signing-key, --spool-dir, --nats-creds and --kafka-config as the run: those files are "
-                        + "carved out of the cell's view."})
+                        + "here. Give the same --events, --signing-key, --spool-dir, --nats-creds, --kafka-config and "
+                        + "--allow-* options as the run: those files are carved out of the cell's view, and the "
+                        + "options change what is admitted."})
 final class PlanCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,6 +51,10 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--signing-key", paramLabel = "FILE", description = "The run's signing key file.")
     Path signingKey;
+
+    @Option(names = RunnerOptions.ALLOW_HOST_EGRESS, description = "As the run will be started: destinations on "
+            + "this host may be declared.")
+    boolean allowHostEgress;
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();
@@ -89,7 +95,8 @@ final class PlanCommand implements Callable<Integer> {
         try {
             HostFacts host = HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, brokers, env, signingKey));
             CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    CellLauncher.resolveNames(valid.document().spec(), env, HostResolver.CAP), host);
+                    CellLauncher.resolveNames(valid.document().spec(), env, HostResolver.CAP), host,
+                    RunnerPolicy.DEFAULT.withAllowHostEgress(allowHostEgress));
             checkHostCeiling(host);
             description = PlanDescription.of(plan, env);
             status = ExitCodes.OK;

@@ -10,6 +10,7 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * One-shot start-up uses both cores: while the main thread parses and validates the document (Jackson and
  * the schema validator, about half of the start), this thread loads and runs once what comes next: JNA
  * and libc, the landlock ABI probe, libnftables (loaded, not opened), SHA-256 and the security
- * providers, the syscall table, address parsing, Ed25519 key generation and signing, the CloudEvents
+ * providers, the syscall table, address parsing and the interface list, Ed25519 key generation and signing, the CloudEvents
  * builder. It stays away from Jackson until the main thread is done with the document (two threads
  * initialising classes that need each other can deadlock); then it rehearses the cell's ruleset in a
  * network namespace of its own ({@link CellNetwork#rehearse}), which uses Jackson to read it back.
@@ -60,6 +61,7 @@ final class StartupWarmup {
             MessageDigest.getInstance("SHA-256").digest(new byte[64]);
             LinuxSyscalls.all();
             InetAddress.getByName("198.51.100.1"); // a literal: no lookup
+            NetworkInterface.getNetworkInterfaces(); // the host's addresses, read again when the cell is planned
             Syscalls.gettid();
             Landlock.abi();
             Nftables.requireLibrary();

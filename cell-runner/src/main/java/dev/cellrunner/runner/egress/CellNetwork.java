@@ -6,6 +6,8 @@ import dev.cellrunner.nft.CellRuleset;
 import dev.cellrunner.nft.Counter;
 import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressCounters;
+import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.nft.HostAddresses;
 import dev.cellrunner.nft.HostFilter;
 import dev.cellrunner.nft.KernelRuleset;
 import dev.cellrunner.nft.NftChain;
@@ -41,6 +43,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A cell's network beyond the bare namespace: its nft ruleset (always), and for a cell that declares
@@ -101,13 +104,24 @@ public final class CellNetwork implements AutoCloseable {
      */
     public static CellNetwork setUp(CellThread launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
                                     Consumer<String> log) throws NetworkRefusal {
+        return setUp(launch, launchTid, rules, env, HostAddresses.NONE, false, log);
+    }
+
+    /**
+     * @param host            the host's addresses (read when the cell was planned) and uplink pools: what the
+     *                        cell's DNS responder never answers and its host-side filter never forwards to
+     * @param allowHostEgress the runner admits destinations on the host (and answers naming them)
+     */
+    public static CellNetwork setUp(CellThread launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
+                                    HostAddresses host, boolean allowHostEgress, Consumer<String> log)
+            throws NetworkRefusal {
         CellNetwork network = new CellNetwork(rules, log);
         OPEN.add(network);
         try {
             network.applyCellRuleset(launch, launchTid);
             if (!rules.isEmpty()) {
-                network.connectUplink(launch, env);
-                network.startRecording(launch, env);
+                network.connectUplink(launch, env, host, allowHostEgress);
+                network.startRecording(launch, env, EgressPinning.neverAllowed(host, allowHostEgress));
             }
             return network;
         } catch (NetworkRefusal refusal) {
@@ -200,11 +214,13 @@ public final class CellNetwork implements AutoCloseable {
         return loaded.listed().output();
     }
 
-    private void connectUplink(CellThread launch, Map<String, String> env) throws NetworkRefusal {
+    private void connectUplink(CellThread launch, Map<String, String> env, HostAddresses hostAddresses,
+                               boolean allowHostEgress) throws NetworkRefusal {
         long start = System.nanoTime();
         try {
             hostNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), Syscalls.gettid());
-            slot = UplinkPool.fromEnvironment(env).take();
+            UplinkPool pool = UplinkPool.fromEnvironment(env);
+            slot = pool.take();
             // a name may be answered with addresses of either family
             boolean answered = dns == DnsPolicy.ANSWERED;
             boolean v4 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
@@ -212,7 +228,8 @@ public final class CellNetwork implements AutoCloseable {
             String hostIf = names.hostInterface();
             hostTable = HostFilter.compile(names.table(), hostIf, sets, dns,
                     v4 ? Optional.of(slot.ipv4Subnet()) : Optional.empty(),
-                    v6 ? Optional.of(slot.ipv6Subnet()) : Optional.empty());
+                    v6 ? Optional.of(slot.ipv6Subnet()) : Optional.empty(),
+                    new HostAddresses(hostAddresses.interfaces(), pool.prefixes()), allowHostEgress);
             NftKernel.Loaded loaded = loadHostTable();
             if (!loaded.applied().ok()) {
                 throw refuse("the kernel refused the host-side filter: " + loaded.applied().error());
@@ -247,9 +264,10 @@ public final class CellNetwork implements AutoCloseable {
      * Inside the cell, before the workload: the kernel's reports of denied packets and connections, and
      * for a cell whose rules name hosts its DNS responder, whose answers open the answer sets.
      */
-    private void startRecording(CellThread launch, Map<String, String> env) throws NetworkRefusal {
+    private void startRecording(CellThread launch, Map<String, String> env,
+                                Function<InetAddress, Optional<String>> neverAllowed) throws NetworkRefusal {
         try {
-            NameService settings = NameService.fromEnvironment(env);
+            NameService settings = NameService.fromEnvironment(env, neverAllowed);
             recorder = new NetworkRecorder(launch.call(NetworkRecorder::openHere), rules, settings.recordLimit());
             if (dns == DnsPolicy.ANSWERED) {
                 NetfilterNetlink cellSets = launch.call(() -> NetfilterNetlink.open(0, 0));

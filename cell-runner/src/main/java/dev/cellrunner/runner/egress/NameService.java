@@ -27,9 +27,11 @@ public record NameService(NameLookup lookup, TtlPolicy ttl, int recordLimit,
     /** An upstream query, CNAME chain included, gets this long before the cell is answered SERVFAIL. */
     static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(5);
 
-    public static NameService fromEnvironment(Map<String, String> env) throws IOException {
+    /** @param neverAllowed why an answer must not open an address ({@link EgressPinning#neverAllowed}) */
+    public static NameService fromEnvironment(Map<String, String> env,
+                                              Function<InetAddress, Optional<String>> neverAllowed) throws IOException {
         return new NameService(new NameLookup(upstream(env), LOOKUP_TIMEOUT), TtlPolicy.fromEnvironment(env),
-                recordLimit(env), EgressPinning::reservedRange);
+                recordLimit(env), neverAllowed);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +48,11 @@ public final class UplinkPool {
     public static UplinkPool fromEnvironment(Map<String, String> env) {
         return new UplinkPool(prefix(env.getOrDefault("CELL_RUNNER_UPLINK_IPV4_POOL", DEFAULT_IPV4)),
                 prefix(env.getOrDefault("CELL_RUNNER_UPLINK_IPV6_POOL", DEFAULT_IPV6)), StateDirectory.of(env));
+    }
+
+    /** The IPv4 and the IPv6 pool. */
+    public List<IpPrefix> prefixes() {
+        return List.of(ipv4, ipv6);
     }
 
     private static IpPrefix prefix(String text) {

@@ -4,7 +4,11 @@ import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.spec.Authority;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.EgressHost;
+import dev.cellrunner.spec.EgressHost.IpPrefix;
+import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.Lifetime;
+import dev.cellrunner.spec.Protocol;
 import dev.cellrunner.spec.Run;
 import dev.cellrunner.spec.SecretDelivery;
 import org.junit.jupiter.api.Test;
@@ -87,5 +91,29 @@ class CellPlannerTest {
                         null), new Lifetime(60), inTmp));
         assertThat(CellPlanner.plan(declared, "sha256:x", Map.of(), Map.of(), host()).workingDirectory())
                 .isEqualTo(java.nio.file.Path.of("/tmp"));
+    }
+
+    @Test
+    void egressToTheHostsOwnAddressOrTheUplinkPoolIsRefusedUnlessTheRunnerAllowsIt() throws Refusal {
+        HostFacts probed = host();
+        HostFacts host = new HostFacts(probed.landlockAbi(), probed.privatePaths(), probed.cgroups(),
+                probed.v2Controllers(), probed.cellInit(), probed.hostDirs(),
+                List.of((IpPrefix) EgressHost.parse("192.168.7.20")));
+        for (String destination : List.of("192.168.7.20", "10.9.4.2", "10.9.0.0/16", "169.254.169.254")) {
+            Map<String, String> env = Map.of("CELL_RUNNER_UPLINK_IPV4_POOL", "10.9.0.0/16");
+            CellDocument document = egressTo(destination);
+            assertThatThrownBy(() -> CellPlanner.plan(document, "d", env, Map.of(), host))
+                    .isInstanceOf(Refusal.class).hasMessageContaining("network.egress")
+                    .hasMessageContaining("leads to the host").hasMessageContaining("--allow-host-egress");
+            CellPlan allowed = CellPlanner.plan(document, "d", env, Map.of(), host,
+                    RunnerPolicy.DEFAULT.withAllowHostEgress(true));
+            assertThat(allowed.egress().get(0).destinations()).containsExactly((IpPrefix) EgressHost.parse(destination));
+        }
+    }
+
+    private static CellDocument egressTo(String destination) {
+        return new CellDocument(CellDocument.API_VERSION, CellDocument.KIND, new CellSpec("plan-test", null,
+                new Authority(List.of(), List.of(new EgressRule(destination, 80, Protocol.TCP)), null, null),
+                new Lifetime(60), run(List.of("true"), Map.of(), null, null)));
     }
 }

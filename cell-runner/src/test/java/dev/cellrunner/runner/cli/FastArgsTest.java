@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.cli;
 
+import dev.cellrunner.runner.cell.RunnerPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,6 +21,14 @@ class FastArgsTest {
         Set<String> picocli = CLI.getSubcommands().get("run").getCommandSpec().options().stream()
                 .filter(option -> option.arity().max() > 0).map(OptionSpec::longestName).collect(Collectors.toSet());
         assertThat(FastArgs.RUN_VALUED).isEqualTo(picocli);
+    }
+
+    @Test
+    void theFastPathKnowsExactlyTheFlagsOfRun() {
+        Set<String> picocli = CLI.getSubcommands().get("run").getCommandSpec().options().stream()
+                .filter(option -> option.arity().max() == 0 && !option.usageHelp() && !option.versionHelp())
+                .map(OptionSpec::longestName).collect(Collectors.toSet());
+        assertThat(FastArgs.RUN_FLAGS).isEqualTo(picocli);
     }
 
     @Test
@@ -61,8 +70,8 @@ class FastArgsTest {
     void bothPathsParseACommonCommandLineAlike() {
         String[] args = {"--events", "jsonl:/tmp/a.jsonl", "--events=none", "--signing-key", "/k.pem",
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
-                "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties", "--parallel", "3",
-                "a.json", "-", "--", "--odd-name.json"};
+                "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties",
+                "--parallel", "3", "--allow-host-egress", "a.json", "-", "--", "--odd-name.json"};
         RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs(args);
@@ -70,6 +79,8 @@ class FastArgsTest {
         assertThat(fast.parallel).isEqualTo(slow.parallel).isEqualTo(3);
         assertThat(fast.runner.events).isEqualTo(slow.runner.events);
         assertThat(fast.runner.signingKey).isEqualTo(slow.runner.signingKey);
+        assertThat(fast.runner.policy()).isEqualTo(slow.runner.policy());
+        assertThat(fast.runner.policy().allowHostEgress()).isTrue();
         HttpEventOptions f = fast.runner.http;
         HttpEventOptions s = slow.runner.http;
         assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})
@@ -85,6 +96,7 @@ class FastArgsTest {
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs("a.json");
         assertThat(fast.parallel).isEqualTo(slow.parallel);
+        assertThat(fast.runner.policy()).isEqualTo(slow.runner.policy()).isEqualTo(RunnerPolicy.DEFAULT);
         assertThat(new Object[] {fast.runner.http.mode, fast.runner.http.requestTimeoutMs, fast.runner.http.graceMs})
                 .containsExactly(slow.runner.http.mode, slow.runner.http.requestTimeoutMs, slow.runner.http.graceMs);
     }

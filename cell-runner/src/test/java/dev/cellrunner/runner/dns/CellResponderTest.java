@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.dns;
 
 import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.nft.HostAddresses;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.records.DnsQueryRecord;
 import dev.cellrunner.spec.EgressRule;
@@ -64,7 +65,7 @@ class CellResponderTest {
             opened.add(openings);
         };
         return new CellResponder(rules, new NameLookup(upstream.upstream(), Duration.ofSeconds(2)), gate,
-                EgressPinning::reservedRange, new TtlPolicy(30, 3600), limit, Instant::now);
+                EgressPinning.neverAllowed(HostAddresses.NONE, false), new TtlPolicy(30, 3600), limit, Instant::now);
     }
 
     private static byte[] query(String name, int type, boolean edns) {

@@ -124,7 +124,7 @@ final class EgressCellRun {
         return this;
     }
 
-    /** Options for the runner itself, e.g. {@code --dns-upstream ADDR}. */
+    /** Options for the runner itself, e.g. {@code --dns-upstream ADDR} or {@code --allow-host-egress}. */
     EgressCellRun runnerOptions(String... options) {
         runnerOptions.addAll(List.of(options));
         return this;

@@ -156,7 +156,7 @@ class EgressConformanceTest extends EgressNetCase {
             assertThat(outcome.exitCode()).as(outcome.stderr()).isEqualTo(69);
             assertThat(outcome.stdout()).doesNotContain("RAN");
             assertThat(outcome.data("network_policy").toString()).contains("echo.egress.test")
-                    .containsAnyOf("does not resolve", "reserved range");
+                    .containsAnyOf("does not resolve", "leads to the host");
             assertThat(outcome.data("destroyed").path("outcome").asText()).isEqualTo("refused");
         }
     }
