@@ -45,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import static dev.cellrunner.runner.os.Linux.ENOENT;
+
 /**
  * One cell from start to end: isolate, launch, observe, wait, kill what is left, report.
  * Emits the contract's events in order and returns the runner's exit status.
@@ -68,7 +70,6 @@ import java.util.function.Consumer;
  * The launch thread lives until the cell has ended: cell-init's parent-death signal follows it.
  */
 public final class CellRun {
-    private static final int ENOENT = 2;
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_REPORT_LIMIT = Duration.ofSeconds(10);
     private static final String SHUTDOWN = "the runner was told to stop (SIGTERM or SIGINT); the cell was killed";

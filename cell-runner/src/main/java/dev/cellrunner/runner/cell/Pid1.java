@@ -2,12 +2,13 @@ package dev.cellrunner.runner.cell;
 
 import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.mount.MountPlan;
+import dev.cellrunner.runner.os.Eintr;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.runner.os.FdInputStream;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.os.SpawnRequest;
-import dev.cellrunner.runner.os.Syscalls;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ final class Pid1 implements AutoCloseable {
     boolean go() {
         try (com.sun.jna.Memory one = new com.sun.jna.Memory(1)) {
             one.setByte(0, (byte) 'g');
-            return Syscalls.retryOnEintr(() -> LibC.INSTANCE.write(aliveWrite, one, 1)) == 1;
+            return Eintr.retry(() -> LibC.INSTANCE.write(aliveWrite, one, 1)) == 1;
         } catch (LastErrorException e) {
             return false; // EPIPE: it has ended
         }
@@ -126,7 +127,7 @@ final class Pid1 implements AutoCloseable {
     private static int[] pipe() throws OsError {
         int[] fds = new int[2];
         try {
-            LibC.INSTANCE.pipe2(fds, Syscalls.O_CLOEXEC);
+            LibC.INSTANCE.pipe2(fds, Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new OsError("pipe2 for the cell's PID 1", e);
         }

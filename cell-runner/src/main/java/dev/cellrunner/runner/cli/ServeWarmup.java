@@ -8,12 +8,13 @@ import dev.cellrunner.events.RunIdentity;
 import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.nft.KernelRuleset;
 import dev.cellrunner.runner.cell.CellPlanner;
-import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.CellNetwork;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.SpecReadResult;
 import io.cloudevents.CloudEvent;
@@ -39,8 +40,6 @@ import java.util.function.Consumer;
  */
 final class ServeWarmup {
     private static final int ROUNDS = 300;
-    private static final long SYS_SETPRIORITY = 141;
-    private static final long PRIO_PROCESS = 0;
     private static final byte[] DOCUMENT = ("{\"apiVersion\":\"cellos.io/v1\",\"kind\":\"ExecutionCell\",\"spec\":{"
             + "\"id\":\"warm-up\",\"lifetime\":{\"ttlSeconds\":30},\"authority\":{\"egressRules\":["
             + "{\"host\":\"198.51.100.1\",\"port\":443,\"protocol\":\"tcp\"}]},\"run\":{\"argv\":[\"/usr/bin/true\"]}}}")
@@ -79,7 +78,7 @@ final class ServeWarmup {
         long start = System.nanoTime();
         try {
             // Linux applies a priority set for "this process" (who = 0) to the calling thread only.
-            LibC.INSTANCE.syscall(SYS_SETPRIORITY, PRIO_PROCESS, 0, 19);
+            LibC.INSTANCE.syscall(Linux.SYS_SETPRIORITY, Linux.PRIO_PROCESS, 0, 19);
             String listing = rehearsedListing();
             SigningKey key = SigningKey.generateEphemeral();
             for (int round = 0; round < ROUNDS; round++) {

@@ -3,8 +3,14 @@ package dev.cellrunner.runner.confine;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.runner.os.OsError;
-import dev.cellrunner.runner.os.Syscalls;
+
+import static dev.cellrunner.runner.os.Linux.EINVAL;
+import static dev.cellrunner.runner.os.Linux.LINUX_CAPABILITY_VERSION_3;
+import static dev.cellrunner.runner.os.Linux.PR_CAPBSET_DROP;
+import static dev.cellrunner.runner.os.Linux.PR_CAP_AMBIENT;
+import static dev.cellrunner.runner.os.Linux.PR_CAP_AMBIENT_CLEAR_ALL;
 
 /**
  * Empties the capability sets of the calling thread, which the workload then inherits. Capabilities
@@ -13,11 +19,6 @@ import dev.cellrunner.runner.os.Syscalls;
  * ambient sets first (before the identity changes), then effective, permitted and inheritable.
  */
 public final class Capabilities {
-    private static final int PR_CAPBSET_DROP = 24;
-    private static final int PR_CAP_AMBIENT = 47;
-    private static final int PR_CAP_AMBIENT_CLEAR_ALL = 4;
-    private static final int EINVAL = 22;
-    private static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
     private static final int HEADER_SIZE = 8;
     /** Two {@code __user_cap_data_struct}s (effective, permitted, inheritable; 32 bits each). */
     private static final int DATA_SIZE = 24;
@@ -53,7 +54,7 @@ public final class Capabilities {
             header.setInt(0, LINUX_CAPABILITY_VERSION_3);
             header.setInt(4, 0);
             data.clear();
-            LibC.INSTANCE.syscall(Syscalls.CAPSET, header, data);
+            LibC.INSTANCE.syscall(Linux.SYS_CAPSET, header, data);
         } catch (LastErrorException e) {
             throw new OsError("capset(empty)", e);
         }

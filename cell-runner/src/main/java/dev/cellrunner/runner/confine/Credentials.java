@@ -3,8 +3,8 @@ package dev.cellrunner.runner.confine;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.runner.os.OsError;
-import dev.cellrunner.runner.os.Syscalls;
 
 /**
  * Switches the calling thread's user and groups with raw system calls. glibc's setuid family would
@@ -20,15 +20,15 @@ public final class Credentials {
         long gid = identity.gid();
         try (Memory groups = new Memory(4)) {
             groups.setInt(0, identity.gid());
-            libc.syscall(Syscalls.SETGROUPS, 1L, groups);
-            libc.syscall(Syscalls.SETRESGID, gid, gid, gid);
+            libc.syscall(Linux.SYS_SETGROUPS, 1L, groups);
+            libc.syscall(Linux.SYS_SETRESGID, gid, gid, gid);
         } catch (LastErrorException e) {
             throw new OsError("setgroups/setresgid(" + gid + ")", e);
         }
         if (identity.uid() != null) {
             long uid = identity.uid();
             try {
-                libc.syscall(Syscalls.SETRESUID, uid, uid, uid);
+                libc.syscall(Linux.SYS_SETRESUID, uid, uid, uid);
             } catch (LastErrorException e) {
                 throw new OsError("setresuid(" + uid + ")", e);
             }

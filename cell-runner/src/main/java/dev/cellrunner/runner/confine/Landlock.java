@@ -12,38 +12,38 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.cellrunner.runner.os.Linux.AF_INET;
+import static dev.cellrunner.runner.os.Linux.AF_UNIX;
+import static dev.cellrunner.runner.os.Linux.EACCES;
+import static dev.cellrunner.runner.os.Linux.EINVAL;
+import static dev.cellrunner.runner.os.Linux.ENOENT;
+import static dev.cellrunner.runner.os.Linux.EPERM;
+import static dev.cellrunner.runner.os.Linux.EROFS;
+import static dev.cellrunner.runner.os.Linux.LANDLOCK_CREATE_RULESET_VERSION;
+import static dev.cellrunner.runner.os.Linux.LANDLOCK_RULE_NET_PORT;
+import static dev.cellrunner.runner.os.Linux.LANDLOCK_RULE_PATH_BENEATH;
+import static dev.cellrunner.runner.os.Linux.O_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.O_DIRECTORY;
+import static dev.cellrunner.runner.os.Linux.O_NOFOLLOW;
+import static dev.cellrunner.runner.os.Linux.O_PATH;
+import static dev.cellrunner.runner.os.Linux.O_RDONLY;
+import static dev.cellrunner.runner.os.Linux.O_WRONLY;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_NONBLOCK;
+import static dev.cellrunner.runner.os.Linux.SOCK_STREAM;
+import static dev.cellrunner.runner.os.Linux.SYS_LANDLOCK_ADD_RULE;
+import static dev.cellrunner.runner.os.Linux.SYS_LANDLOCK_CREATE_RULESET;
+import static dev.cellrunner.runner.os.Linux.SYS_LANDLOCK_RESTRICT_SELF;
+
 /**
  * Landlock through raw system calls: ABI detection, and restricting the calling thread (the launch
  * thread) to a {@link LandlockPlan}; the workload inherits the domain. Probes made from the restricted
  * thread then show that the kernel enforces it.
  */
 public final class Landlock {
-    private static final long SYS_CREATE_RULESET = 444;
-    private static final long SYS_ADD_RULE = 445;
-    private static final long SYS_RESTRICT_SELF = 446;
-    private static final long CREATE_RULESET_VERSION = 1;
-    private static final long RULE_PATH_BENEATH = 1;
-    private static final long RULE_NET_PORT = 2;
     /** {@code struct landlock_path_beneath_attr} is packed: u64 allowed_access, s32 parent_fd. */
     private static final int PATH_BENEATH_SIZE = 12;
     private static final int NET_PORT_SIZE = 16;
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_DIRECTORY = 0x10000;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int O_PATH = 0x200000;
-    private static final int O_NOFOLLOW = 0x20000;
-    private static final int EINVAL = 22;
-    private static final int AF_UNIX = 1;
-    private static final int AF_INET = 2;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int EACCES = 13;
-    private static final int ENOENT = 2;
-    private static final int EPERM = 1;
-    /** The host tree is a read-only mount: a write open fails there before landlock is asked. */
-    private static final int EROFS = 30;
     private static final List<String> WRITE_PROBE_FILES = List.of("/etc/ld.so.cache", "/etc/passwd", "/etc/hostname");
 
     private Landlock() {
@@ -52,7 +52,7 @@ public final class Landlock {
     /** The kernel's landlock ABI version, or 0 when landlock is missing or disabled. */
     public static int abi() {
         try {
-            return (int) LibC.INSTANCE.syscall(SYS_CREATE_RULESET, null, 0L, CREATE_RULESET_VERSION);
+            return (int) LibC.INSTANCE.syscall(SYS_LANDLOCK_CREATE_RULESET, null, 0L, LANDLOCK_CREATE_RULESET_VERSION);
         } catch (LastErrorException e) {
             return 0;
         }
@@ -72,7 +72,7 @@ public final class Landlock {
             attr.setLong(0, plan.handledFs());
             attr.setLong(8, plan.handledNet());
             attr.setLong(16, plan.scoped());
-            ruleset = (int) libc.syscall(SYS_CREATE_RULESET, attr, (long) size, 0L);
+            ruleset = (int) libc.syscall(SYS_LANDLOCK_CREATE_RULESET, attr, (long) size, 0L);
         } catch (LastErrorException e) {
             throw new OsError("landlock_create_ruleset", e);
         }
@@ -84,7 +84,7 @@ public final class Landlock {
                 try (Memory attr = new Memory(NET_PORT_SIZE)) {
                     attr.setLong(0, LandlockAccess.NET_CONNECT_TCP);
                     attr.setLong(8, port);
-                    libc.syscall(SYS_ADD_RULE, (long) ruleset, RULE_NET_PORT, attr, 0L);
+                    libc.syscall(SYS_LANDLOCK_ADD_RULE, (long) ruleset, LANDLOCK_RULE_NET_PORT, attr, 0L);
                 } catch (LastErrorException e) {
                     throw new OsError("landlock_add_rule(tcp connect " + port + ")", e);
                 }
@@ -129,7 +129,7 @@ public final class Landlock {
         try (Memory attr = new Memory(PATH_BENEATH_SIZE)) {
             attr.setLong(0, access);
             attr.setInt(8, fd);
-            LibC.INSTANCE.syscall(SYS_ADD_RULE, (long) ruleset, RULE_PATH_BENEATH, attr, 0L);
+            LibC.INSTANCE.syscall(SYS_LANDLOCK_ADD_RULE, (long) ruleset, LANDLOCK_RULE_PATH_BENEATH, attr, 0L);
         } catch (LastErrorException e) {
             throw new OsError("landlock_add_rule(" + what + ")", e);
         }
@@ -138,7 +138,7 @@ public final class Landlock {
     /** Restricts the calling thread to the ruleset (no_new_privs must be set) and closes it. */
     static void restrictSelf(int ruleset) throws OsError {
         try {
-            LibC.INSTANCE.syscall(SYS_RESTRICT_SELF, (long) ruleset, 0L);
+            LibC.INSTANCE.syscall(SYS_LANDLOCK_RESTRICT_SELF, (long) ruleset, 0L);
         } catch (LastErrorException e) {
             throw new OsError("landlock_restrict_self", e);
         } finally {
@@ -166,7 +166,7 @@ public final class Landlock {
         try (Memory attr = new Memory(PATH_BENEATH_SIZE)) {
             attr.setLong(0, rule.access());
             attr.setInt(8, fd);
-            libc.syscall(SYS_ADD_RULE, (long) ruleset, RULE_PATH_BENEATH, attr, 0L);
+            libc.syscall(SYS_LANDLOCK_ADD_RULE, (long) ruleset, LANDLOCK_RULE_PATH_BENEATH, attr, 0L);
         } catch (LastErrorException e) {
             if (e.getErrorCode() == EINVAL && rule.carved() && Files.isSymbolicLink(rule.path())) {
                 return;

@@ -4,9 +4,10 @@ import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
+import static dev.cellrunner.runner.os.Linux.PR_SET_NO_NEW_PRIVS;
+
 /** Sets no_new_privs on the calling thread: no exec of the workload can gain privileges (setuid, file caps). */
 public final class NoNewPrivileges {
-    private static final int PR_SET_NO_NEW_PRIVS = 38;
 
     private NoNewPrivileges() {
     }

@@ -1,9 +1,9 @@
 package dev.cellrunner.runner.confine;
 
 import com.sun.jna.LastErrorException;
+import dev.cellrunner.runner.os.Linux;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * One check, made on the launch thread after a control was applied, that the kernel now refuses
@@ -15,8 +15,6 @@ import java.util.Map;
  * @param observed what the kernel answered ("success" or an errno name)
  */
 public record Probe(String control, String probe, String expected, String observed) {
-    private static final Map<Integer, String> NAMES = Map.of(1, "EPERM", 2, "ENOENT", 13, "EACCES", 14, "EFAULT",
-            22, "EINVAL", 30, "EROFS", 38, "ENOSYS", 111, "ECONNREFUSED", 115, "EINPROGRESS");
     private static final String ONE_OF = " or ";
 
     /** A call that may fail with errno (thrown as {@link LastErrorException}). */
@@ -35,7 +33,7 @@ public record Probe(String control, String probe, String expected, String observ
             call.invoke();
             observed = "success";
         } catch (LastErrorException e) {
-            observed = errnoName(e.getErrorCode());
+            observed = Linux.errnoName(e.getErrorCode());
         }
         return new Probe(control, probe, errnoName(expectedErrno), observed);
     }
@@ -60,6 +58,6 @@ public record Probe(String control, String probe, String expected, String observ
     }
 
     static String errnoName(int errno) {
-        return NAMES.getOrDefault(errno, "errno " + errno);
+        return Linux.errnoName(errno);
     }
 }

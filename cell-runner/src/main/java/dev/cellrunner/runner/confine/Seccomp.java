@@ -7,19 +7,19 @@ import dev.cellrunner.runner.os.OsError;
 
 import java.util.List;
 
-import static dev.cellrunner.runner.confine.SeccompProgram.ENOSYS;
-import static dev.cellrunner.runner.confine.SeccompProgram.EPERM;
+import static dev.cellrunner.runner.os.Linux.ENOSYS;
+import static dev.cellrunner.runner.os.Linux.EPERM;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_SET_MODE_FILTER;
+import static dev.cellrunner.runner.os.Linux.SYS_CLONE3;
+import static dev.cellrunner.runner.os.Linux.SYS_PROCESS_VM_READV;
+import static dev.cellrunner.runner.os.Linux.SYS_SECCOMP;
 
 /**
  * Installs a seccomp filter on the calling thread only (no SECCOMP_FILTER_FLAG_TSYNC: the rest of the
  * runner stays unfiltered). The kernel requires no_new_privs first, which {@link NoNewPrivileges} sets.
  */
 public final class Seccomp {
-    private static final long SYS_SECCOMP = 317;
-    private static final int SECCOMP_SET_MODE_FILTER = 1;
     private static final int SOCK_FPROG_SIZE = 16;
-    private static final long SYS_PROCESS_VM_READV = 310;
-    private static final long SYS_CLONE3 = 435;
 
     private Seccomp() {
     }

@@ -5,6 +5,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.cellrunner.runner.os.Linux.AF_INET6;
+import static dev.cellrunner.runner.os.Linux.AF_INET;
+import static dev.cellrunner.runner.os.Linux.AF_PACKET;
+import static dev.cellrunner.runner.os.Linux.AUDIT_ARCH_X86_64;
+import static dev.cellrunner.runner.os.Linux.CLONE_NAMESPACES;
+import static dev.cellrunner.runner.os.Linux.ENOSYS;
+import static dev.cellrunner.runner.os.Linux.EPERM;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ALLOW;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ERRNO;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_KILL_PROCESS;
+import static dev.cellrunner.runner.os.Linux.SOCK_PACKET;
+import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
+import static dev.cellrunner.runner.os.Linux.SOCK_TYPE_MASK;
+import static dev.cellrunner.runner.os.Linux.SYS_CLONE;
+import static dev.cellrunner.runner.os.Linux.SYS_SOCKET;
+import static dev.cellrunner.runner.os.Linux.X32_SYSCALL_BIT;
+
 /**
  * Compiles a {@link SeccompPlan} to a classic BPF program for x86-64, in this order: kill any other
  * architecture and the x32 ABI; deny the listed calls (EPERM) and answer clone3 with ENOSYS; deny
@@ -12,31 +29,11 @@ import java.util.Map;
  * Every jump is short and forward, so the program stays valid however long the deny list is.
  */
 public final class SeccompProgram {
-    public static final int AUDIT_ARCH_X86_64 = 0xC000003E;
-    public static final int X32_SYSCALL_BIT = 0x40000000;
-    public static final int RET_KILL_PROCESS = 0x80000000;
-    public static final int RET_ERRNO = 0x00050000;
-    public static final int RET_ALLOW = 0x7fff0000;
-    public static final int EPERM = 1;
-    public static final int ENOSYS = 38;
-
     /** {@code struct seccomp_data} offsets: nr, arch, then args[] (low 32 bits on little-endian). */
     static final int OFFSET_NR = 0;
     static final int OFFSET_ARCH = 4;
     static final int OFFSET_ARG0 = 16;
     static final int OFFSET_ARG1 = 24;
-
-    static final int NR_CLONE = 56;
-    static final int NR_SOCKET = 41;
-    static final int CLONE_NAMESPACE_FLAGS = 0x00020000 /* NEWNS */ | 0x02000000 /* NEWCGROUP */
-            | 0x04000000 /* NEWUTS */ | 0x08000000 /* NEWIPC */ | 0x10000000 /* NEWUSER */
-            | 0x20000000 /* NEWPID */ | 0x40000000 /* NEWNET */;
-    static final int AF_INET = 2;
-    static final int AF_INET6 = 10;
-    static final int AF_PACKET = 17;
-    static final int SOCK_TYPE_MASK = 0xf;
-    static final int SOCK_RAW = 3;
-    static final int SOCK_PACKET = 10;
 
     private SeccompProgram() {
     }
@@ -46,25 +43,25 @@ public final class SeccompProgram {
         a.load(OFFSET_ARCH);
         a.jump(BpfInstruction.JMP_JEQ_K, AUDIT_ARCH_X86_64, "native", "foreign");
         a.label("foreign");
-        a.ret(RET_KILL_PROCESS);
+        a.ret(SECCOMP_RET_KILL_PROCESS);
         a.label("native");
         a.load(OFFSET_NR);
         a.jump(BpfInstruction.JMP_JGE_K, X32_SYSCALL_BIT, "x32", "numbers");
         a.label("x32");
-        a.ret(RET_KILL_PROCESS);
+        a.ret(SECCOMP_RET_KILL_PROCESS);
         a.label("numbers");
         for (SeccompPlan.Entry entry : plan.denied()) {
-            answer(a, entry.number(), RET_ERRNO | EPERM);
+            answer(a, entry.number(), SECCOMP_RET_ERRNO | EPERM);
         }
         for (SeccompPlan.Entry entry : plan.notImplemented()) {
-            answer(a, entry.number(), RET_ERRNO | ENOSYS);
+            answer(a, entry.number(), SECCOMP_RET_ERRNO | ENOSYS);
         }
-        a.jump(BpfInstruction.JMP_JEQ_K, NR_CLONE, "clone", "not-clone");
+        a.jump(BpfInstruction.JMP_JEQ_K, (int) SYS_CLONE, "clone", "not-clone");
         a.label("clone");
         a.load(OFFSET_ARG0);
-        a.jump(BpfInstruction.JMP_JSET_K, CLONE_NAMESPACE_FLAGS, "eperm", "allow");
+        a.jump(BpfInstruction.JMP_JSET_K, CLONE_NAMESPACES, "eperm", "allow");
         a.label("not-clone");
-        a.jump(BpfInstruction.JMP_JEQ_K, NR_SOCKET, "socket", "allow");
+        a.jump(BpfInstruction.JMP_JEQ_K, (int) SYS_SOCKET, "socket", "allow");
         a.label("socket");
         a.load(OFFSET_ARG0);
         a.jump(BpfInstruction.JMP_JEQ_K, AF_PACKET, "eperm", "not-packet");
@@ -79,9 +76,9 @@ public final class SeccompProgram {
         a.label("not-raw");
         a.jump(BpfInstruction.JMP_JEQ_K, SOCK_PACKET, "eperm", "allow");
         a.label("allow");
-        a.ret(RET_ALLOW);
+        a.ret(SECCOMP_RET_ALLOW);
         a.label("eperm");
-        a.ret(RET_ERRNO | EPERM);
+        a.ret(SECCOMP_RET_ERRNO | EPERM);
         return a.resolve();
     }
 

@@ -2,10 +2,14 @@ package dev.cellrunner.runner.egress;
 
 import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.runner.os.OsError;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+
+import static dev.cellrunner.runner.os.Linux.O_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.O_RDONLY;
 
 /**
  * A close-on-exec descriptor of a network namespace (a cell's, taken while its launch thread is alive,
@@ -14,8 +18,6 @@ import java.util.concurrent.CompletableFuture;
  * cell's namespace runs anything else.
  */
 public final class NetnsHandle implements AutoCloseable {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 0x80000;
 
     private final int fd;
     private boolean closed;
@@ -48,7 +50,7 @@ public final class NetnsHandle implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET);
+                LibC.INSTANCE.setns(fd, Linux.CLONE_NEWNET);
                 result.complete(job.call());
             } catch (LastErrorException e) {
                 result.completeExceptionally(new OsError("setns(CLONE_NEWNET)", e));

@@ -11,6 +11,9 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.function.Consumer;
 
+import static dev.cellrunner.runner.os.Linux.EEXIST;
+import static dev.cellrunner.runner.os.Linux.ENODEV;
+
 /**
  * The cell's veth pair over rtnetlink: {@code eth0} created up from inside the cell with its peer
  * ({@code cr<pid>-<n>}) born in the runner's namespace, the slot's addresses on both ends, the host
@@ -18,8 +21,6 @@ import java.util.function.Consumer;
  * acknowledgement; the first refusal ends it with the kernel's reason.
  */
 final class VethUplink {
-    private static final int EEXIST = 17;
-    private static final int ENODEV = 19;
 
     private VethUplink() {
     }

@@ -1,16 +1,16 @@
 package dev.cellrunner.runner.mount;
 
-import dev.cellrunner.runner.os.Syscalls;
 
+import dev.cellrunner.runner.os.Linux;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Names of mount attributes ({@code Syscalls.MOUNT_ATTR_*}) as mount(8) prints them. */
+/** Names of mount attributes ({@code Linux.MOUNT_ATTR_*}) as mount(8) prints them. */
 final class MountAttributes {
-    static final long RO = Syscalls.MOUNT_ATTR_RDONLY;
-    static final long NOSUID = Syscalls.MOUNT_ATTR_NOSUID;
-    static final long NODEV = Syscalls.MOUNT_ATTR_NODEV;
-    static final long NOEXEC = Syscalls.MOUNT_ATTR_NOEXEC;
+    static final long RO = Linux.MOUNT_ATTR_RDONLY;
+    static final long NOSUID = Linux.MOUNT_ATTR_NOSUID;
+    static final long NODEV = Linux.MOUNT_ATTR_NODEV;
+    static final long NOEXEC = Linux.MOUNT_ATTR_NOEXEC;
 
     private MountAttributes() {
     }

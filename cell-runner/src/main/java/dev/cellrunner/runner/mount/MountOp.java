@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.mount;
 
+import dev.cellrunner.runner.os.Linux;
+
 /**
  * One step of a cell's mount program, performed in order on the launch thread by {@link Mounts}.
  * Paths are in one of three places: the namespace's view before the pivot ({@link Place#HOST}), the
@@ -52,7 +54,7 @@ public sealed interface MountOp {
         }
     }
 
-    /** Sets ({@code set}) and clears ({@code clear}) mount attributes (Syscalls.MOUNT_ATTR_*) of one mount or a tree. */
+    /** Sets ({@code set}) and clears ({@code clear}) mount attributes (Linux.MOUNT_ATTR_*) of one mount or a tree. */
     record SetAttributes(At target, long set, long clear, boolean recursive) implements MountOp {
         public String describe() {
             return "setattr " + target + " " + MountAttributes.names(set, clear) + (recursive ? " recursive" : "");

@@ -3,18 +3,19 @@ package dev.cellrunner.runner.mount;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.os.Eintr;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Linux;
 import dev.cellrunner.runner.os.OsError;
-import dev.cellrunner.runner.os.Syscalls;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.cellrunner.runner.os.Syscalls.AT_EMPTY_PATH;
-import static dev.cellrunner.runner.os.Syscalls.AT_FDCWD;
-import static dev.cellrunner.runner.os.Syscalls.AT_RECURSIVE;
+import static dev.cellrunner.runner.os.Linux.AT_EMPTY_PATH;
+import static dev.cellrunner.runner.os.Linux.AT_FDCWD;
+import static dev.cellrunner.runner.os.Linux.AT_RECURSIVE;
 
 /**
  * Performs a compiled mount program ({@link MountProgram}) on the calling thread, which must be a cell's
@@ -24,7 +25,6 @@ import static dev.cellrunner.runner.os.Syscalls.AT_RECURSIVE;
  * resolved without following links.
  */
 public final class Mounts {
-    private static final int CLONE_FS = 0x200;
 
     private final MountPlan plan;
     /** Where the cell's root is in the calling thread's view: the staging point, or "" once inside it. */
@@ -95,19 +95,19 @@ public final class Mounts {
         int mnt;
         int pid;
         try {
-            mnt = libc.open("/proc/" + pid1 + "/ns/mnt", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+            mnt = libc.open("/proc/" + pid1 + "/ns/mnt", Linux.O_RDONLY | Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new OsError("open(/proc/" + pid1 + "/ns/mnt)", e);
         }
         try {
-            pid = libc.open("/proc/" + pid1 + "/ns/pid", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+            pid = libc.open("/proc/" + pid1 + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
             libc.close(mnt);
             throw new OsError("open(/proc/" + pid1 + "/ns/pid)", e);
         }
         try {
-            libc.unshare(CLONE_FS);
-            libc.setns(mnt, Syscalls.CLONE_NEWNS);
+            libc.unshare(Linux.CLONE_FS);
+            libc.setns(mnt, Linux.CLONE_NEWNS);
         } catch (LastErrorException e) {
             libc.close(mnt);
             libc.close(pid);
@@ -136,7 +136,7 @@ public final class Mounts {
         for (MountPlan.DeclaredMount mount : plan.declared()) {
             int fd;
             try {
-                fd = LibC.INSTANCE.open(mount.declared(), Syscalls.O_PATH | Syscalls.O_CLOEXEC);
+                fd = LibC.INSTANCE.open(mount.declared(), Linux.O_PATH | Linux.O_CLOEXEC);
             } catch (LastErrorException e) {
                 throw new Refusal(mount.source(), mount.declared() + " cannot be opened at launch: "
                         + LibC.INSTANCE.strerror(e.getErrorCode()));
@@ -156,7 +156,7 @@ public final class Mounts {
             if (op instanceof MountOp.Bind bind && bind.source().place() == MountOp.Place.HOST) {
                 try {
                     hostSources.put(bind.source().path(), LibC.INSTANCE.open(bind.source().path(),
-                            Syscalls.O_PATH | Syscalls.O_CLOEXEC));
+                            Linux.O_PATH | Linux.O_CLOEXEC));
                 } catch (LastErrorException e) {
                     throw new OsError("open(" + bind.source().path() + ", O_PATH) to bind it into the cell", e);
                 }
@@ -166,7 +166,7 @@ public final class Mounts {
 
     private void perform(MountOp op) throws OsError, Refusal {
         if (op instanceof MountOp.StageRoot) {
-            mount("/", MountProgram.STAGE, null, Syscalls.MS_BIND | Syscalls.MS_REC, null);
+            mount("/", MountProgram.STAGE, null, Linux.MS_BIND | Linux.MS_REC, null);
         } else if (op instanceof MountOp.SetAttributes set) {
             setAttributes(AT_FDCWD, path(set.target()), set.recursive() ? AT_RECURSIVE : 0, set.set(), set.clear());
         } else if (op instanceof MountOp.Tmpfs tmpfs) {
@@ -187,7 +187,7 @@ public final class Mounts {
         } else if (op instanceof MountOp.Proc procMount) {
             mountProc(path(procMount.target()));
         } else if (op instanceof MountOp.Devpts devpts) {
-            mount("devpts", path(devpts.target()), "devpts", Syscalls.MS_NOSUID | Syscalls.MS_NOEXEC,
+            mount("devpts", path(devpts.target()), "devpts", Linux.MS_NOSUID | Linux.MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620");
         } else if (op instanceof MountOp.BindDeclared bind) {
             bindDeclared(bind.declared());
@@ -207,7 +207,7 @@ public final class Mounts {
         MountedCell.Declared opened = declared.get(mount.index());
         boolean writable = mount.access() == MountPlan.Access.READ_WRITE;
         if (opened.real().getNameCount() == 0) {
-            setAttributes(AT_FDCWD, root, AT_RECURSIVE, 0, Syscalls.MOUNT_ATTR_RDONLY); // readWrite "/"
+            setAttributes(AT_FDCWD, root, AT_RECURSIVE, 0, Linux.MOUNT_ATTR_RDONLY); // readWrite "/"
             return;
         }
         String real = opened.real().toString();
@@ -217,7 +217,7 @@ public final class Mounts {
         long attributes = MountAttributes.NOSUID | MountAttributes.NODEV | (writable ? 0 : MountAttributes.RO);
         int tree = openTree(opened.fd(), "", AT_EMPTY_PATH, "declared " + real);
         try {
-            setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, writable ? Syscalls.MOUNT_ATTR_RDONLY : 0);
+            setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, writable ? Linux.MOUNT_ATTR_RDONLY : 0);
             attach(tree, real);
         } finally {
             LibC.INSTANCE.close(tree);
@@ -229,14 +229,14 @@ public final class Mounts {
         String scratch = MountProgram.SCRATCH + "/provided/" + provide.index();
         LibC libc = LibC.INSTANCE;
         try {
-            int fd = libc.openat(AT_FDCWD, scratch, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_EXCL
-                    | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0444);
+            int fd = libc.openat(AT_FDCWD, scratch, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_EXCL
+                    | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0444);
             try (Memory content = new Memory(Math.max(1, file.content().length))) {
                 content.write(0, file.content(), 0, file.content().length);
                 long done = 0;
                 while (done < file.content().length) {
                     long chunk = done;
-                    done += Syscalls.retryOnEintr(() -> libc.write(fd, content.share(chunk), file.content().length - chunk));
+                    done += Eintr.retry(() -> libc.write(fd, content.share(chunk), file.content().length - chunk));
                 }
             } finally {
                 libc.close(fd);
@@ -263,8 +263,8 @@ public final class Mounts {
         if (root.isEmpty()) {
             try {
                 if (isDirectory(fd)) {
-                    mount("tmpfs", cellPath, "tmpfs", Syscalls.MS_RDONLY | Syscalls.MS_NOSUID | Syscalls.MS_NODEV
-                            | Syscalls.MS_NOEXEC, "size=4096,mode=0555");
+                    mount("tmpfs", cellPath, "tmpfs", Linux.MS_RDONLY | Linux.MS_NOSUID | Linux.MS_NODEV
+                            | Linux.MS_NOEXEC, "size=4096,mode=0555");
                 } else {
                     bind("/dev/null", cellPath, MountAttributes.RO | MountAttributes.NOSUID | MountAttributes.NOEXEC, false);
                 }
@@ -296,9 +296,9 @@ public final class Mounts {
         LibC libc = LibC.INSTANCE;
         int context;
         try {
-            context = (int) libc.syscall(Syscalls.FSOPEN, "proc", (long) Syscalls.FSOPEN_CLOEXEC);
+            context = (int) libc.syscall(Linux.SYS_FSOPEN, "proc", (long) Linux.FSOPEN_CLOEXEC);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() != Syscalls.ENOSYS) {
+            if (e.getErrorCode() != Linux.ENOSYS) {
                 throw new OsError("fsopen(proc)", e);
             }
             emptyProc(target, "the kernel has no fsopen, so no proc of the cell's PID namespace can be made before it starts");
@@ -306,10 +306,10 @@ public final class Mounts {
         }
         try {
             try {
-                libc.syscall(Syscalls.FSCONFIG, (long) context, (long) Syscalls.FSCONFIG_SET_FD, "pidns", null,
+                libc.syscall(Linux.SYS_FSCONFIG, (long) context, (long) Linux.FSCONFIG_SET_FD, "pidns", null,
                         (long) pidNamespace);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() != Syscalls.EINVAL) {
+                if (e.getErrorCode() != Linux.EINVAL) {
                     throw new OsError("fsconfig(proc, pidns)", e);
                 }
                 emptyProc(target, "the kernel's proc has no pidns option (Linux 6.15 and later)");
@@ -317,9 +317,9 @@ public final class Mounts {
             }
             int mount;
             try {
-                libc.syscall(Syscalls.FSCONFIG, (long) context, (long) Syscalls.FSCONFIG_CMD_CREATE, null, null, 0L);
-                mount = (int) libc.syscall(Syscalls.FSMOUNT, (long) context, (long) Syscalls.FSMOUNT_CLOEXEC,
-                        Syscalls.MOUNT_ATTR_NOSUID | Syscalls.MOUNT_ATTR_NODEV | Syscalls.MOUNT_ATTR_NOEXEC);
+                libc.syscall(Linux.SYS_FSCONFIG, (long) context, (long) Linux.FSCONFIG_CMD_CREATE, null, null, 0L);
+                mount = (int) libc.syscall(Linux.SYS_FSMOUNT, (long) context, (long) Linux.FSMOUNT_CLOEXEC,
+                        Linux.MOUNT_ATTR_NOSUID | Linux.MOUNT_ATTR_NODEV | Linux.MOUNT_ATTR_NOEXEC);
             } catch (LastErrorException e) {
                 throw new OsError("creating the cell's proc", e);
             }
@@ -341,8 +341,8 @@ public final class Mounts {
         LibC libc = LibC.INSTANCE;
         try {
             libc.chdir(MountProgram.STAGE);
-            libc.syscall(Syscalls.PIVOT_ROOT, ".", ".");
-            libc.umount2(".", Syscalls.MNT_DETACH);
+            libc.syscall(Linux.SYS_PIVOT_ROOT, ".", ".");
+            libc.umount2(".", Linux.MNT_DETACH);
             libc.chdir("/");
         } catch (LastErrorException e) {
             throw new OsError("pivot_root into the cell's root", e);
@@ -384,11 +384,11 @@ public final class Mounts {
     private static void moveMount(int tree, int targetFd, String what) throws OsError {
         try {
             if (targetFd == AT_FDCWD) {
-                LibC.INSTANCE.syscall(Syscalls.MOVE_MOUNT, (long) tree, "", (long) AT_FDCWD, what,
-                        (long) Syscalls.MOVE_MOUNT_F_EMPTY_PATH);
+                LibC.INSTANCE.syscall(Linux.SYS_MOVE_MOUNT, (long) tree, "", (long) AT_FDCWD, what,
+                        (long) Linux.MOVE_MOUNT_F_EMPTY_PATH);
             } else {
-                LibC.INSTANCE.syscall(Syscalls.MOVE_MOUNT, (long) tree, "", (long) targetFd, "",
-                        (long) (Syscalls.MOVE_MOUNT_F_EMPTY_PATH | Syscalls.MOVE_MOUNT_T_EMPTY_PATH));
+                LibC.INSTANCE.syscall(Linux.SYS_MOVE_MOUNT, (long) tree, "", (long) targetFd, "",
+                        (long) (Linux.MOVE_MOUNT_F_EMPTY_PATH | Linux.MOVE_MOUNT_T_EMPTY_PATH));
             }
         } catch (LastErrorException e) {
             throw new OsError("move_mount(" + what + ")", e);
@@ -397,20 +397,20 @@ public final class Mounts {
 
     private static int openTree(int dirfd, String path, int flags, String what) throws OsError {
         try {
-            return (int) LibC.INSTANCE.syscall(Syscalls.OPEN_TREE, (long) dirfd, path,
-                    (long) (Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC | flags));
+            return (int) LibC.INSTANCE.syscall(Linux.SYS_OPEN_TREE, (long) dirfd, path,
+                    (long) (Linux.OPEN_TREE_CLONE | Linux.OPEN_TREE_CLOEXEC | flags));
         } catch (LastErrorException e) {
             throw new OsError("open_tree(" + what + ", OPEN_TREE_CLONE)", e);
         }
     }
 
     private static void setAttributes(int dirfd, String path, int flags, long set, long clear) throws OsError {
-        try (Memory attr = new Memory(Syscalls.MOUNT_ATTR_SIZE)) {
+        try (Memory attr = new Memory(Linux.MOUNT_ATTR_SIZE)) {
             attr.clear();
             attr.setLong(0, set);
             attr.setLong(8, clear);
-            LibC.INSTANCE.syscall(Syscalls.MOUNT_SETATTR, (long) dirfd, path, (long) flags, attr,
-                    (long) Syscalls.MOUNT_ATTR_SIZE);
+            LibC.INSTANCE.syscall(Linux.SYS_MOUNT_SETATTR, (long) dirfd, path, (long) flags, attr,
+                    (long) Linux.MOUNT_ATTR_SIZE);
         } catch (LastErrorException e) {
             throw new OsError("mount_setattr(" + (path.isEmpty() ? "a new mount" : path) + ", "
                     + MountAttributes.names(set, clear) + ")", e);
@@ -425,19 +425,19 @@ public final class Mounts {
         LibC libc = LibC.INSTANCE;
         int rootFd;
         try {
-            rootFd = libc.open(root.isEmpty() ? "/" : root, Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+            rootFd = libc.open(root.isEmpty() ? "/" : root, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new OsError("open(the cell's new root)", e);
         }
-        try (Memory how = new Memory(Syscalls.OPEN_HOW_SIZE)) {
+        try (Memory how = new Memory(Linux.OPEN_HOW_SIZE)) {
             how.clear();
-            how.setLong(0, Syscalls.O_PATH | Syscalls.O_CLOEXEC | Syscalls.O_NOFOLLOW);
-            how.setLong(16, Syscalls.RESOLVE_IN_ROOT | Syscalls.RESOLVE_NO_SYMLINKS | Syscalls.RESOLVE_NO_MAGICLINKS);
+            how.setLong(0, Linux.O_PATH | Linux.O_CLOEXEC | Linux.O_NOFOLLOW);
+            how.setLong(16, Linux.RESOLVE_IN_ROOT | Linux.RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS);
             String relative = cellPath.replaceFirst("^/+", "");
-            return (int) libc.syscall(Syscalls.OPENAT2, (long) rootFd, relative.isEmpty() ? "." : relative, how,
-                    (long) Syscalls.OPEN_HOW_SIZE);
+            return (int) libc.syscall(Linux.SYS_OPENAT2, (long) rootFd, relative.isEmpty() ? "." : relative, how,
+                    (long) Linux.OPEN_HOW_SIZE);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() == Syscalls.ENOENT || e.getErrorCode() == Syscalls.ELOOP
+            if (e.getErrorCode() == Linux.ENOENT || e.getErrorCode() == Linux.ELOOP
                     || e.getErrorCode() == 20 /* ENOTDIR */) {
                 return -1;
             }
@@ -480,8 +480,8 @@ public final class Mounts {
 
     private static void makeFile(String path, int mode) throws OsError {
         try {
-            LibC.INSTANCE.close(LibC.INSTANCE.openat(AT_FDCWD, path, Syscalls.O_WRONLY | Syscalls.O_CREAT
-                    | Syscalls.O_EXCL | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, mode));
+            LibC.INSTANCE.close(LibC.INSTANCE.openat(AT_FDCWD, path, Linux.O_WRONLY | Linux.O_CREAT
+                    | Linux.O_EXCL | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, mode));
             LibC.INSTANCE.chmod(path, mode);
         } catch (LastErrorException e) {
             throw new OsError("creating " + path, e);
@@ -506,10 +506,10 @@ public final class Mounts {
 
     private static long msFlags(long attributes) {
         long flags = 0;
-        flags |= (attributes & MountAttributes.RO) != 0 ? Syscalls.MS_RDONLY : 0;
-        flags |= (attributes & MountAttributes.NOSUID) != 0 ? Syscalls.MS_NOSUID : 0;
-        flags |= (attributes & MountAttributes.NODEV) != 0 ? Syscalls.MS_NODEV : 0;
-        flags |= (attributes & MountAttributes.NOEXEC) != 0 ? Syscalls.MS_NOEXEC : 0;
+        flags |= (attributes & MountAttributes.RO) != 0 ? Linux.MS_RDONLY : 0;
+        flags |= (attributes & MountAttributes.NOSUID) != 0 ? Linux.MS_NOSUID : 0;
+        flags |= (attributes & MountAttributes.NODEV) != 0 ? Linux.MS_NODEV : 0;
+        flags |= (attributes & MountAttributes.NOEXEC) != 0 ? Linux.MS_NOEXEC : 0;
         return flags;
     }
 
@@ -523,7 +523,7 @@ public final class Mounts {
 
     private static boolean exists(String path) {
         try {
-            LibC.INSTANCE.close(LibC.INSTANCE.open(path, Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC));
+            LibC.INSTANCE.close(LibC.INSTANCE.open(path, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC));
             return true;
         } catch (LastErrorException e) {
             return false;
@@ -531,9 +531,9 @@ public final class Mounts {
     }
 
     private static boolean isDirectory(int fd) throws OsError {
-        try (Memory stat = new Memory(Syscalls.STAT_SIZE)) {
+        try (Memory stat = new Memory(Linux.STAT_SIZE)) {
             LibC.INSTANCE.fstat(fd, stat);
-            return (stat.getInt(Syscalls.STAT_MODE_OFFSET) & Syscalls.S_IFMT) == Syscalls.S_IFDIR;
+            return (stat.getInt(Linux.STAT_MODE_OFFSET) & Linux.S_IFMT) == Linux.S_IFDIR;
         } catch (LastErrorException e) {
             throw new OsError("fstat", e);
         }

@@ -15,8 +15,8 @@ import java.util.List;
 public final class CellNamespaces {
     /** The namespaces a cell gets, as /proc/&lt;pid&gt;/ns names them. */
     public static final List<String> KINDS = List.of("mnt", "pid", "ipc", "uts", "net");
-    static final int FLAGS = Syscalls.CLONE_NEWNET | Syscalls.CLONE_NEWNS | Syscalls.CLONE_NEWPID
-            | Syscalls.CLONE_NEWIPC | Syscalls.CLONE_NEWUTS;
+    static final int FLAGS = Linux.CLONE_NEWNET | Linux.CLONE_NEWNS | Linux.CLONE_NEWPID
+            | Linux.CLONE_NEWIPC | Linux.CLONE_NEWUTS;
 
     private CellNamespaces() {
     }
@@ -33,7 +33,7 @@ public final class CellNamespaces {
             throw new OsError("unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)", e);
         }
         try {
-            libc.mount(null, "/", null, Syscalls.MS_REC | Syscalls.MS_PRIVATE, null);
+            libc.mount(null, "/", null, Linux.MS_REC | Linux.MS_PRIVATE, null);
         } catch (LastErrorException e) {
             throw new OsError("mount(/, MS_REC|MS_PRIVATE)", e);
         }

@@ -8,7 +8,6 @@ import java.io.InputStream;
 
 /** Reads a raw file descriptor through read(2): no path is reopened, so it works on a confined thread too. */
 public final class FdInputStream extends InputStream {
-    private static final int EINTR = 4;
     private final int fd;
     private final Memory buffer = new Memory(64 * 1024);
     private boolean closed;
@@ -29,19 +28,15 @@ public final class FdInputStream extends InputStream {
             return 0;
         }
         int want = (int) Math.min(len, buffer.size());
-        while (true) {
-            try {
-                long n = LibC.INSTANCE.read(fd, buffer, want);
-                if (n == 0) {
-                    return -1;
-                }
-                buffer.read(0, b, off, (int) n);
-                return (int) n;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new IOException("read(fd " + fd + "): " + LibC.INSTANCE.strerror(e.getErrorCode()), e);
-                }
+        try {
+            long n = Eintr.retry(() -> LibC.INSTANCE.read(fd, buffer, want));
+            if (n == 0) {
+                return -1;
             }
+            buffer.read(0, b, off, (int) n);
+            return (int) n;
+        } catch (LastErrorException e) {
+            throw new IOException("read(fd " + fd + "): " + LibC.INSTANCE.strerror(e.getErrorCode()), e);
         }
     }
 

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 
 /** Writes a raw file descriptor through write(2). */
 public final class FdOutputStream extends OutputStream {
-    private static final int EINTR = 4;
     private final int fd;
     private boolean closed;
 
@@ -30,12 +29,11 @@ public final class FdOutputStream extends OutputStream {
             chunk.write(0, b, off, len);
             long done = 0;
             while (done < len) {
+                long from = done;
                 try {
-                    done += LibC.INSTANCE.write(fd, chunk.share(done), len - done);
+                    done += Eintr.retry(() -> LibC.INSTANCE.write(fd, chunk.share(from), len - from));
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() != EINTR) {
-                        throw new IOException("write(fd " + fd + "): " + LibC.INSTANCE.strerror(e.getErrorCode()), e);
-                    }
+                    throw new IOException("write(fd " + fd + "): " + LibC.INSTANCE.strerror(e.getErrorCode()), e);
                 }
             }
         }

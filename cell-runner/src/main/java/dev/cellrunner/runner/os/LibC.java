@@ -14,8 +14,6 @@ import com.sun.jna.ptr.IntByReference;
 public interface LibC extends Library {
     LibC INSTANCE = Native.load("c", LibC.class);
 
-    int CLONE_NEWNET = Syscalls.CLONE_NEWNET;
-
     int unshare(int flags) throws LastErrorException;
 
     int setns(int fd, int nstype) throws LastErrorException;

@@ -7,6 +7,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import static dev.cellrunner.runner.os.Linux.AF_NETLINK;
+import static dev.cellrunner.runner.os.Linux.EAGAIN;
+import static dev.cellrunner.runner.os.Linux.ENOBUFS;
+import static dev.cellrunner.runner.os.Linux.MSG_DONTWAIT;
+import static dev.cellrunner.runner.os.Linux.MSG_TRUNC;
+import static dev.cellrunner.runner.os.Linux.NETLINK_CAP_ACK;
+import static dev.cellrunner.runner.os.Linux.NETLINK_EXT_ACK;
+import static dev.cellrunner.runner.os.Linux.NETLINK_NETFILTER;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
+import static dev.cellrunner.runner.os.Linux.SOL_NETLINK;
+import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
+import static dev.cellrunner.runner.os.Linux.SO_RCVBUFFORCE;
+
 /**
  * A NETLINK_NETFILTER socket: nftables batches (set elements), nfnetlink_log and conntrack. Like every
  * netlink socket it acts on the network namespace of the thread that created it, for its whole life,
@@ -19,21 +33,7 @@ public final class NetfilterNetlink implements AutoCloseable {
     public static final int NFNL_SUBSYS_CTNETLINK = 1;
     public static final int NFNL_SUBSYS_ULOG = 4;
     public static final int NFNL_SUBSYS_NFTABLES = 10;
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVBUFFORCE = 33;
-    private static final int SOL_NETLINK = 270;
-    private static final int NETLINK_CAP_ACK = 10;
-    private static final int NETLINK_EXT_ACK = 11;
     private static final int SOCKADDR_NL_SIZE = 12;
-    private static final int MSG_TRUNC = 0x20;
-    private static final int MSG_DONTWAIT = 0x40;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int ENOBUFS = 105;
     private static final int BUFFER_SIZE = 256 * 1024;
     private static final int NFNL_MSG_BATCH_BEGIN = 0x10;
     private static final int NFNL_MSG_BATCH_END = 0x11;
@@ -186,36 +186,35 @@ public final class NetfilterNetlink implements AutoCloseable {
             throw new OsError(what + ": a request of " + bytes.length + " bytes");
         }
         buffer.write(0, bytes, 0, bytes.length);
-        while (true) {
-            try {
-                LibC.INSTANCE.send(fd, buffer, bytes.length, 0);
-                return;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new OsError("netlink send (" + what + ")", e);
-                }
-            }
+        try {
+            Eintr.retry(() -> LibC.INSTANCE.send(fd, buffer, bytes.length, 0));
+        } catch (LastErrorException e) {
+            throw new OsError("netlink send (" + what + ")", e);
         }
     }
 
     /** One datagram's messages; null when {@code MSG_DONTWAIT} found nothing queued. */
     private List<NetlinkReply> receive(String what, int flags) throws OsError {
         while (true) {
+            long length;
             try {
-                long length = LibC.INSTANCE.recv(fd, buffer, BUFFER_SIZE, MSG_TRUNC | flags);
-                if (length > BUFFER_SIZE) {
-                    throw new OsError("netlink message of " + length + " bytes (" + what + ") does not fit " + BUFFER_SIZE);
-                }
-                buffer.read(0, received, 0, (int) length);
-                return NetlinkReply.parse(received, (int) length);
+                length = Eintr.retry(() -> LibC.INSTANCE.recv(fd, buffer, BUFFER_SIZE, MSG_TRUNC | flags));
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == ENOBUFS) {
-                    overruns++;
-                } else if (e.getErrorCode() == EAGAIN && (flags & MSG_DONTWAIT) != 0) {
-                    return null;
-                } else if (e.getErrorCode() != EINTR) {
-                    throw new OsError("netlink receive (" + what + ")", e);
+                    overruns++; // the kernel dropped messages that did not fit: read on
+                    continue;
                 }
+                if (e.getErrorCode() == EAGAIN && (flags & MSG_DONTWAIT) != 0) {
+                    return null;
+                }
+                throw new OsError("netlink receive (" + what + ")", e);
+            }
+            if (length > BUFFER_SIZE) {
+                throw new OsError("netlink message of " + length + " bytes (" + what + ") does not fit " + BUFFER_SIZE);
+            }
+            buffer.read(0, received, 0, (int) length);
+            try {
+                return NetlinkReply.parse(received, (int) length);
             } catch (IllegalArgumentException e) {
                 throw new OsError("malformed netlink message (" + what + "): " + e.getMessage());
             }

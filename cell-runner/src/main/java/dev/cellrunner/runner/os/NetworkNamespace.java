@@ -7,14 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.cellrunner.runner.os.Linux.AF_INET;
+import static dev.cellrunner.runner.os.Linux.IFF_UP;
+import static dev.cellrunner.runner.os.Linux.SIOCGIFFLAGS;
+import static dev.cellrunner.runner.os.Linux.SIOCSIFFLAGS;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_DGRAM;
+
 /** Moves the calling thread into a fresh network namespace and brings its loopback up. */
 public final class NetworkNamespace {
-    private static final int AF_INET = 2;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final long SIOCGIFFLAGS = 0x8913;
-    private static final long SIOCSIFFLAGS = 0x8914;
-    private static final short IFF_UP = 0x1;
     private static final int IFREQ_SIZE = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
 
@@ -24,7 +25,7 @@ public final class NetworkNamespace {
     /** unshare(CLONE_NEWNET) for this thread only; children it spawns are born inside. */
     public static void enterNew() throws OsError {
         try {
-            LibC.INSTANCE.unshare(LibC.CLONE_NEWNET);
+            LibC.INSTANCE.unshare(Linux.CLONE_NEWNET);
         } catch (LastErrorException e) {
             throw new OsError("unshare(CLONE_NEWNET)", e);
         }

@@ -9,8 +9,8 @@ import com.sun.jna.ptr.IntByReference;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -18,6 +18,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+
+import static dev.cellrunner.runner.os.Linux.AF_NETLINK;
+import static dev.cellrunner.runner.os.Linux.F_DUPFD_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.NETLINK_NETFILTER;
+import static dev.cellrunner.runner.os.Linux.RLIMIT_NOFILE;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
+import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
+import static dev.cellrunner.runner.os.Linux.SO_DOMAIN;
+import static dev.cellrunner.runner.os.Linux.SO_PROTOCOL;
 
 /**
  * libnftables, the library the {@code nft} command is a thin front end of, called in-process.
@@ -44,15 +54,6 @@ public final class Nftables {
     private static final String LIBRARY = "libnftables.so.1";
     private static final int NFT_CTX_DEFAULT = 0;
     private static final int NFT_CTX_OUTPUT_JSON = 1 << 4;
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_PROTOCOL = 38;
-    private static final int SO_DOMAIN = 39;
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final int RLIMIT_NOFILE = 7;
     private static final int SPARE_DESCRIPTORS = 16;
     private static final ReentrantLock ONE_CALL_AT_A_TIME = new ReentrantLock();
     /**

@@ -4,6 +4,11 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
+import static dev.cellrunner.runner.os.Linux.AF_INET6;
+import static dev.cellrunner.runner.os.Linux.AF_INET;
+import static dev.cellrunner.runner.os.Linux.AF_PACKET;
+import static dev.cellrunner.runner.os.Linux.AF_UNSPEC;
+
 /**
  * The rtnetlink requests the runner makes, encoded as iproute2 encodes the equivalent {@code ip}
  * command (each method names it; the tests compare bytes), except {@link #deleteLink}, which names
@@ -15,10 +20,6 @@ public final class RouteMessages {
     public static final int RTM_GETLINK = 18;
     public static final int RTM_NEWADDR = 20;
     public static final int RTM_NEWROUTE = 24;
-    static final int AF_UNSPEC = 0;
-    static final int AF_INET = 2;
-    static final int AF_INET6 = 10;
-    static final int AF_PACKET = 17;
     static final int IFF_UP = 0x1;
     static final int IFLA_IFNAME = 3;
     static final int IFLA_LINKINFO = 18;

@@ -13,16 +13,7 @@ import java.util.List;
  * back as {@link NetlinkError} with the kernel's extended acknowledgement text when it gives one.
  */
 public final class RouteNetlink implements AutoCloseable {
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_ROUTE = 0;
-    private static final int SOL_NETLINK = 270;
-    private static final int NETLINK_CAP_ACK = 10;
-    private static final int NETLINK_EXT_ACK = 11;
     private static final int SOCKADDR_NL_SIZE = 12;
-    private static final int MSG_TRUNC = 0x20;
-    private static final int EINTR = 4;
     private static final int BUFFER_SIZE = 64 * 1024;
 
     private final int fd;
@@ -40,16 +31,16 @@ public final class RouteNetlink implements AutoCloseable {
         LibC libc = LibC.INSTANCE;
         int fd;
         try {
-            fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+            fd = libc.socket(Linux.AF_NETLINK, Linux.SOCK_RAW | Linux.SOCK_CLOEXEC, Linux.NETLINK_ROUTE);
         } catch (LastErrorException e) {
             throw new OsError("socket(AF_NETLINK, NETLINK_ROUTE)", e);
         }
         try (Memory one = new Memory(4); Memory address = new Memory(SOCKADDR_NL_SIZE)) {
             one.setInt(0, 1);
-            libc.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, one, 4);
-            libc.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4);
+            libc.setsockopt(fd, Linux.SOL_NETLINK, Linux.NETLINK_EXT_ACK, one, 4);
+            libc.setsockopt(fd, Linux.SOL_NETLINK, Linux.NETLINK_CAP_ACK, one, 4);
             address.clear();
-            address.setShort(0, (short) AF_NETLINK);
+            address.setShort(0, (short) Linux.AF_NETLINK);
             libc.bind(fd, address, SOCKADDR_NL_SIZE);
             return new RouteNetlink(fd);
         } catch (LastErrorException e) {
@@ -106,35 +97,28 @@ public final class RouteNetlink implements AutoCloseable {
     private void send(byte[] bytes, String what) throws OsError {
         checkOpen();
         buffer.write(0, bytes, 0, bytes.length);
-        while (true) {
-            try {
-                LibC.INSTANCE.send(fd, buffer, bytes.length, 0);
-                return;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new OsError("netlink send (" + what + ")", e);
-                }
-            }
+        try {
+            Eintr.retry(() -> LibC.INSTANCE.send(fd, buffer, bytes.length, 0));
+        } catch (LastErrorException e) {
+            throw new OsError("netlink send (" + what + ")", e);
         }
     }
 
     private List<NetlinkReply> receive(String what) throws OsError {
-        while (true) {
-            try {
-                long length = LibC.INSTANCE.recv(fd, buffer, BUFFER_SIZE, MSG_TRUNC);
-                if (length > BUFFER_SIZE) {
-                    throw new OsError("netlink answer of " + length + " bytes to " + what + " does not fit "
-                            + BUFFER_SIZE);
-                }
-                buffer.read(0, received, 0, (int) length);
-                return NetlinkReply.parse(received, (int) length);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new OsError("netlink receive (" + what + ")", e);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new OsError("malformed netlink answer to " + what + ": " + e.getMessage());
-            }
+        long length;
+        try {
+            length = Eintr.retry(() -> LibC.INSTANCE.recv(fd, buffer, BUFFER_SIZE, Linux.MSG_TRUNC));
+        } catch (LastErrorException e) {
+            throw new OsError("netlink receive (" + what + ")", e);
+        }
+        if (length > BUFFER_SIZE) {
+            throw new OsError("netlink answer of " + length + " bytes to " + what + " does not fit " + BUFFER_SIZE);
+        }
+        buffer.read(0, received, 0, (int) length);
+        try {
+            return NetlinkReply.parse(received, (int) length);
+        } catch (IllegalArgumentException e) {
+            throw new OsError("malformed netlink answer to " + what + ": " + e.getMessage());
         }
     }
 

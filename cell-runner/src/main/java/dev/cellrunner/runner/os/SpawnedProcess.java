@@ -11,11 +11,6 @@ import java.io.OutputStream;
  * whether the child exited or was killed by a signal; call {@link #waitFor()} from one thread only.
  */
 public final class SpawnedProcess {
-    private static final int P_PID = 1;
-    private static final int WEXITED = 4;
-    private static final int EINTR = 4;
-    private static final int CLD_EXITED = 1;
-    private static final int CLD_DUMPED = 3;
     private static final int SIGINFO_SIZE = 128;
     private static final int SI_CODE_OFFSET = 8;
     private static final int SI_STATUS_OFFSET = 24;
@@ -52,20 +47,15 @@ public final class SpawnedProcess {
     /** Blocks until the child ends and reaps it. */
     public ExitStatus waitFor() throws OsError {
         try (Memory siginfo = new Memory(SIGINFO_SIZE)) {
-            while (true) {
-                siginfo.clear();
-                try {
-                    LibC.INSTANCE.waitid(P_PID, pid, siginfo, WEXITED);
-                    break;
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != EINTR) {
-                        throw new OsError("waitid(" + pid + ")", e);
-                    }
-                }
+            siginfo.clear();
+            try {
+                Eintr.retry(() -> LibC.INSTANCE.waitid(Linux.P_PID, pid, siginfo, Linux.WEXITED));
+            } catch (LastErrorException e) {
+                throw new OsError("waitid(" + pid + ")", e);
             }
             int code = siginfo.getInt(SI_CODE_OFFSET);
             int status = siginfo.getInt(SI_STATUS_OFFSET);
-            return code == CLD_EXITED ? ExitStatus.exited(status) : ExitStatus.killed(status, code == CLD_DUMPED);
+            return code == Linux.CLD_EXITED ? ExitStatus.exited(status) : ExitStatus.killed(status, code == Linux.CLD_DUMPED);
         }
     }
 }

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.cellrunner.runner.os.Linux.O_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.O_RDONLY;
+
 /**
  * Starts a child with glibc's posix_spawn from the calling thread, so the child inherits exactly that
  * thread's namespaces, credentials, no_new_privs, landlock domain and seccomp filter.
@@ -20,8 +23,6 @@ import java.util.Map;
  * signal dispositions, an empty signal mask, /dev/null or a pipe as stdin, and no descriptor above 2.
  */
 public final class Spawner {
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int O_RDONLY = 0;
 
     private Spawner() {
     }

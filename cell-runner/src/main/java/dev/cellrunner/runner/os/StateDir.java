@@ -44,7 +44,7 @@ public final class StateDir implements AutoCloseable {
         LibC libc = LibC.INSTANCE;
         int parentFd;
         try {
-            parentFd = libc.open(parent.toRealPath().toString(), Syscalls.O_PATH | Syscalls.O_DIRECTORY | Syscalls.O_CLOEXEC);
+            parentFd = libc.open(parent.toRealPath().toString(), Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + parent + ": " + libc.strerror(e.getErrorCode()));
         }
@@ -75,14 +75,14 @@ public final class StateDir implements AutoCloseable {
 
     /** Writes {@code text} to record {@code name} (created 0600, never through a link). */
     public void write(String name, String text) throws IOException {
-        int file = openFile(name, Syscalls.O_WRONLY | Syscalls.O_CREAT | Syscalls.O_TRUNC);
+        int file = openFile(name, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC);
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         try (Memory buffer = new Memory(Math.max(1, bytes.length))) {
             buffer.write(0, bytes, 0, bytes.length);
             long done = 0;
             while (done < bytes.length) {
                 long from = done;
-                done += Syscalls.retryOnEintr(() -> LibC.INSTANCE.write(file, buffer.share(from), bytes.length - from));
+                done += Eintr.retry(() -> LibC.INSTANCE.write(file, buffer.share(from), bytes.length - from));
             }
         } catch (LastErrorException e) {
             throw failure("write", name, e);
@@ -94,10 +94,10 @@ public final class StateDir implements AutoCloseable {
     /** Whether record {@code name} exists (a link counts as one; it is never followed). */
     public boolean exists(String name) throws IOException {
         try {
-            LibC.INSTANCE.close(LibC.INSTANCE.openat(fd, name, Syscalls.O_PATH | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, 0));
+            LibC.INSTANCE.close(LibC.INSTANCE.openat(fd, name, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0));
             return true;
         } catch (LastErrorException e) {
-            if (e.getErrorCode() == Syscalls.ENOENT) {
+            if (e.getErrorCode() == Linux.ENOENT) {
                 return false;
             }
             throw failure("look up", name, e);
@@ -116,7 +116,7 @@ public final class StateDir implements AutoCloseable {
         try {
             LibC.INSTANCE.unlinkat(fd, name, 0);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() != Syscalls.ENOENT) {
+            if (e.getErrorCode() != Linux.ENOENT) {
                 throw failure("remove", name, e);
             }
         }
@@ -124,7 +124,7 @@ public final class StateDir implements AutoCloseable {
 
     /** Takes an exclusive lock on record {@code name} if nobody holds one; null when somebody does. */
     public Lock tryLock(String name) throws IOException {
-        int file = openFile(name, Syscalls.O_RDWR | Syscalls.O_CREAT);
+        int file = openFile(name, Linux.O_RDWR | Linux.O_CREAT);
         try {
             if (lock(file)) {
                 return new Lock(file);
@@ -142,7 +142,7 @@ public final class StateDir implements AutoCloseable {
      * IOException says which lock and for how long it waited.
      */
     public Lock lock(String name, Duration timeout) throws IOException {
-        int file = openFile(name, Syscalls.O_RDWR | Syscalls.O_CREAT);
+        int file = openFile(name, Linux.O_RDWR | Linux.O_CREAT);
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (!lock(file)) {
@@ -190,13 +190,13 @@ public final class StateDir implements AutoCloseable {
     }
 
     private boolean lock(int file) throws IOException {
-        try (Memory flock = new Memory(Syscalls.FLOCK_SIZE)) {
+        try (Memory flock = new Memory(Linux.FLOCK_SIZE)) {
             flock.clear();
-            flock.setShort(0, (short) Syscalls.F_WRLCK); // l_type; l_whence SEEK_SET, start 0, len 0: the whole file
-            LibC.INSTANCE.fcntl(file, Syscalls.F_OFD_SETLK, flock);
+            flock.setShort(0, (short) Linux.F_WRLCK); // l_type; l_whence SEEK_SET, start 0, len 0: the whole file
+            LibC.INSTANCE.fcntl(file, Linux.F_OFD_SETLK, flock);
             return true;
         } catch (LastErrorException e) {
-            if (e.getErrorCode() == Syscalls.EAGAIN || e.getErrorCode() == Syscalls.EACCES) {
+            if (e.getErrorCode() == Linux.EAGAIN || e.getErrorCode() == Linux.EACCES) {
                 return false;
             }
             throw new IOException("fcntl(F_OFD_SETLK) in " + path + ": " + LibC.INSTANCE.strerror(e.getErrorCode()));
@@ -205,7 +205,7 @@ public final class StateDir implements AutoCloseable {
 
     private int openFile(String name, int flags) throws IOException {
         try {
-            return LibC.INSTANCE.openat(fd, name, flags | Syscalls.O_NOFOLLOW | Syscalls.O_CLOEXEC, FILE_MODE);
+            return LibC.INSTANCE.openat(fd, name, flags | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, FILE_MODE);
         } catch (LastErrorException e) {
             throw failure("open", name, e);
         }
@@ -213,10 +213,10 @@ public final class StateDir implements AutoCloseable {
 
     /** The directory is this user's and closed to everyone else (0700; made so when it was wider). */
     private void checkPrivate() throws IOException {
-        try (Memory stat = new Memory(Syscalls.STAT_SIZE)) {
+        try (Memory stat = new Memory(Linux.STAT_SIZE)) {
             LibC.INSTANCE.fstat(fd, stat);
-            int mode = stat.getInt(Syscalls.STAT_MODE_OFFSET);
-            int owner = stat.getInt(Syscalls.STAT_UID_OFFSET);
+            int mode = stat.getInt(Linux.STAT_MODE_OFFSET);
+            int owner = stat.getInt(Linux.STAT_UID_OFFSET);
             if (owner != LibC.INSTANCE.geteuid()) {
                 throw new IOException(path + " belongs to uid " + owner + ", not to the runner's user: "
                         + "choose another state directory (CELL_RUNNER_STATE_DIR)");
@@ -235,13 +235,13 @@ public final class StateDir implements AutoCloseable {
         try {
             libc.mkdirat(parent, name, mode);
         } catch (LastErrorException e) {
-            if (e.getErrorCode() != Syscalls.EEXIST) {
+            if (e.getErrorCode() != Linux.EEXIST) {
                 throw new IOException("cannot make " + shown + ": " + libc.strerror(e.getErrorCode()));
             }
         }
         try {
-            return libc.openat(parent, name, Syscalls.O_RDONLY | Syscalls.O_DIRECTORY | Syscalls.O_NOFOLLOW
-                    | Syscalls.O_CLOEXEC, 0);
+            return libc.openat(parent, name, Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_NOFOLLOW
+                    | Linux.O_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + shown + " as a directory without following a link: "
                     + libc.strerror(e.getErrorCode()));

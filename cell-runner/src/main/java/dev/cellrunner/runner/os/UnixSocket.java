@@ -13,25 +13,25 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import static dev.cellrunner.runner.os.Linux.AF_UNIX;
+import static dev.cellrunner.runner.os.Linux.EAGAIN;
+import static dev.cellrunner.runner.os.Linux.MSG_NOSIGNAL;
+import static dev.cellrunner.runner.os.Linux.SHUT_RDWR;
+import static dev.cellrunner.runner.os.Linux.SHUT_WR;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_STREAM;
+import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
+import static dev.cellrunner.runner.os.Linux.SO_PEERCRED;
+import static dev.cellrunner.runner.os.Linux.SO_PEERPIDFD;
+import static dev.cellrunner.runner.os.Linux.SO_RCVTIMEO;
+import static dev.cellrunner.runner.os.Linux.SO_SNDTIMEO;
+
 /**
  * An AF_UNIX stream socket on a raw descriptor (close-on-exec), so the server can ask the kernel who
  * connected (SO_PEERCRED), which the JDK's channels do not tell. {@link #shutdown()} wakes a thread
  * blocked in {@link #accept()} or {@link #read}; {@link #close()} must come only after such threads are done.
  */
 public final class UnixSocket implements Closeable {
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_PEERCRED = 17;
-    private static final int SO_PEERPIDFD = 77;
-    private static final int SO_RCVTIMEO = 20;
-    private static final int SO_SNDTIMEO = 21;
-    private static final int SHUT_WR = 1;
-    private static final int SHUT_RDWR = 2;
-    private static final int MSG_NOSIGNAL = 0x4000;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
     /** sun_path holds 108 bytes including the terminating NUL. */
     public static final int MAX_PATH_BYTES = 107;
 
@@ -72,14 +72,10 @@ public final class UnixSocket implements Closeable {
 
     /** The next client; throws once {@link #shutdown()} was called. */
     public UnixSocket accept() throws IOException {
-        while (true) {
-            try {
-                return new UnixSocket(LibC.INSTANCE.accept4(fd, null, null, SOCK_CLOEXEC));
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw failure("accept", e);
-                }
-            }
+        try {
+            return new UnixSocket((int) Eintr.retry(() -> LibC.INSTANCE.accept4(fd, null, null, SOCK_CLOEXEC)));
+        } catch (LastErrorException e) {
+            throw failure("accept", e);
         }
     }
 
@@ -122,19 +118,15 @@ public final class UnixSocket implements Closeable {
     /** Up to {@code length} bytes; -1 at end of stream. */
     public int read(byte[] bytes, int offset, int length) throws IOException {
         int want = (int) Math.min(length, readBuffer.size());
-        while (true) {
-            try {
-                long n = LibC.INSTANCE.read(fd, readBuffer, want);
-                if (n == 0) {
-                    return -1;
-                }
-                readBuffer.read(0, bytes, offset, (int) n);
-                return (int) n;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw failure("read", e);
-                }
+        try {
+            long n = Eintr.retry(() -> LibC.INSTANCE.read(fd, readBuffer, want));
+            if (n == 0) {
+                return -1;
             }
+            readBuffer.read(0, bytes, offset, (int) n);
+            return (int) n;
+        } catch (LastErrorException e) {
+            throw failure("read", e);
         }
     }
 
@@ -175,11 +167,9 @@ public final class UnixSocket implements Closeable {
             int chunk = (int) Math.min(length - done, writeBuffer.size());
             writeBuffer.write(0, bytes, offset + done, chunk);
             try {
-                done += (int) LibC.INSTANCE.send(fd, writeBuffer, chunk, MSG_NOSIGNAL);
+                done += (int) Eintr.retry(() -> LibC.INSTANCE.send(fd, writeBuffer, chunk, MSG_NOSIGNAL));
             } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw failure("send", e);
-                }
+                throw failure("send", e);
             }
         }
     }

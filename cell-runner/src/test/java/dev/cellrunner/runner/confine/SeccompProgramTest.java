@@ -10,16 +10,18 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import static dev.cellrunner.runner.confine.SeccompProgram.RET_ALLOW;
-import static dev.cellrunner.runner.confine.SeccompProgram.RET_ERRNO;
-import static dev.cellrunner.runner.confine.SeccompProgram.RET_KILL_PROCESS;
+import static dev.cellrunner.runner.os.Linux.AUDIT_ARCH_X86_64;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ALLOW;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ERRNO;
+import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_KILL_PROCESS;
+import static dev.cellrunner.runner.os.Linux.X32_SYSCALL_BIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The compiled filter, interpreted in Java for chosen (arch, nr, args). */
 class SeccompProgramTest {
-    private static final int X86_64 = SeccompProgram.AUDIT_ARCH_X86_64;
-    private static final int EPERM = RET_ERRNO | 1;
-    private static final int ENOSYS = RET_ERRNO | 38;
+    private static final int X86_64 = AUDIT_ARCH_X86_64;
+    private static final int EPERM = SECCOMP_RET_ERRNO | 1;
+    private static final int ENOSYS = SECCOMP_RET_ERRNO | 38;
     private static final SeccompPlan DEFAULT = SeccompPlan.of(List.of());
     private static final List<BpfInstruction> PROGRAM = SeccompProgram.compile(DEFAULT);
 
@@ -42,7 +44,7 @@ class SeccompProgramTest {
     @ParameterizedTest
     @MethodSource("everythingElse")
     void otherCallsAreAllowed(String name) {
-        assertThat(run(nr(name))).isEqualTo(RET_ALLOW);
+        assertThat(run(nr(name))).isEqualTo(SECCOMP_RET_ALLOW);
     }
 
     @Test
@@ -62,23 +64,23 @@ class SeccompProgramTest {
     @Test
     void foreignArchitectureIsKilled() {
         int i386 = 0x40000003;
-        assertThat(BpfInterpreter.run(PROGRAM, i386, nr("read"))).isEqualTo(RET_KILL_PROCESS);
-        assertThat(BpfInterpreter.run(PROGRAM, 0xC00000B7 /* aarch64 */, 0)).isEqualTo(RET_KILL_PROCESS);
+        assertThat(BpfInterpreter.run(PROGRAM, i386, nr("read"))).isEqualTo(SECCOMP_RET_KILL_PROCESS);
+        assertThat(BpfInterpreter.run(PROGRAM, 0xC00000B7 /* aarch64 */, 0)).isEqualTo(SECCOMP_RET_KILL_PROCESS);
     }
 
     @Test
     void x32CallsAreKilled() {
-        assertThat(run(SeccompProgram.X32_SYSCALL_BIT | nr("read"))).isEqualTo(RET_KILL_PROCESS);
-        assertThat(run(SeccompProgram.X32_SYSCALL_BIT | nr("ptrace"))).isEqualTo(RET_KILL_PROCESS);
-        assertThat(run(-1)).isEqualTo(RET_KILL_PROCESS);
+        assertThat(run(X32_SYSCALL_BIT | nr("read"))).isEqualTo(SECCOMP_RET_KILL_PROCESS);
+        assertThat(run(X32_SYSCALL_BIT | nr("ptrace"))).isEqualTo(SECCOMP_RET_KILL_PROCESS);
+        assertThat(run(-1)).isEqualTo(SECCOMP_RET_KILL_PROCESS);
     }
 
     @Test
     void cloneWithNamespaceFlagsIsDenied() {
         long forkFlags = 0x01200000L | 17; // CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, as glibc fork
         long threadFlags = 0x003d0f00L;
-        assertThat(run(nr("clone"), forkFlags)).isEqualTo(RET_ALLOW);
-        assertThat(run(nr("clone"), threadFlags)).isEqualTo(RET_ALLOW);
+        assertThat(run(nr("clone"), forkFlags)).isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(nr("clone"), threadFlags)).isEqualTo(SECCOMP_RET_ALLOW);
         for (long flag : new long[] {0x00020000L, 0x02000000L, 0x04000000L, 0x08000000L, 0x10000000L, 0x20000000L,
                 0x40000000L}) {
             assertThat(run(nr("clone"), forkFlags | flag)).as("flag 0x%x", flag).isEqualTo(EPERM);
@@ -95,10 +97,10 @@ class SeccompProgramTest {
         assertThat(run(socket, 2, 3 | cloexec, 1)).as("AF_INET SOCK_RAW ICMP").isEqualTo(EPERM);
         assertThat(run(socket, 10, 3 | nonblock, 58)).as("AF_INET6 SOCK_RAW").isEqualTo(EPERM);
         assertThat(run(socket, 2, 10)).as("AF_INET SOCK_PACKET").isEqualTo(EPERM);
-        assertThat(run(socket, 2, 1 | cloexec)).as("AF_INET SOCK_STREAM").isEqualTo(RET_ALLOW);
-        assertThat(run(socket, 10, 2)).as("AF_INET6 SOCK_DGRAM").isEqualTo(RET_ALLOW);
-        assertThat(run(socket, 1, 1)).as("AF_UNIX SOCK_STREAM").isEqualTo(RET_ALLOW);
-        assertThat(run(socket, 16, 3 | cloexec, 0)).as("AF_NETLINK SOCK_RAW NETLINK_ROUTE").isEqualTo(RET_ALLOW);
+        assertThat(run(socket, 2, 1 | cloexec)).as("AF_INET SOCK_STREAM").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 10, 2)).as("AF_INET6 SOCK_DGRAM").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 1, 1)).as("AF_UNIX SOCK_STREAM").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 16, 3 | cloexec, 0)).as("AF_NETLINK SOCK_RAW NETLINK_ROUTE").isEqualTo(SECCOMP_RET_ALLOW);
     }
 
     @Test

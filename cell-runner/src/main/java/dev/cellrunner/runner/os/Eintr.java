@@ -1,0 +1,31 @@
+package dev.cellrunner.runner.os;
+
+import com.sun.jna.LastErrorException;
+
+/**
+ * The one place that retries a system call a signal interrupted (EINTR): every blocking call of the
+ * runner (read, write, send, recv, accept, waitid, ...) goes through {@link #retry}. Any other error
+ * is thrown as it came.
+ */
+public final class Eintr {
+    /** A system call through JNA that reports failure as {@link LastErrorException}. */
+    @FunctionalInterface
+    public interface Call {
+        long invoke() throws LastErrorException;
+    }
+
+    private Eintr() {
+    }
+
+    public static long retry(Call call) throws LastErrorException {
+        while (true) {
+            try {
+                return call.invoke();
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != Linux.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+}
