@@ -57,7 +57,7 @@ final class DocumentBinder {
                 optional(run.get("secretDelivery"), delivery -> SecretDelivery.valueOf(upper(delivery))),
                 number(run.get("timeoutMs")), optional(run.get("limits"), limits -> new Limits(
                         number(limits.get("memoryMaxBytes")), number(limits.get("pidsMax")),
-                        number(limits.get("cpuMillicores")))),
+                        number(limits.get("cpuMillicores")), number(limits.get("tempMaxBytes")))),
                 text(run.get("user")), text(run.get("group")), optional(run.get("outputs"), DocumentBinder::list));
     }
 

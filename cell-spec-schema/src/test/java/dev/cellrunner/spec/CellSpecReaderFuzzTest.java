@@ -44,7 +44,7 @@ class CellSpecReaderFuzzTest {
             "/spec/run/argv/2", "/spec/run/workingDirectory", "/spec/run/env", "/spec/run/env/CI",
             "/spec/run/env/NPM_TOKEN", "/spec/run/env/PATH", "/spec/run/secretDelivery", "/spec/run/timeoutMs",
             "/spec/run/user", "/spec/run/group", "/spec/run/limits", "/spec/run/limits/memoryMaxBytes",
-            "/spec/run/limits/pidsMax", "/spec/run/limits/cpuMillicores");
+            "/spec/run/limits/pidsMax", "/spec/run/limits/cpuMillicores", "/spec/run/limits/tempMaxBytes");
 
     /** The contract example with a few values replaced by fuzzed ones of any JSON kind, spliced in as text. */
     @FuzzTest(maxDuration = "60s")

@@ -74,6 +74,7 @@ class InvalidDocumentTest {
                 mistake("/spec/run/limits/memoryMaxBytes", "1000", "expected an integer 1048576..1125899906842624, got 1000"),
                 mistake("/spec/run/limits/pidsMax", "0", "expected an integer 1..4194304, got 0"),
                 mistake("/spec/run/limits/cpuMillicores", "0", "expected an integer 1..1024000, got 0"),
+                mistake("/spec/run/limits/tempMaxBytes", "4096", "expected an integer 1048576..1125899906842624, got 4096"),
                 mistake("/spec/run/limits/cpus", "2", "unknown field 'cpus'"),
                 mistake("/spec/id", "\"../x\"", "expected a string matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$, got \"../x\""),
                 mistake("/spec/id", "\"" + "a".repeat(129) + "\"", "... (129 characters)"),

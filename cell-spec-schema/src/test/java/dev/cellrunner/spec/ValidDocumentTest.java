@@ -79,7 +79,7 @@ class ValidDocumentTest {
         assertThat(spec.run().user()).isEqualTo("65534");
         assertThat(spec.run().group()).isEqualTo("nogroup");
         assertThat(spec.run().secretDelivery()).isEqualTo(SecretDelivery.NONE);
-        assertThat(spec.run().limits()).isEqualTo(new Limits(1_048_576L, 1L, 500L));
+        assertThat(spec.run().limits()).isEqualTo(new Limits(1_048_576L, 1L, 500L, 1_048_576L));
         assertThat(spec.authority().filesystem().exec()).containsExactly("/usr/bin", "/bin");
         assertThat(spec.correlation().labels()).containsEntry("app.kubernetes.io/name", "build");
     }

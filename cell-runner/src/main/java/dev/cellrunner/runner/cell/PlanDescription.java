@@ -10,6 +10,7 @@ import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.confine.ConfinementPlan;
+import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Identity;
 import dev.cellrunner.runner.confine.LandlockAccess;
 import dev.cellrunner.runner.confine.LandlockPlan;
@@ -119,8 +120,12 @@ public final class PlanDescription {
         ArrayNode limits = tree.putArray("limits");
         for (LimitsPlan.Limit limit : plan.limits().limits()) {
             limits.addObject().put("name", limit.name()).put("value", limit.value())
+                    .put("source", limit.source().label())
                     .put("heldBy", limit.mechanism().label() + " " + limit.controller());
         }
+        LimitsPlan.TempSpace temp = plan.limits().tempSpace();
+        limits.addObject().put("name", "tempMaxBytes").put("value", temp.bytes()).put("source", temp.source().label())
+                .put("heldBy", ConfinementReport.TEMP_MECHANISM);
     }
 
     /** The namespaces and the mount table the cell will get, as the launch thread will build it. */

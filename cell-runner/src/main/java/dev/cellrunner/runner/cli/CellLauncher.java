@@ -94,7 +94,7 @@ final class CellLauncher {
             runnerFiles.add(StateDirectory.of(env));
             runnerFiles.addAll(morePrivate);
             return Optional.of(new CellLauncher(targets, options.http, options.brokers, Map.copyOf(settings), key,
-                    List.copyOf(runnerFiles), options.policy()));
+                    List.copyOf(runnerFiles), options.policy.policy()));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();

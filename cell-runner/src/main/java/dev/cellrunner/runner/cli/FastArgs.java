@@ -21,9 +21,10 @@ final class FastArgs {
     static final Set<String> RUN_VALUED = Set.of(RunnerOptions.EVENTS, RunnerOptions.SIGNING_KEY, RunnerOptions.DNS_UPSTREAM,
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
-            BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST);
+            BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST, PolicyOptions.DEFAULT_PIDS_MAX,
+            PolicyOptions.DEFAULT_MEMORY_MAX, PolicyOptions.DEFAULT_TEMP_MAX);
     /** Options of run that take no value. */
-    static final Set<String> RUN_FLAGS = Set.of(RunnerOptions.ALLOW_HOST_EGRESS);
+    static final Set<String> RUN_FLAGS = Set.of(PolicyOptions.ALLOW_HOST_EGRESS);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -56,7 +57,10 @@ final class FastArgs {
                         case BrokerOptions.KAFKA_CONFIG -> runner.brokers.kafkaConfig = Path.of(value);
                         case RunCommand.PARALLEL -> run.parallel = Integer.parseInt(value);
                         case RunCommand.ATTEST -> run.attest = Path.of(value);
-                        case RunnerOptions.ALLOW_HOST_EGRESS -> runner.allowHostEgress = true;
+                        case PolicyOptions.ALLOW_HOST_EGRESS -> runner.policy.allowHostEgress = true;
+                        case PolicyOptions.DEFAULT_PIDS_MAX -> runner.policy.defaultPidsMax = value;
+                        case PolicyOptions.DEFAULT_MEMORY_MAX -> runner.policy.defaultMemoryMax = value;
+                        case PolicyOptions.DEFAULT_TEMP_MAX -> runner.policy.defaultTempMax = value;
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }
                 }

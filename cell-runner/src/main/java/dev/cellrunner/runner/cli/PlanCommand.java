@@ -52,9 +52,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--signing-key", paramLabel = "FILE", description = "The run's signing key file.")
     Path signingKey;
 
-    @Option(names = RunnerOptions.ALLOW_HOST_EGRESS, description = "As the run will be started: destinations on "
-            + "this host may be declared.")
-    boolean allowHostEgress;
+    @Mixin
+    PolicyOptions policy = new PolicyOptions();
 
     @Mixin
     HttpEventOptions http = new HttpEventOptions();
@@ -72,9 +71,11 @@ final class PlanCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         byte[] bytes;
         List<String> targets;
+        RunnerPolicy runnerPolicy;
         try {
             bytes = SpecInput.read(source);
             targets = EventSinkOptions.targets(events, http, env, message -> { });
+            runnerPolicy = policy.policy();
         } catch (IOException e) {
             err.println("cell-runner: cannot read " + source + ": " + e.getMessage());
             err.flush();
@@ -95,8 +96,7 @@ final class PlanCommand implements Callable<Integer> {
         try {
             HostFacts host = HostFacts.probe(EventSinkOptions.runnerFiles(targets, http, brokers, env, signingKey));
             CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
-                    CellLauncher.resolveNames(valid.document().spec(), env, HostResolver.CAP), host,
-                    RunnerPolicy.DEFAULT.withAllowHostEgress(allowHostEgress));
+                    CellLauncher.resolveNames(valid.document().spec(), env, HostResolver.CAP), host, runnerPolicy);
             checkHostCeiling(host);
             description = PlanDescription.of(plan, env);
             status = ExitCodes.OK;

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
+import dev.cellrunner.runner.cgroup.DefaultLimits;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.cgroup.LimitsPlanner;
 import dev.cellrunner.runner.mount.MountPlan;
@@ -24,15 +25,22 @@ public final class ConfinementPlanner {
 
     public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host)
             throws Refusal {
+        return plan(document, executable, host, DefaultLimits.STANDARD);
+    }
+
+    /** @param defaultLimits what the cell gets for each limit its document does not name */
+    public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host,
+                                       DefaultLimits defaultLimits) throws Refusal {
         CellSpec spec = document.spec();
         Identity identity = IdentityResolver.resolve(spec.run().user(), spec.run().group());
+        LimitsPlan limits = LimitsPlanner.plan(spec.run().limits(), host.cgroups(), host.v2Controllers(),
+                defaultLimits);
         MountPlan mounts = MountPlanner.plan(spec.authority().filesystem(), host.privatePaths(), host.cellInit(),
-                host.hostDirs(), MountPlanner.DEFAULT_TEMP_BYTES, "default");
+                host.hostDirs(), limits.tempSpace().bytes(), limits.tempSpace().source().label());
         Optional<LandlockPlan> landlock = LandlockPlanner.plan(spec.authority().filesystem(),
                 spec.authority().egressRules(), executable, mounts, host.landlockAbi(), visiblePrivates(mounts));
         SyscallAuthority syscalls = spec.authority().syscalls();
         SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());
-        LimitsPlan limits = LimitsPlanner.plan(spec.run().limits(), host.cgroups(), host.v2Controllers());
         return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, TEMP_DIR, limits, mounts);
     }
 

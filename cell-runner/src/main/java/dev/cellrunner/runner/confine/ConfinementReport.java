@@ -27,6 +27,8 @@ import java.util.Optional;
 public final class ConfinementReport {
     /** How /proc/&lt;pid&gt;/status prints an empty capability set. */
     public static final String NO_CAPABILITIES = "0000000000000000";
+    /** How the cell's temp space is bounded. */
+    public static final String TEMP_MECHANISM = "size of the tmpfs of the cell's /tmp, /var/tmp and /dev/shm";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectNode data = JSON.createObjectNode();
@@ -54,7 +56,7 @@ public final class ConfinementReport {
         report.landlock(plan, probes);
         report.seccomp(plan.seccomp(), probes, status, statusFile);
         report.cgroups(cgroups, status.exited(), "/proc/" + pid + "/cgroup");
-        report.limits(cgroups);
+        report.limits(cgroups, plan.limits().tempSpace());
         report.data.put("enforced", report.mismatches.isEmpty());
         ArrayNode list = report.data.putArray("mismatches");
         report.mismatches.forEach(list::add);
@@ -272,16 +274,22 @@ public final class ConfinementReport {
         enforced(section, "cgroups", cgroups.inExpectedGroups(), cgroupFile);
     }
 
-    private void limits(CgroupObservation cgroups) {
+    /** Each limit with who set it (the document or the runner's default) next to what its group holds. */
+    private void limits(CgroupObservation cgroups, LimitsPlan.TempSpace temp) {
         ObjectNode section = data.putObject("limits");
         for (CellLimits.LimitObservation observation : cgroups.limits()) {
             LimitsPlan.Limit limit = observation.limit();
             ObjectNode entry = section.putObject(limit.name());
             entry.put("requested", limit.value());
+            entry.put("source", limit.source().label());
             entry.put("mechanism", limit.mechanism().label() + " " + limit.controller());
             entry.put("observed", observation.observed());
             enforced(entry, "limits." + limit.name(), observation.holds(), observation.file().toString());
         }
+        ObjectNode entry = section.putObject("tempMaxBytes");
+        entry.put("requested", temp.bytes());
+        entry.put("source", temp.source().label());
+        entry.put("mechanism", TEMP_MECHANISM);
     }
 
     private static void syscall(ObjectNode entry, SeccompPlan.Entry plan, String errno, boolean enforced) {

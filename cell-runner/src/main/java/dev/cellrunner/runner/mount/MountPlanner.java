@@ -13,8 +13,6 @@ import java.util.Set;
 
 /** Turns {@code authority.filesystem} and the host's facts into a cell's {@link MountPlan}. */
 public final class MountPlanner {
-    /** The cell's temp space when nothing else sets it: at most 1 GiB across /tmp, /var/tmp and /dev/shm. */
-    public static final long DEFAULT_TEMP_BYTES = 1L << 30;
 
     private MountPlanner() {
     }

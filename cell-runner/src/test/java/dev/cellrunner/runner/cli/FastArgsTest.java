@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.RunnerPolicy;
+import dev.cellrunner.runner.cgroup.DefaultLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -71,7 +72,8 @@ class FastArgsTest {
         String[] args = {"--events", "jsonl:/tmp/a.jsonl", "--events=none", "--signing-key", "/k.pem",
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
                 "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties",
-                "--parallel", "3", "--allow-host-egress", "a.json", "-", "--", "--odd-name.json"};
+                "--parallel", "3", "--allow-host-egress", "--default-pids-max", "none", "--default-memory-max=2G",
+                "--default-temp-max", "64M", "a.json", "-", "--", "--odd-name.json"};
         RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs(args);
@@ -79,8 +81,8 @@ class FastArgsTest {
         assertThat(fast.parallel).isEqualTo(slow.parallel).isEqualTo(3);
         assertThat(fast.runner.events).isEqualTo(slow.runner.events);
         assertThat(fast.runner.signingKey).isEqualTo(slow.runner.signingKey);
-        assertThat(fast.runner.policy()).isEqualTo(slow.runner.policy());
-        assertThat(fast.runner.policy().allowHostEgress()).isTrue();
+        assertThat(fast.runner.policy.policy()).isEqualTo(slow.runner.policy.policy())
+                .isEqualTo(new RunnerPolicy(true, new DefaultLimits(null, 2L << 30, 64L << 20)));
         HttpEventOptions f = fast.runner.http;
         HttpEventOptions s = slow.runner.http;
         assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})
@@ -96,7 +98,7 @@ class FastArgsTest {
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs("a.json");
         assertThat(fast.parallel).isEqualTo(slow.parallel);
-        assertThat(fast.runner.policy()).isEqualTo(slow.runner.policy()).isEqualTo(RunnerPolicy.DEFAULT);
+        assertThat(fast.runner.policy.policy()).isEqualTo(slow.runner.policy.policy()).isEqualTo(RunnerPolicy.DEFAULT);
         assertThat(new Object[] {fast.runner.http.mode, fast.runner.http.requestTimeoutMs, fast.runner.http.graceMs})
                 .containsExactly(slow.runner.http.mode, slow.runner.http.requestTimeoutMs, slow.runner.http.graceMs);
     }

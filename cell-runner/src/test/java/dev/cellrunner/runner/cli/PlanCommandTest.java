@@ -90,9 +90,30 @@ class PlanCommandTest {
         assertThat(plan.path("mounts").path("program").toString()).as("the mount table the cell will get")
                 .contains("rbind host:/ -> cell:/", "setattr cell:/ ro,nosuid,nodev recursive",
                         "bind scratch:/temp/tmp -> cell:/tmp", "pivot_root");
+        assertThat(plan.path("network").path("hostEgress").asText()).startsWith("refused");
+        Map<String, String> sources = new java.util.TreeMap<>();
+        plan.path("limits").forEach(limit -> sources.put(limit.path("name").asText(),
+                limit.path("value").asText() + " " + limit.path("source").asText()));
+        assertThat(sources).containsEntry("pidsMax", "64 document").containsEntry("memoryMaxBytes", "1610612736 default")
+                .containsEntry("tempMaxBytes", "1073741824 default");
         if (plan.path("landlock").path("abi").asInt() > 0) {
             assertThat(plan.path("landlock").path("rules").toString()).contains("/usr", "/etc");
         }
+    }
+
+    @Test
+    void theRunnersOptionsChangeThePlanAsTheyWouldTheRun() throws Exception {
+        Result result = plan("--json", "--allow-host-egress", "--default-memory-max", "none", "--default-temp-max", "64M",
+                spec(CELL).toString());
+
+        assertThat(result.status()).as(result.err()).isZero();
+        JsonNode plan = JSON.readTree(result.out());
+        assertThat(plan.path("network").path("hostEgress").asText()).startsWith("allowed");
+        List<String> limits = new ArrayList<>();
+        plan.path("limits").forEach(limit -> limits.add(limit.path("name").asText() + "=" + limit.path("value").asText()
+                + " " + limit.path("source").asText()));
+        assertThat(limits).containsExactly("pidsMax=64 document", "tempMaxBytes=67108864 default");
+        assertThat(plan("--default-temp-max", "lots", spec(CELL).toString()).status()).isEqualTo(64);
     }
 
     @Test
@@ -120,8 +141,8 @@ class PlanCommandTest {
                 .replace("\"egressRules\"", "\"secretRefs\": [\"NPM_TOKEN\"], \"egressRules\"");
         SpecReadResult.Valid valid = (SpecReadResult.Valid) CellSpecReader.read(document.getBytes(StandardCharsets.UTF_8));
         Map<String, String> runnerEnv = Map.of(CellPlanner.SECRET_PREFIX + "NPM_TOKEN", "s3cret-value-123");
-        HostFacts host = new HostFacts(0, List.of(), new CgroupLayout(Optional.of(dir), Map.of()), Set.of("pids"),
-                Path.of("/bin/true"), Set.of());
+        HostFacts host = new HostFacts(0, List.of(), new CgroupLayout(Optional.of(dir), Map.of()),
+                Set.of("pids", "memory"), Path.of("/bin/true"), Set.of());
 
         CellPlan plan = CellPlanner.plan(valid.document(), valid.specDigest(), runnerEnv, Map.of(), host);
         JsonNode description = PlanDescription.of(plan, runnerEnv);

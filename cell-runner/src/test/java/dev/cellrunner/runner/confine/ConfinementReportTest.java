@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.confine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cellrunner.runner.cgroup.CellLimits;
 import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.mount.MountPlan;
@@ -24,7 +26,7 @@ class ConfinementReportTest {
     private static final MountPlan MOUNTS = new MountPlan(1L << 30, "default", Path.of("/opt/cell-init"), List.of(),
             List.of(TRAIL), List.of(), Set.of());
     private static final ConfinementPlan PLAN = new ConfinementPlan(new Identity(65534, 65534, "nobody", null),
-            Optional.empty(), 0, SeccompPlan.of(List.of()), Path.of("/tmp"), LimitsPlan.NONE, MOUNTS);
+            Optional.empty(), 0, SeccompPlan.of(List.of()), Path.of("/tmp"), new LimitsPlan(List.of()), MOUNTS);
     private static final MountedCell MOUNTED = new MountedCell(List.of(), MountedCell.PROC_OF_CELL);
     private static final List<String> MOUNTINFO = List.of(
             "400 300 254:0 / / ro,nosuid,nodev,relatime - ext4 /dev/vda rw",
@@ -57,6 +59,22 @@ class ConfinementReportTest {
         List<Probe> failed = List.of(new Probe("seccomp", "clone3(NULL, 0)", "ENOSYS", "EINVAL"));
         assertThat(report(failed, status(NONE, "1", "2", "65534"), NO_GROUPS, VIEW)
                 .mismatches()).singleElement().asString().startsWith("seccomp");
+    }
+
+    @Test
+    void eachLimitSaysWhetherTheDocumentOrTheRunnersDefaultSetIt() {
+        LimitsPlan.Limit pids = new LimitsPlan.Limit("pidsMax", 1024, "pids", LimitsPlan.Mechanism.V1,
+                LimitsPlan.Source.DEFAULT);
+        ConfinementPlan plan = new ConfinementPlan(PLAN.identity(), Optional.empty(), 0, PLAN.seccomp(), PLAN.tempDir(),
+                new LimitsPlan(List.of(pids), new LimitsPlan.TempSpace(64L << 20, LimitsPlan.Source.DOCUMENT)), MOUNTS);
+        CgroupObservation groups = new CgroupObservation(Map.of(), Map.of(),
+                List.of(new CellLimits.LimitObservation(pids, Path.of("/sys/fs/cgroup/pids/x/pids.max"), "1024", true)));
+        JsonNode limits = ConfinementReport.of(plan, PROBES, 42, status(NONE, "1", "2", "65534"), groups, VIEW,
+                MOUNTED, "cell-x").data().path("limits");
+        assertThat(limits.path("pidsMax").path("source").asText()).isEqualTo("default");
+        assertThat(limits.path("pidsMax").path("enforced").asBoolean()).isTrue();
+        assertThat(limits.path("tempMaxBytes").path("requested").asLong()).isEqualTo(64L << 20);
+        assertThat(limits.path("tempMaxBytes").path("source").asText()).isEqualTo("document");
     }
 
     @Test
