@@ -7,10 +7,17 @@ import dev.cellrunner.runner.os.OsError;
 
 import java.util.List;
 
+import static dev.cellrunner.runner.os.Linux.AF_VSOCK;
 import static dev.cellrunner.runner.os.Linux.ENOSYS;
 import static dev.cellrunner.runner.os.Linux.EPERM;
+import static dev.cellrunner.runner.os.Linux.F_SETLEASE;
+import static dev.cellrunner.runner.os.Linux.RLIMIT_NOFILE;
 import static dev.cellrunner.runner.os.Linux.SECCOMP_SET_MODE_FILTER;
+import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.runner.os.Linux.SOCK_STREAM;
 import static dev.cellrunner.runner.os.Linux.SYS_CLONE3;
+import static dev.cellrunner.runner.os.Linux.SYS_FCHMOD;
+import static dev.cellrunner.runner.os.Linux.SYS_PRLIMIT64;
 import static dev.cellrunner.runner.os.Linux.SYS_PROCESS_VM_READV;
 import static dev.cellrunner.runner.os.Linux.SYS_SECCOMP;
 
@@ -45,9 +52,10 @@ public final class Seccomp {
     }
 
     /**
-     * Calls the filter must answer, made from the filtered thread: process_vm_readv on itself with no
-     * buffers (harmless, returns 0 unfiltered) must give EPERM; clone3 with no arguments (EINVAL
-     * unfiltered) must give ENOSYS.
+     * Calls the filter must answer, made from the filtered thread, each harmless unfiltered:
+     * process_vm_readv on itself with no buffers (0) must give EPERM; clone3 with no arguments (EINVAL)
+     * ENOSYS; an AF_VSOCK socket (a socket, closed at once, or EAFNOSUPPORT), reading pid 1's limits
+     * with prlimit64 (0), a lease and a setuid mode on descriptor -1 (EBADF) each EPERM.
      */
     static List<Probe> probe() {
         LibC libc = LibC.INSTANCE;
@@ -55,6 +63,13 @@ public final class Seccomp {
         return List.of(
                 Probe.expect("seccomp", "process_vm_readv(self, no buffers)", EPERM,
                         () -> libc.syscall(SYS_PROCESS_VM_READV, self, null, 0L, null, 0L, 0L)),
-                Probe.expect("seccomp", "clone3(NULL, 0)", ENOSYS, () -> libc.syscall(SYS_CLONE3, null, 0L)));
+                Probe.expect("seccomp", "clone3(NULL, 0)", ENOSYS, () -> libc.syscall(SYS_CLONE3, null, 0L)),
+                Probe.expect("seccomp", "socket(AF_VSOCK, SOCK_STREAM)", EPERM,
+                        () -> libc.close(libc.socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0))),
+                Probe.expect("seccomp", "prlimit64(1, RLIMIT_NOFILE, NULL, NULL)", EPERM,
+                        () -> libc.syscall(SYS_PRLIMIT64, 1L, (long) RLIMIT_NOFILE, null, null)),
+                Probe.expect("seccomp", "fcntl(-1, F_SETLEASE, F_RDLCK)", EPERM,
+                        () -> libc.fcntl(-1, F_SETLEASE, 0)),
+                Probe.expect("seccomp", "fchmod(-1, 04755)", EPERM, () -> libc.syscall(SYS_FCHMOD, -1L, 04755L)));
     }
 }

@@ -1,39 +1,33 @@
 package dev.cellrunner.runner.confine;
 
+import dev.cellrunner.spec.LinuxSyscalls;
+
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.cellrunner.runner.os.Linux.AF_INET6;
-import static dev.cellrunner.runner.os.Linux.AF_INET;
-import static dev.cellrunner.runner.os.Linux.AF_PACKET;
 import static dev.cellrunner.runner.os.Linux.AUDIT_ARCH_X86_64;
-import static dev.cellrunner.runner.os.Linux.CLONE_NAMESPACES;
 import static dev.cellrunner.runner.os.Linux.ENOSYS;
 import static dev.cellrunner.runner.os.Linux.EPERM;
 import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ALLOW;
 import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ERRNO;
 import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_KILL_PROCESS;
-import static dev.cellrunner.runner.os.Linux.SOCK_PACKET;
-import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
-import static dev.cellrunner.runner.os.Linux.SOCK_TYPE_MASK;
-import static dev.cellrunner.runner.os.Linux.SYS_CLONE;
-import static dev.cellrunner.runner.os.Linux.SYS_SOCKET;
 import static dev.cellrunner.runner.os.Linux.X32_SYSCALL_BIT;
 
 /**
  * Compiles a {@link SeccompPlan} to a classic BPF program for x86-64, in this order: kill any other
- * architecture and the x32 ABI; deny the listed calls (EPERM) and answer clone3 with ENOSYS; deny
- * clone with namespace flags and the dangerous socket families and types; allow the rest.
- * Every jump is short and forward, so the program stays valid however long the deny list is.
+ * architecture and the x32 ABI; deny the listed calls (EPERM) and answer clone3 with ENOSYS; then, per
+ * system call with argument rules, answer EPERM when all conditions of one of its rules hold; allow
+ * the rest. Every jump is short and forward, so the program stays valid however long the deny list is.
  */
 public final class SeccompProgram {
     /** {@code struct seccomp_data} offsets: nr, arch, then args[] (low 32 bits on little-endian). */
     static final int OFFSET_NR = 0;
     static final int OFFSET_ARCH = 4;
-    static final int OFFSET_ARG0 = 16;
-    static final int OFFSET_ARG1 = 24;
+    static final int OFFSET_ARGS = 16;
+    static final int ARG_SIZE = 8;
 
     private SeccompProgram() {
     }
@@ -56,30 +50,65 @@ public final class SeccompProgram {
         for (SeccompPlan.Entry entry : plan.notImplemented()) {
             answer(a, entry.number(), SECCOMP_RET_ERRNO | ENOSYS);
         }
-        a.jump(BpfInstruction.JMP_JEQ_K, (int) SYS_CLONE, "clone", "not-clone");
-        a.label("clone");
-        a.load(OFFSET_ARG0);
-        a.jump(BpfInstruction.JMP_JSET_K, CLONE_NAMESPACES, "eperm", "allow");
-        a.label("not-clone");
-        a.jump(BpfInstruction.JMP_JEQ_K, (int) SYS_SOCKET, "socket", "allow");
-        a.label("socket");
-        a.load(OFFSET_ARG0);
-        a.jump(BpfInstruction.JMP_JEQ_K, AF_PACKET, "eperm", "not-packet");
-        a.label("not-packet");
-        a.jump(BpfInstruction.JMP_JEQ_K, AF_INET, "inet", "not-inet4");
-        a.label("not-inet4");
-        a.jump(BpfInstruction.JMP_JEQ_K, AF_INET6, "inet", "allow");
-        a.label("inet");
-        a.load(OFFSET_ARG1);
-        a.emit(new BpfInstruction(BpfInstruction.ALU_AND_K, 0, 0, SOCK_TYPE_MASK));
-        a.jump(BpfInstruction.JMP_JEQ_K, SOCK_RAW, "eperm", "not-raw");
-        a.label("not-raw");
-        a.jump(BpfInstruction.JMP_JEQ_K, SOCK_PACKET, "eperm", "allow");
+        Map<String, List<SeccompPolicy.ArgumentRule>> bySyscall = new LinkedHashMap<>();
+        plan.argumentRules().forEach(rule -> bySyscall.computeIfAbsent(rule.syscall(), s -> new ArrayList<>())
+                .add(rule));
+        List<String> syscalls = List.copyOf(bySyscall.keySet());
+        for (int i = 0; i < syscalls.size(); i++) {
+            a.jump(BpfInstruction.JMP_JEQ_K, number(syscalls.get(i)), "call-" + syscalls.get(i),
+                    i + 1 < syscalls.size() ? "dispatch-" + (i + 1) : "allow");
+            a.label("dispatch-" + (i + 1));
+        }
+        for (Map.Entry<String, List<SeccompPolicy.ArgumentRule>> call : bySyscall.entrySet()) {
+            a.label("call-" + call.getKey());
+            List<SeccompPolicy.ArgumentRule> rules = call.getValue();
+            for (int r = 0; r < rules.size(); r++) {
+                String next = r + 1 < rules.size() ? "rule-" + call.getKey() + "-" + (r + 1) : "allow";
+                rule(a, rules.get(r), call.getKey() + "-" + r, next);
+                a.label(next.equals("allow") ? "end-" + call.getKey() : next);
+            }
+        }
         a.label("allow");
         a.ret(SECCOMP_RET_ALLOW);
         a.label("eperm");
         a.ret(SECCOMP_RET_ERRNO | EPERM);
         return a.resolve();
+    }
+
+    /** The conditions one after another: each that fails jumps to {@code next}; all holding jump to eperm. */
+    private static void rule(Assembler a, SeccompPolicy.ArgumentRule rule, String name, String next) {
+        List<SeccompPolicy.Condition> conditions = rule.conditions();
+        for (int c = 0; c < conditions.size(); c++) {
+            SeccompPolicy.Condition condition = conditions.get(c);
+            String holds = c + 1 < conditions.size() ? "cond-" + name + "-" + (c + 1) : "eperm";
+            a.load(OFFSET_ARGS + condition.arg() * ARG_SIZE);
+            switch (condition.test()) {
+                case ANY_BIT -> a.jump(BpfInstruction.JMP_JSET_K, condition.mask(), holds, next);
+                case IN, NOT_IN -> {
+                    if (condition.mask() != -1) {
+                        a.emit(new BpfInstruction(BpfInstruction.ALU_AND_K, 0, 0, condition.mask()));
+                    }
+                    boolean in = condition.test() == SeccompPolicy.Condition.Test.IN;
+                    List<SeccompPolicy.Value> values = condition.values();
+                    for (int v = 0; v < values.size(); v++) {
+                        String otherwise = v + 1 < values.size() ? "value-" + name + "-" + c + "-" + (v + 1)
+                                : (in ? next : holds);
+                        a.jump(BpfInstruction.JMP_JEQ_K, values.get(v).value(), in ? holds : next, otherwise);
+                        if (v + 1 < values.size()) {
+                            a.label(otherwise);
+                        }
+                    }
+                }
+            }
+            if (c + 1 < conditions.size()) {
+                a.label(holds);
+            }
+        }
+    }
+
+    private static int number(String syscall) {
+        return LinuxSyscalls.number(syscall)
+                .orElseThrow(() -> new IllegalArgumentException("unknown system call " + syscall));
     }
 
     /** {@code if (nr == number) return action;} in two instructions, so no jump grows with the list. */

@@ -49,6 +49,33 @@ class SeccompIT extends CellRunnerCase {
     }
 
     @Test
+    void argumentRulesHoldOnTheKernelAndTheHarmlessFormsStillWork() throws Exception {
+        String script = String.join("\n",
+                "sub report { my ($name, $rc) = @_; print $name, '=', ($rc == -1 ? $!+0 : 0), qq(\\n); }",
+                "report('vsock', socket(my $v, 40, 1, 0) ? 0 : -1);",
+                "report('socketpair_vsock', syscall(53, 40, 1, 0, my $pair = qq(\\0) x 8));",
+                "report('unix', socket(my $u, 1, 1, 0) ? 0 : -1);",
+                "report('inet6', socket(my $i, 10, 2, 0) ? 0 : -1);",
+                "my $limit = qq(\\0) x 16;",
+                "report('prlimit_parent', syscall(302, getppid(), 7, 0, $limit));",
+                "report('prlimit_self', syscall(302, 0, 7, 0, $limit));",
+                "my $file = qq($ENV{TMPDIR}/f); open(my $fh, '>', $file) or die $!;",
+                "report('setlease', syscall(72, fileno($fh), 1024, 1));",   // F_SETLEASE F_WRLCK
+                "report('setuid_chmod', syscall(90, $file, 04755));",
+                "report('setgid_fchmod', syscall(91, fileno($fh), 02755));",
+                "report('setuid_fchmodat', syscall(268, -100, $file, 04755));",
+                "report('plain_chmod', syscall(90, $file, 0755));",
+                "printf qq(mode=%o\\n), (stat $file)[2] & 07777;");
+        CellRunnerCli.Run run = cli.run(CellRunnerCli.cell(perl.toString(), "-e", script));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.stdout()).as(run.toString()).contains("vsock=1\n", "socketpair_vsock=1\n", "unix=0\n",
+                "inet6=0\n", "prlimit_parent=1\n", "prlimit_self=0\n", "setlease=1\n", "setuid_chmod=1\n",
+                "setgid_fchmod=1\n", "setuid_fchmodat=1\n", "plain_chmod=0\n", "mode=755\n");
+        assertThat(run.event("confinement").get("seccomp").get("argumentRules").findValuesAsText("syscall"))
+                .contains("socket", "socketpair", "prlimit64", "fcntl", "chmod", "fchmod", "fchmodat", "fchmodat2");
+    }
+
+    @Test
     void documentDenialsAreAddedToTheDefaults() throws Exception {
         ObjectNode document = CellRunnerCli.cell(perl.toString(), "-e",
                 "my $rc = syscall(110); print 'getppid=', ($rc == -1 ? $!+0 : 0), qq(\\n);");

@@ -30,7 +30,8 @@ class SeccompProgramTest {
     }
 
     static Stream<String> everythingElse() {
-        Set<String> answered = Stream.concat(defaultDenied(), Stream.of("clone3", "clone", "socket"))
+        Set<String> answered = Stream.concat(defaultDenied(), Stream.concat(Stream.of("clone3"),
+                SeccompPolicy.ARGUMENT_RULES.stream().map(SeccompPolicy.ArgumentRule::syscall)))
                 .collect(Collectors.toSet());
         return LinuxSyscalls.all().keySet().stream().filter(name -> !answered.contains(name));
     }
@@ -88,24 +89,94 @@ class SeccompProgramTest {
     }
 
     @Test
-    void packetAndRawSocketsAreDeniedOthersAllowed() {
+    void socketFamiliesAreAnAllowListAndRawInetSocketsAreDenied() {
         int socket = nr("socket");
         long cloexec = 0x80000;
         long nonblock = 0x800;
         assertThat(run(socket, 17, 3)).as("AF_PACKET SOCK_RAW").isEqualTo(EPERM);
         assertThat(run(socket, 17, 2)).as("AF_PACKET SOCK_DGRAM").isEqualTo(EPERM);
+        assertThat(run(socket, 40, 1 | cloexec)).as("AF_VSOCK SOCK_STREAM").isEqualTo(EPERM);
+        for (long family : new long[] {0, 3, 4, 5, 9, 15, 21, 29, 30, 31, 38, 44, 45, 46}) {
+            assertThat(run(socket, family, 1)).as("family %d", family).isEqualTo(EPERM);
+        }
         assertThat(run(socket, 2, 3 | cloexec, 1)).as("AF_INET SOCK_RAW ICMP").isEqualTo(EPERM);
         assertThat(run(socket, 10, 3 | nonblock, 58)).as("AF_INET6 SOCK_RAW").isEqualTo(EPERM);
         assertThat(run(socket, 2, 10)).as("AF_INET SOCK_PACKET").isEqualTo(EPERM);
         assertThat(run(socket, 2, 1 | cloexec)).as("AF_INET SOCK_STREAM").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 2, 2)).as("AF_INET SOCK_DGRAM").isEqualTo(SECCOMP_RET_ALLOW);
         assertThat(run(socket, 10, 2)).as("AF_INET6 SOCK_DGRAM").isEqualTo(SECCOMP_RET_ALLOW);
         assertThat(run(socket, 1, 1)).as("AF_UNIX SOCK_STREAM").isEqualTo(SECCOMP_RET_ALLOW);
-        assertThat(run(socket, 16, 3 | cloexec, 0)).as("AF_NETLINK SOCK_RAW NETLINK_ROUTE").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 1, 3)).as("AF_UNIX SOCK_RAW is not an IP raw socket").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socket, 16, 3 | cloexec, 0)).as("AF_NETLINK SOCK_RAW NETLINK_ROUTE")
+                .isEqualTo(SECCOMP_RET_ALLOW);
     }
 
     @Test
     void upperArgumentBitsDoNotHideTheFamily() {
         assertThat(run(nr("socket"), 0xffffffff_00000000L | 17, 3)).isEqualTo(EPERM);
+        assertThat(run(nr("socket"), 0xffffffff_00000000L | 2, 1)).isEqualTo(SECCOMP_RET_ALLOW);
+    }
+
+    @Test
+    void socketpairTakesTheSameFamilies() {
+        int socketpair = nr("socketpair");
+        assertThat(run(socketpair, 1, 1)).as("AF_UNIX").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(socketpair, 40, 1)).as("AF_VSOCK").isEqualTo(EPERM);
+        assertThat(run(socketpair, 17, 2)).as("AF_PACKET").isEqualTo(EPERM);
+    }
+
+    @Test
+    void prlimitActsOnTheCallerOnly() {
+        int prlimit = nr("prlimit64");
+        assertThat(run(prlimit, 0, 7)).as("pid 0: the caller").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(prlimit, 1, 0)).as("pid 1").isEqualTo(EPERM);
+        assertThat(run(prlimit, 4242, 1)).as("another pid").isEqualTo(EPERM);
+        assertThat(run(prlimit, 0xffffffffL, 1)).as("pid -1").isEqualTo(EPERM);
+        assertThat(run(prlimit, 0x1_00000000L, 1)).as("the kernel reads an int: 0").isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(run(nr("setrlimit"), 1, 0)).as("setrlimit has no pid").isEqualTo(SECCOMP_RET_ALLOW);
+    }
+
+    @Test
+    void leasesAreDeniedOtherFcntlCommandsAllowed() {
+        int fcntl = nr("fcntl");
+        assertThat(run(fcntl, 3, 1024, 0)).as("F_SETLEASE F_RDLCK").isEqualTo(EPERM);
+        assertThat(run(fcntl, 3, 1024, 2)).as("F_SETLEASE F_UNLCK").isEqualTo(EPERM);
+        for (long command : new long[] {0, 1, 2, 3, 4, 5, 6, 7, 1025, 1030, 1033}) {
+            assertThat(run(fcntl, 3, command, 0)).as("command %d", command).isEqualTo(SECCOMP_RET_ALLOW);
+        }
+    }
+
+    @Test
+    void chmodThatSetsSetuidOrSetgidIsDenied() {
+        for (String[] call : new String[][] {{"chmod", "1"}, {"fchmod", "1"}, {"fchmodat", "2"}, {"fchmodat2", "2"}}) {
+            int number = nr(call[0]);
+            int modeArg = Integer.parseInt(call[1]);
+            for (long mode : new long[] {04755, 02755, 06755, 04000, 02000, 0104755}) {
+                assertThat(run(number, args(modeArg, mode))).as("%s mode %o", call[0], mode).isEqualTo(EPERM);
+            }
+            for (long mode : new long[] {0755, 0644, 01777, 0, 0777}) {
+                assertThat(run(number, args(modeArg, mode))).as("%s mode %o", call[0], mode)
+                        .isEqualTo(SECCOMP_RET_ALLOW);
+            }
+        }
+    }
+
+    @Test
+    void eachArgumentRuleSaysWhenInWords() {
+        assertThat(SeccompPolicy.ARGUMENT_RULES).extracting(rule -> rule.syscall() + " when " + rule.when()).contains(
+                "socket when domain is none of AF_UNIX, AF_INET, AF_INET6, AF_NETLINK",
+                "socket when domain is one of AF_INET, AF_INET6 and type & 0xf is one of SOCK_RAW, SOCK_PACKET",
+                "prlimit64 when pid is none of 0 (the caller)",
+                "fcntl when cmd is one of F_SETLEASE",
+                "fchmodat when mode has any of S_ISUID, S_ISGID");
+        assertThat(SeccompPolicy.ARGUMENT_RULES).allMatch(rule -> !rule.reason().isBlank());
+    }
+
+    /** {@code value} at argument {@code index}, zeros before it. */
+    private static long[] args(int index, long value) {
+        long[] args = new long[index + 1];
+        args[index] = value;
+        return args;
     }
 
     @Test
