@@ -34,4 +34,11 @@ public record CellPlan(CellDocument document, String specDigest, String cellId, 
         egressRules = List.copyOf(egressRules);
         egress = List.copyOf(egress);
     }
+
+    /** This plan with the cell's allocated uid, once it has one. */
+    public CellPlan withAllocatedUid(int uid) {
+        return new CellPlan(document, specDigest, cellId, argv, executable, environment, workingDirectory, lifetime,
+                egressRules, egress, confinement.withIdentity(confinement.identity().withAllocatedUid(uid)), policy,
+                hostAddresses);
+    }
 }

@@ -86,7 +86,7 @@ public final class CellPlanner {
             throw new Refusal("network.egress", badPool.getMessage());
         }
         Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
-        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host, policy.defaultLimits());
+        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host, policy);
         if (DnsPolicy.forRules(egress) == DnsPolicy.ANSWERED) {
             confinement = confinement
                     .withProvided(MountPlan.ProvidedFile.text("/etc/resolv.conf", CellResolverFiles.resolvConf()))

@@ -11,7 +11,7 @@ import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.runner.confine.ConfinementReport;
-import dev.cellrunner.runner.confine.Identity;
+import dev.cellrunner.runner.confine.IdentityPlanner;
 import dev.cellrunner.runner.confine.LandlockAccess;
 import dev.cellrunner.runner.confine.LandlockPlan;
 import dev.cellrunner.runner.confine.LandlockRule;
@@ -54,7 +54,7 @@ public final class PlanDescription {
         lifetime.put("killAfterMs", plan.lifetime().toMillis());
         lifetime.put("mechanism", "cgroup.kill of the cell's cgroup v2 leaf (the whole process tree)");
         network(tree.putObject("network"), plan);
-        confinement(tree, plan.confinement());
+        confinement(tree, plan.confinement(), plan.policy());
         return tree;
     }
 
@@ -106,13 +106,10 @@ public final class PlanDescription {
                 DnsPolicy.forRules(plan.egress())).text());
     }
 
-    private static void confinement(ObjectNode tree, ConfinementPlan plan) {
+    private static void confinement(ObjectNode tree, ConfinementPlan plan, RunnerPolicy policy) {
         tree.put("capabilities", "all sets emptied (effective, permitted, inheritable, ambient, bounding)");
         tree.put("noNewPrivs", true);
-        Identity identity = plan.identity();
-        tree.put("identity", identity == null ? "unchanged (the runner's uid and gid)"
-                : (identity.uid() == null ? "the runner's uid" : "user " + identity.user() + " (uid " + identity.uid() + ")")
-                + ", group " + identity.group() + " (gid " + identity.gid() + ")");
+        tree.put("identity", IdentityPlanner.describe(plan.identity(), policy.uidRange()));
         tree.put("tempDir", plan.tempDir().toString());
         mounts(tree.putObject("mounts"), plan.mounts());
         landlock(tree.putObject("landlock"), plan);

@@ -9,8 +9,8 @@ import java.util.concurrent.Executors;
  * cell's path does not wait for threads to start. Never used for anything that enters a cell's
  * namespace or confines itself: that is the launch thread's, which is never reused.
  */
-final class RunnerThreads {
-    static final ExecutorService POOL = Executors.newCachedThreadPool(task -> {
+public final class RunnerThreads {
+    public static final ExecutorService POOL = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "cell-worker");
         thread.setDaemon(true);
         return thread;

@@ -18,7 +18,10 @@ import dev.cellrunner.runner.cell.Provenance;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.cell.RunnerPolicy;
+import dev.cellrunner.runner.cell.RunnerThreads;
 import dev.cellrunner.runner.confine.HostFacts;
+import dev.cellrunner.runner.confine.IdentityPlanner;
+import dev.cellrunner.runner.confine.UidAllocator;
 import dev.cellrunner.runner.dns.Upstream;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.egress.StateDirectory;
@@ -30,6 +33,7 @@ import dev.cellrunner.spec.Correlation;
 import dev.cellrunner.spec.SpecReadResult;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -43,6 +47,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
@@ -59,6 +65,7 @@ final class CellLauncher {
     private final SigningKey fixedKey;
     private final List<Path> runnerFiles;
     private final RunnerPolicy policy;
+    private final UidAllocator uids;
 
     private CellLauncher(List<String> targets, HttpEventOptions http, BrokerOptions brokers, Map<String, String> env,
                          SigningKey fixedKey, List<Path> runnerFiles, RunnerPolicy policy) {
@@ -69,6 +76,7 @@ final class CellLauncher {
         this.fixedKey = fixedKey;
         this.runnerFiles = runnerFiles;
         this.policy = policy;
+        this.uids = new UidAllocator(policy.uidRange(), StateDirectory.of(env));
     }
 
     /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
@@ -94,7 +102,7 @@ final class CellLauncher {
             runnerFiles.add(StateDirectory.of(env));
             runnerFiles.addAll(morePrivate);
             return Optional.of(new CellLauncher(targets, options.http, options.brokers, Map.copyOf(settings), key,
-                    List.copyOf(runnerFiles), options.policy.policy()));
+                    List.copyOf(runnerFiles), options.policy.policy(env)));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();
@@ -162,6 +170,7 @@ final class CellLauncher {
         }
         sinks.addAll(io.extraSinks());
         LaunchStart launch = LaunchStart.begin(valid.document().spec().id()); // its namespace is made meanwhile
+        CompletableFuture<UidAllocator.Lease> uid = allocateMeanwhile(valid.document()); // its NSS lookups too
         try {
             SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
             Phases.mark("sinks-open");
@@ -177,11 +186,20 @@ final class CellLauncher {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }
             Phases.mark("planned");
+            if (!plan.confinement().identity().resolved()) {
+                try {
+                    plan = plan.withAllocatedUid(uid.join().uid());
+                } catch (CompletionException e) {
+                    return new RefusedCell(trail, log).refuse(plan.document(), plan.specDigest(), new Refusal("run.user",
+                            "cannot allocate a uid for the cell: " + e.getCause().getMessage(), e.getCause()));
+                }
+                Phases.mark("uid-allocated");
+            }
             List<Provenance.FileDigest> dependencies = attestation == null ? List.of() : Provenance.dependencies(plan);
             CellRun cell = new CellRun(plan, launch, trail, io.stdout(), io.stderr(), log, env);
             io.started().accept(cell);
             Instant startedOn = Instant.now();
-            int status = cell.run();
+            int status = cell.run(); // returns once the cell's processes are gone: its uid may go to another cell
             if (attestation == null) {
                 return status;
             }
@@ -190,6 +208,41 @@ final class CellLauncher {
                     key, status);
         } finally {
             launch.end(); // a cell that ran has ended it already; one refused before has not
+            release(uid, log);
+        }
+    }
+
+    /**
+     * A cell that names no user gets a uid of its own: taken on a runner thread while the runner opens
+     * the trail and plans the cell, so its NSS lookups cost the cell nothing. Null when none is needed.
+     */
+    private CompletableFuture<UidAllocator.Lease> allocateMeanwhile(CellDocument document) {
+        if (!IdentityPlanner.allocates(document.spec().run().user())) {
+            return null;
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return uids.allocate(document.spec().id());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }, RunnerThreads.POOL);
+    }
+
+    private static void release(CompletableFuture<UidAllocator.Lease> uid, Consumer<String> log) {
+        if (uid == null) {
+            return;
+        }
+        UidAllocator.Lease lease;
+        try {
+            lease = uid.join();
+        } catch (CompletionException notTaken) {
+            return;
+        }
+        try {
+            lease.close();
+        } catch (IOException e) {
+            log.accept("cannot release uid " + lease.uid() + " (cell-runner gc will): " + e.getMessage());
         }
     }
 

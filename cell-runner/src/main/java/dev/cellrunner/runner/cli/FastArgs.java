@@ -22,9 +22,9 @@ final class FastArgs {
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
             BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST, PolicyOptions.DEFAULT_PIDS_MAX,
-            PolicyOptions.DEFAULT_MEMORY_MAX, PolicyOptions.DEFAULT_TEMP_MAX);
+            PolicyOptions.DEFAULT_MEMORY_MAX, PolicyOptions.DEFAULT_TEMP_MAX, PolicyOptions.UID_RANGE);
     /** Options of run that take no value. */
-    static final Set<String> RUN_FLAGS = Set.of(PolicyOptions.ALLOW_HOST_EGRESS);
+    static final Set<String> RUN_FLAGS = Set.of(PolicyOptions.ALLOW_HOST_EGRESS, PolicyOptions.ALLOW_ROOT_CELLS);
     static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
 
     private FastArgs() {
@@ -61,6 +61,8 @@ final class FastArgs {
                         case PolicyOptions.DEFAULT_PIDS_MAX -> runner.policy.defaultPidsMax = value;
                         case PolicyOptions.DEFAULT_MEMORY_MAX -> runner.policy.defaultMemoryMax = value;
                         case PolicyOptions.DEFAULT_TEMP_MAX -> runner.policy.defaultTempMax = value;
+                        case PolicyOptions.ALLOW_ROOT_CELLS -> runner.policy.allowRootCells = true;
+                        case PolicyOptions.UID_RANGE -> runner.policy.uidRange = value;
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }
                 }

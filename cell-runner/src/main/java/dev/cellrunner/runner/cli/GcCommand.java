@@ -5,7 +5,9 @@ import dev.cellrunner.runner.cgroup.CgroupLayout;
 import dev.cellrunner.runner.cgroup.DeadRunnerGroups;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.confine.TempDirLeftovers;
+import dev.cellrunner.runner.confine.UidAllocator;
 import dev.cellrunner.runner.egress.Leftovers;
+import dev.cellrunner.runner.egress.StateDirectory;
 import dev.cellrunner.runner.observe.RunnerProcesses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Clean up after cell runners that are no longer alive: kill their cells' processes, remove "
                 + "their cgroups (v2 leaves and v1 groups), veths, nft tables, forwarding they switched on, the cells' "
-                + "temp dirs and stale HTTP spool locks. Objects of live runners are never touched.",
+                + "temp dirs and uids, and stale HTTP spool locks. Objects of live runners are never touched.",
                 "Prints what it did; exit 0 when everything left over was removed, 1 if something could not be."})
 final class GcCommand implements Callable<Integer> {
     @Option(names = "--spool-dir", paramLabel = "DIR",
@@ -55,6 +57,7 @@ final class GcCommand implements Callable<Integer> {
             }
         }));
         done.addAll(TempDirLeftovers.collect(HostFacts.tempBaseDir(), RunnerProcesses::isLive));
+        done.addAll(UidAllocator.collect(StateDirectory.of(env)));
         Path spool = spoolDir != null ? spoolDir : EventSinkOptions.stateDir(env).resolve("spool");
         SpoolLeftovers.Report leftInSpool = SpoolLeftovers.collect(spool, Instant.now());
         leftInSpool.removed().forEach(run -> done.add("removed spool run " + run + " (nothing left to send) and its lock"));

@@ -75,7 +75,7 @@ final class PlanCommand implements Callable<Integer> {
         try {
             bytes = SpecInput.read(source);
             targets = EventSinkOptions.targets(events, http, env, message -> { });
-            runnerPolicy = policy.policy();
+            runnerPolicy = policy.policy(env);
         } catch (IOException e) {
             err.println("cell-runner: cannot read " + source + ": " + e.getMessage());
             err.flush();

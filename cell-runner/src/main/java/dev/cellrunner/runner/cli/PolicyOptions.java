@@ -3,7 +3,11 @@ package dev.cellrunner.runner.cli;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.cgroup.DefaultLimits;
+import dev.cellrunner.runner.confine.IdentityPlanner;
+import dev.cellrunner.runner.confine.UidRange;
 import picocli.CommandLine.Option;
+
+import java.util.Map;
 
 /**
  * What the operator allows every cell beyond its document, and what a cell gets where its document is
@@ -15,6 +19,8 @@ final class PolicyOptions {
     static final String DEFAULT_PIDS_MAX = "--default-pids-max";
     static final String DEFAULT_MEMORY_MAX = "--default-memory-max";
     static final String DEFAULT_TEMP_MAX = "--default-temp-max";
+    static final String ALLOW_ROOT_CELLS = IdentityPlanner.ALLOW_ROOT_OPTION;
+    static final String UID_RANGE = UidRange.OPTION;
 
     @Option(names = ALLOW_HOST_EGRESS,
             description = "Let documents declare destinations on this host: its own addresses, the uplink pools, "
@@ -22,6 +28,16 @@ final class PolicyOptions {
                     + "such a cell is refused (exit 69), its DNS responder never answers with them, and the "
                     + "host-side filter never forwards there.")
     boolean allowHostEgress;
+
+    @Option(names = ALLOW_ROOT_CELLS,
+            description = "Let a document run its cell as root (run.user root or 0, or group 0). Without it such a "
+                    + "cell is refused (exit 69). Root cells still have no capabilities.")
+    boolean allowRootCells;
+
+    @Option(names = UID_RANGE, paramLabel = "FIRST-LAST",
+            description = "The uids (and gids of the same numbers) allocated to cells that name no user. Default: "
+                    + "$" + UidRange.VARIABLE + ", else 61184-65519 (systemd's DynamicUser range).")
+    String uidRange;
 
     @Option(names = DEFAULT_PIDS_MAX, paramLabel = "N",
             description = "Processes and threads of a cell whose document sets no run.limits.pidsMax, or none. "
@@ -38,8 +54,11 @@ final class PolicyOptions {
                     + "suffixes). Default: 1G.")
     String defaultTempMax;
 
-    /** What these options allow; a malformed value is an IllegalArgumentException naming the option. */
-    RunnerPolicy policy() {
+    /**
+     * What these options allow ({@code env} gives what an option left out may come from); a malformed
+     * value is an IllegalArgumentException naming the option.
+     */
+    RunnerPolicy policy(Map<String, String> env) {
         DefaultLimits standard = DefaultLimits.STANDARD;
         DefaultLimits limits = new DefaultLimits(
                 defaultPidsMax == null ? standard.pidsMax() : DefaultLimits.count(DEFAULT_PIDS_MAX, defaultPidsMax),
@@ -47,6 +66,7 @@ final class PolicyOptions {
                         : DefaultLimits.bytes(DEFAULT_MEMORY_MAX, defaultMemoryMax, true),
                 defaultTempMax == null ? standard.tempMaxBytes()
                         : DefaultLimits.bytes(DEFAULT_TEMP_MAX, defaultTempMax, false));
-        return RunnerPolicy.DEFAULT.withAllowHostEgress(allowHostEgress).withDefaultLimits(limits);
+        return RunnerPolicy.DEFAULT.withAllowHostEgress(allowHostEgress).withAllowRootCells(allowRootCells)
+                .withUidRange(UidRange.of(uidRange, env)).withDefaultLimits(limits);
     }
 }

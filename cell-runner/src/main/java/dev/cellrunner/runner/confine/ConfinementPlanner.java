@@ -1,7 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.cell.Refusal;
-import dev.cellrunner.runner.cgroup.DefaultLimits;
+import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.cgroup.LimitsPlanner;
 import dev.cellrunner.runner.mount.MountPlan;
@@ -9,8 +9,11 @@ import dev.cellrunner.runner.mount.MountPlanner;
 import dev.cellrunner.runner.mount.MountProgram;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.FilesystemAuthority;
 import dev.cellrunner.spec.SyscallAuthority;
 
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -25,20 +28,22 @@ public final class ConfinementPlanner {
 
     public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host)
             throws Refusal {
-        return plan(document, executable, host, DefaultLimits.STANDARD);
+        return plan(document, executable, host, RunnerPolicy.DEFAULT);
     }
 
-    /** @param defaultLimits what the cell gets for each limit its document does not name */
+    /** @param policy the runner's options: root consent, the uid range, default limits */
     public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host,
-                                       DefaultLimits defaultLimits) throws Refusal {
+                                       RunnerPolicy policy) throws Refusal {
         CellSpec spec = document.spec();
-        Identity identity = IdentityResolver.resolve(spec.run().user(), spec.run().group());
+        Identity identity = IdentityPlanner.plan(spec.run().user(), spec.run().group(), policy.allowRootCells(),
+                policy.uidRange());
         LimitsPlan limits = LimitsPlanner.plan(spec.run().limits(), host.cgroups(), host.v2Controllers(),
-                defaultLimits);
+                policy.defaultLimits());
         MountPlan mounts = MountPlanner.plan(spec.authority().filesystem(), host.privatePaths(), host.cellInit(),
                 host.hostDirs(), limits.tempSpace().bytes(), limits.tempSpace().source().label());
         Optional<LandlockPlan> landlock = LandlockPlanner.plan(spec.authority().filesystem(),
                 spec.authority().egressRules(), executable, mounts, host.landlockAbi(), visiblePrivates(mounts));
+        checkWritable(spec.authority().filesystem(), identity);
         SyscallAuthority syscalls = spec.authority().syscalls();
         SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());
         return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, TEMP_DIR, limits, mounts);
@@ -53,5 +58,29 @@ public final class ConfinementPlanner {
                 .filter(path -> !MountProgram.inFreshMount(path)
                         || mounts.declared().stream().anyMatch(d -> path.startsWith(d.planned())))
                 .toList();
+    }
+
+    /** A declared readWrite path the cell's identity cannot write is refused; its ownership is never changed. */
+    private static void checkWritable(FilesystemAuthority filesystem, Identity identity) throws Refusal {
+        if (filesystem == null) {
+            return;
+        }
+        for (String declared : filesystem.readWrite()) {
+            Optional<String> refusal;
+            try {
+                refusal = WriteAccess.refusal(Path.of(declared).toRealPath(), identity);
+            } catch (NoSuchFileException e) {
+                throw new Refusal("authority.filesystem.readWrite", declared + " does not exist on this host");
+            } catch (IOException e) {
+                throw new Refusal("authority.filesystem.readWrite", declared + ": " + e.getMessage());
+            }
+            if (refusal.isPresent()) {
+                throw new Refusal("authority.filesystem.readWrite", declared + ": " + refusal.get() + " by the cell's "
+                        + (identity.source() == Identity.Source.ALLOCATED ? "allocated uid" : "uid " + identity.uid())
+                        + (identity.gid() == null ? "" : " and gid " + identity.gid())
+                        + "; the runner never changes ownership: make it writable for that identity (e.g. mode 1777, "
+                        + "or a group the cell runs in with run.group), or run the cell as its owner (run.user)");
+            }
+        }
     }
 }

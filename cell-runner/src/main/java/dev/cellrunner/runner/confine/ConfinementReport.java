@@ -163,21 +163,14 @@ public final class ConfinementReport {
         observed.put("uid", uids);
         observed.put("gid", gids);
         observed.put("groups", words(status.groups()));
-        boolean holds = true;
-        if (identity == null) {
-            section.put("requested", "unchanged (the runner's own uid and gid)");
-        } else {
-            ObjectNode requested = section.putObject("requested");
-            requested.put("user", identity.user());
-            requested.put("group", identity.group());
-            if (identity.uid() != null) {
-                requested.put("uid", identity.uid());
-                holds = uids.equals(repeat(identity.uid()));
-            }
-            requested.put("gid", identity.gid());
-            holds &= gids.equals(repeat(identity.gid()))
-                    && words(status.groups()).equals(Integer.toString(identity.gid()));
-        }
+        ObjectNode requested = section.putObject("requested");
+        requested.put("source", identity.source().label());
+        requested.put("user", identity.user());
+        requested.put("group", identity.group());
+        requested.put("uid", identity.uid());
+        requested.put("gid", identity.gid());
+        boolean holds = identity.resolved() && uids.equals(repeat(identity.uid())) && gids.equals(repeat(identity.gid()))
+                && words(status.groups()).equals(Integer.toString(identity.gid()));
         enforced(section, "identity", holds, statusFile + " Uid/Gid/Groups");
     }
 

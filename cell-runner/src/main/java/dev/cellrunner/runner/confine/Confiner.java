@@ -51,9 +51,7 @@ public final class Confiner {
         // abstract sockets belong to a network namespace: this one is made in the cell's
         try (Landlock.AbstractSocket outside = scoped ? Landlock.AbstractSocket.listen(PROBE_SOCKET) : null) {
             Capabilities.dropBoundingAndAmbient();
-            if (plan.identity() != null) {
-                Credentials.switchTo(plan.identity());
-            }
+            Credentials.switchTo(plan.identity());
             Capabilities.clearSets();
             NoNewPrivileges.set();
             if (landlock.isPresent()) {

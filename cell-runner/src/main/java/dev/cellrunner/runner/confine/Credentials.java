@@ -16,6 +16,9 @@ public final class Credentials {
     }
 
     public static void switchTo(Identity identity) throws OsError {
+        if (!identity.resolved()) {
+            throw new IllegalStateException("the cell's uid was never allocated: " + identity);
+        }
         LibC libc = LibC.INSTANCE;
         long gid = identity.gid();
         try (Memory groups = new Memory(4)) {
@@ -25,13 +28,11 @@ public final class Credentials {
         } catch (LastErrorException e) {
             throw new OsError("setgroups/setresgid(" + gid + ")", e);
         }
-        if (identity.uid() != null) {
-            long uid = identity.uid();
-            try {
-                libc.syscall(Linux.SYS_SETRESUID, uid, uid, uid);
-            } catch (LastErrorException e) {
-                throw new OsError("setresuid(" + uid + ")", e);
-            }
+        long uid = identity.uid();
+        try {
+            libc.syscall(Linux.SYS_SETRESUID, uid, uid, uid);
+        } catch (LastErrorException e) {
+            throw new OsError("setresuid(" + uid + ")", e);
         }
     }
 }

@@ -52,6 +52,10 @@ public interface LibC extends Library {
 
     int geteuid();
 
+    int getuid();
+
+    int getgid();
+
     int open(String path, int flags) throws LastErrorException;
 
     int openat(int dirfd, String path, int flags, int mode) throws LastErrorException;
@@ -107,4 +111,6 @@ public interface LibC extends Library {
 
     /** {@code struct group *} (gr_gid at offset 16 on x86-64), or null. Through NSS. */
     Pointer getgrnam(String name);
+
+    Pointer getgrgid(int gid);
 }

@@ -91,6 +91,27 @@ public final class StateDir implements AutoCloseable {
         }
     }
 
+    /** The first {@code limit} bytes of record {@code name} as text ("" when it is empty or missing). */
+    public String read(String name, int limit) throws IOException {
+        int file;
+        try {
+            file = LibC.INSTANCE.openat(fd, name, Linux.O_RDONLY | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Linux.ENOENT) {
+                return "";
+            }
+            throw failure("open", name, e);
+        }
+        try (Memory buffer = new Memory(limit)) {
+            long read = Eintr.retry(() -> LibC.INSTANCE.read(file, buffer, limit));
+            return new String(buffer.getByteArray(0, (int) read), StandardCharsets.UTF_8);
+        } catch (LastErrorException e) {
+            throw failure("read", name, e);
+        } finally {
+            LibC.INSTANCE.close(file);
+        }
+    }
+
     /** Whether record {@code name} exists (a link counts as one; it is never followed). */
     public boolean exists(String name) throws IOException {
         try {

@@ -50,6 +50,8 @@ class AttestIT {
 
     private Path spec(String id, String run) throws IOException {
         Path out = Files.createDirectories(dir.resolve("out"));
+        // the cell runs as a uid allocated to it, which writes its outputs here
+        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         return Files.writeString(dir.resolve(id + ".json"), """
                 {"apiVersion": "cellos.io/v1", "kind": "ExecutionCell",
                  "spec": {"id": "%s", "lifetime": {"ttlSeconds": 20},

@@ -2,12 +2,14 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.cgroup.DefaultLimits;
+import dev.cellrunner.runner.confine.UidRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -73,7 +75,8 @@ class FastArgsTest {
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
                 "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties",
                 "--parallel", "3", "--allow-host-egress", "--default-pids-max", "none", "--default-memory-max=2G",
-                "--default-temp-max", "64M", "a.json", "-", "--", "--odd-name.json"};
+                "--default-temp-max", "64M", "--allow-root-cells", "--uid-range", "200000-200099", "a.json", "-", "--",
+                "--odd-name.json"};
         RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs(args);
@@ -81,8 +84,9 @@ class FastArgsTest {
         assertThat(fast.parallel).isEqualTo(slow.parallel).isEqualTo(3);
         assertThat(fast.runner.events).isEqualTo(slow.runner.events);
         assertThat(fast.runner.signingKey).isEqualTo(slow.runner.signingKey);
-        assertThat(fast.runner.policy.policy()).isEqualTo(slow.runner.policy.policy())
-                .isEqualTo(new RunnerPolicy(true, new DefaultLimits(null, 2L << 30, 64L << 20)));
+        assertThat(fast.runner.policy.policy(Map.of())).isEqualTo(slow.runner.policy.policy(Map.of()))
+                .isEqualTo(new RunnerPolicy(true, true, new UidRange(200000, 200099),
+                        new DefaultLimits(null, 2L << 30, 64L << 20)));
         HttpEventOptions f = fast.runner.http;
         HttpEventOptions s = slow.runner.http;
         assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})
@@ -98,7 +102,10 @@ class FastArgsTest {
         RunCommand slow = new RunCommand();
         new CommandLine(slow).parseArgs("a.json");
         assertThat(fast.parallel).isEqualTo(slow.parallel);
-        assertThat(fast.runner.policy.policy()).isEqualTo(slow.runner.policy.policy()).isEqualTo(RunnerPolicy.DEFAULT);
+        assertThat(fast.runner.policy.policy(Map.of())).isEqualTo(slow.runner.policy.policy(Map.of()))
+                .isEqualTo(RunnerPolicy.DEFAULT);
+        assertThat(fast.runner.policy.policy(Map.of(UidRange.VARIABLE, "70000-70009")).uidRange())
+                .isEqualTo(new UidRange(70000, 70009));
         assertThat(new Object[] {fast.runner.http.mode, fast.runner.http.requestTimeoutMs, fast.runner.http.graceMs})
                 .containsExactly(slow.runner.http.mode, slow.runner.http.requestTimeoutMs, slow.runner.http.graceMs);
     }

@@ -9,6 +9,7 @@ import dev.cellrunner.runner.testing.CliFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +26,8 @@ final class CellRunnerCli implements AutoCloseable {
 
     CellRunnerCli() throws IOException {
         scratch = Files.createTempDirectory("confine-it-");
+        // cells run as an allocated uid: they pass through to the paths a test declares for them
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     Path scratch() {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,6 +23,7 @@ class LandlockIT extends CellRunnerCase {
     void directories() throws Exception {
         readOnly = Files.createDirectory(cli.scratch().resolve("ro"));
         readWrite = Files.createDirectory(cli.scratch().resolve("rw"));
+        Files.setPosixFilePermissions(readWrite, PosixFilePermissions.fromString("rwxrwxrwx")); // the cell's uid writes
         outside = Files.createDirectory(cli.scratch().resolve("outside"));
         Files.writeString(readOnly.resolve("data.txt"), "inside\n");
         Files.writeString(outside.resolve("secret.txt"), "secret\n");

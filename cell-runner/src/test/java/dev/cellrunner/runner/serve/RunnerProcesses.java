@@ -27,6 +27,8 @@ final class RunnerProcesses implements AutoCloseable {
 
     RunnerProcesses() throws IOException {
         scratch = Files.createTempDirectory("serve-it-");
+        // cells run as an allocated uid: they must reach the files a test leaves for them here
+        Files.setPosixFilePermissions(scratch, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /** A document for {@code argv} with a unique cell id, written to the scratch directory. */

@@ -1,6 +1,8 @@
 package dev.cellrunner.runner.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.testing.CliFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,16 +130,21 @@ class ServeIT {
     }
 
     @Test
-    void aCellCannotSubmitCells() throws Exception {
-        // Runs as root like the server and is even given the server's directory: the socket's directory
-        // is private to the server, masked in every cell, so the socket is not there to connect to (and
-        // were it, the server would see from the peer's credentials that it is inside a cell: exit 77).
+    void aRootCellCannotSubmitCells() throws Exception {
+        // A root cell (allowed here) runs as the server's uid and is even given the server's directory: the
+        // socket's directory is private to the server, masked in every cell, so the socket is not there to
+        // connect to (and were it, the server would see from the peer's credentials that it is inside a
+        // cell: exit 77). A cell of its own uid could not even enter the socket's 0700 directory.
         var inner = RunnerProcesses.cell("/bin/sh", "-c", "echo escaped");
         Path innerDocument = runner.write(inner);
         Path checkout = RunnerProcesses.launcher().toAbsolutePath().getParent().getParent();
         Path outer = runner.documentSeeing(List.of(socket.getParent().getParent(), checkout),
                 RunnerProcesses.launcher().toString(), "submit", "--socket", socket.toString(), innerDocument.toString());
-        RunnerProcesses.Result result = runner.run("outer", "run", outer.toString(), "--events", "none");
+        ObjectNode asRoot = (ObjectNode) CliFixtures.JSON.readTree(outer.toFile());
+        ((ObjectNode) asRoot.get("spec").get("run")).put("user", "root");
+        runner.write(asRoot);
+        RunnerProcesses.Result result = runner.run("outer", "run", "--allow-root-cells", outer.toString(), "--events",
+                "none");
         assertThat(result.exitCode()).as(result.toString()).isIn(75, 77);
         assertThat(result.stderr()).containsAnyOf("cannot reach", "cells may not submit cells");
         assertThat(result.stdout()).doesNotContain("escaped");
