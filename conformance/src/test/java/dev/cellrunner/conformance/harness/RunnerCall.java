@@ -49,6 +49,12 @@ public final class RunnerCall {
         return this;
     }
 
+    /** Adds runner options right after the subcommand, e.g. {@code --allow-root-cells}. */
+    public RunnerCall options(String... options) {
+        arguments.addAll(1, List.of(options));
+        return this;
+    }
+
     public RunnerCall stdin(String text) {
         this.stdin = text.getBytes(StandardCharsets.UTF_8);
         return this;

@@ -106,6 +106,12 @@ public final class Spec {
         return this;
     }
 
+    /** {@code run.user}: an account name or number. */
+    public Spec user(String user) {
+        run().put("user", user);
+        return this;
+    }
+
     public Spec memoryMaxBytes(long bytes) {
         run().withObjectProperty("limits").put("memoryMaxBytes", bytes);
         return this;
