@@ -6,11 +6,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-mvn -q -B -pl event-sinks -am test-compile
 cp_file="$(mktemp /tmp/cr-bench-cp.XXXXXX)"
 work="$(mktemp -d /tmp/cr-bench-brokers.XXXXXX)"
 trap 'rm -rf "$cp_file" "$work"' EXIT
-mvn -q -B -pl event-sinks dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -q -B -pl event-sinks -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
 cp="$root/event-sinks/target/classes:$root/event-sinks/target/test-classes:$(cat "$cp_file")"
 cd "$work"  # the brokers keep their data under ./target
 java -cp "$cp" "$root/bench/BrokerThroughput.java" "${1:-500}"

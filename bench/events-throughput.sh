@@ -5,8 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-mvn -q -B -pl event-sinks -am compile
 cp_file="$(mktemp /tmp/cr-bench-cp.XXXXXX)"
 trap 'rm -f "$cp_file"' EXIT
-mvn -q -B -pl event-sinks dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -q -B -pl event-sinks -am compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 java -cp "event-sinks/target/classes:$(cat "$cp_file")" bench/EventThroughput.java "${1:-5}"

@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="$root/target/jmh"
 mkdir -p "$out"
-mvn -q -B -Pjmh -pl event-sinks test-compile dependency:build-classpath -Dmdep.outputFile="$out/classpath.txt" >/dev/null
+mvn -q -B -Pjmh -pl event-sinks -am test-compile dependency:build-classpath -Dmdep.outputFile="$out/classpath.txt" >/dev/null
 printf '%s cores, %s, load %s (before the run)\n' "$(nproc)" "$(java -version 2>&1 | head -1)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)" >"$out/machine.txt"
 java -cp "event-sinks/target/test-classes:event-sinks/target/classes:$(cat "$out/classpath.txt")" \

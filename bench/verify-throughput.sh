@@ -6,10 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mb="${1:-1024}"
-mvn -q -B -pl event-sinks -am compile
 work="$(mktemp -d /tmp/cr-bench-verify.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-mvn -q -B -pl event-sinks dependency:build-classpath -Dmdep.outputFile="$work/cp" >/dev/null
+mvn -q -B -pl event-sinks -am compile dependency:build-classpath -Dmdep.outputFile="$work/cp" >/dev/null
 cp="event-sinks/target/classes:$(cat "$work/cp")"
 echo "verify throughput ($(nproc) cores, java $(java -version 2>&1 | head -1 | cut -d'"' -f2), load $(cut -d' ' -f1-3 /proc/loadavg))"
 java -cp "$cp" bench/VerifyThroughput.java generate "$work/trail.jsonl" "$mb" "$work/keys"

@@ -9,11 +9,10 @@ source "$here/bench/lib.sh"
 in_private_netns "$0" "$@"
 cd "$here"
 [[ -f cell-runner/target/cell-runner.jar ]] || mvn -q -B package -DskipTests
-mvn -q -B -pl event-sinks -am test-compile
 cp_file="$(mktemp /tmp/cr-bench-cp.XXXXXX)"
 work="$(mktemp -d /tmp/cr-bench-workers.XXXXXX)"
 trap 'rm -rf "$cp_file" "$work"' EXIT
-mvn -q -B -pl event-sinks dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -q -B -pl event-sinks -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
 cp="$here/event-sinks/target/classes:$here/event-sinks/target/test-classes:$(cat "$cp_file")"
 cd "$work"  # the NATS server keeps its store under ./target
 java -cp "$cp" "$here/bench/Workers.java" "$here" "${1:-200}"

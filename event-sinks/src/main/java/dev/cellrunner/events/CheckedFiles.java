@@ -5,6 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.cellrunner.linux.Linux;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -23,27 +24,6 @@ import java.util.Map;
  * struct layouts). The Java side then uses the checked descriptor through {@code /proc/self/fd}.
  */
 public final class CheckedFiles {
-    public static final int O_RDONLY = 0;
-    public static final int O_WRONLY = 01;
-    public static final int O_RDWR = 02;
-    public static final int O_CREAT = 0100;
-    public static final int O_EXCL = 0200;
-    public static final int O_APPEND = 02000;
-    public static final int O_NONBLOCK = 04000;
-    public static final int O_DIRECTORY = 0200000;
-    public static final int O_NOFOLLOW = 0400000;
-    public static final int O_CLOEXEC = 02000000;
-    /** Names a file without opening it for reading or writing: enough for fstat and fstatfs. */
-    public static final int O_PATH = 010000000;
-
-    private static final int ENOENT = 2;
-    private static final int ENXIO = 6;
-    private static final int EEXIST = 17;
-    private static final int ENOTDIR = 20;
-    private static final int ELOOP = 40;
-    private static final int STAT_BYTES = 144;
-    private static final int STATFS_BYTES = 120;
-
     /** Pseudo file systems whose "files" are kernel switches or views, never a trail or a key. */
     private static final Map<Long, String> PSEUDO = Map.of(0x9fa0L, "procfs", 0x62656572L, "sysfs",
             0x27e0ebL, "cgroupfs", 0x63677270L, "cgroup2", 0x64626720L, "debugfs", 0x74726163L, "tracefs",
@@ -68,26 +48,24 @@ public final class CheckedFiles {
 
     /** What fstat and fstatfs said of an open descriptor. */
     public record Status(int mode, int uid, long size, long fileSystem) {
-        private static final int S_IFMT = 0170000;
-
         public boolean regular() {
-            return (mode & S_IFMT) == 0100000;
+            return (mode & Linux.S_IFMT) == Linux.S_IFREG;
         }
 
         public boolean directory() {
-            return (mode & S_IFMT) == 0040000;
+            return (mode & Linux.S_IFMT) == Linux.S_IFDIR;
         }
 
         /** "a FIFO", "a directory", ...: for messages. */
         public String kind() {
-            return switch (mode & S_IFMT) {
-                case 0100000 -> "a regular file";
-                case 0040000 -> "a directory";
-                case 0010000 -> "a FIFO";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                case 0120000 -> "a symbolic link";
+            return switch (mode & Linux.S_IFMT) {
+                case Linux.S_IFREG -> "a regular file";
+                case Linux.S_IFDIR -> "a directory";
+                case Linux.S_IFIFO -> "a FIFO";
+                case Linux.S_IFCHR -> "a character device";
+                case Linux.S_IFBLK -> "a block device";
+                case Linux.S_IFSOCK -> "a socket";
+                case Linux.S_IFLNK -> "a symbolic link";
                 default -> "an unknown kind of file";
             };
         }
@@ -100,7 +78,7 @@ public final class CheckedFiles {
 
     /** What {@code path} (a final link followed) is, without opening it for I/O; null when it does not exist. */
     public static Status inspect(Path path) throws IOException {
-        try (Opened opened = open(path, O_PATH, 0)) {
+        try (Opened opened = open(path, Linux.O_PATH, 0)) {
             return opened.status();
         } catch (NoSuchFileException absent) {
             return null;
@@ -112,7 +90,7 @@ public final class CheckedFiles {
      * it is a regular file of at most {@code maxBytes}, so a FIFO, a device or a huge file is never read.
      */
     public static byte[] readSmallRegularFile(Path path, int maxBytes) throws IOException {
-        try (Opened opened = open(path, O_RDONLY, 0)) {
+        try (Opened opened = open(path, Linux.O_RDONLY, 0)) {
             Status status = opened.status();
             if (!status.regular()) {
                 throw new IOException(path + " is " + status.kind() + ", not a regular file");
@@ -187,22 +165,23 @@ public final class CheckedFiles {
     public static Opened open(Path path, int flags, int createMode) throws IOException {
         int fd;
         try {
-            fd = C.INSTANCE.open(path.toString(), flags | O_NONBLOCK | O_CLOEXEC, createMode);
+            fd = C.INSTANCE.open(path.toString(), flags | Linux.O_NONBLOCK | Linux.O_CLOEXEC, createMode);
         } catch (LastErrorException e) {
             throw switch (e.getErrorCode()) {
-                case ENOENT -> new NoSuchFileException(path.toString());
-                case EEXIST -> new FileAlreadyExistsException(path.toString());
-                case ELOOP -> new IOException(path + " is a symbolic link" + ((flags & O_NOFOLLOW) != 0
+                case Linux.ENOENT -> new NoSuchFileException(path.toString());
+                case Linux.EEXIST -> new FileAlreadyExistsException(path.toString());
+                case Linux.ELOOP -> new IOException(path + " is a symbolic link" + ((flags & Linux.O_NOFOLLOW) != 0
                         ? ", not followed" : " loop"));
-                case ENXIO -> new IOException(path + " is a FIFO or a device without a reader");
-                case ENOTDIR -> new IOException(path + ": not a directory");
+                case Linux.ENXIO -> new IOException(path + " is a FIFO or a device without a reader");
+                case Linux.ENOTDIR -> new IOException(path + ": not a directory");
                 default -> new IOException(path + ": " + C.INSTANCE.strerror(e.getErrorCode()));
             };
         }
-        try (Memory stat = new Memory(STAT_BYTES); Memory statfs = new Memory(STATFS_BYTES)) {
+        try (Memory stat = new Memory(Linux.STAT_SIZE); Memory statfs = new Memory(Linux.STATFS_SIZE)) {
             C.INSTANCE.fstat(fd, stat);
             C.INSTANCE.fstatfs(fd, statfs);
-            return new Opened(path, fd, new Status(stat.getInt(24), stat.getInt(28), stat.getLong(48), statfs.getLong(0)));
+            return new Opened(path, fd, new Status(stat.getInt(Linux.STAT_MODE_OFFSET), stat.getInt(Linux.STAT_UID_OFFSET),
+                    stat.getLong(Linux.STAT_SIZE_OFFSET), statfs.getLong(0)));
         } catch (LastErrorException e) {
             C.INSTANCE.close(fd);
             throw new IOException(path + ": fstat: " + C.INSTANCE.strerror(e.getErrorCode()));

@@ -1,5 +1,6 @@
 package dev.cellrunner.events;
 
+import dev.cellrunner.linux.Linux;
 import io.cloudevents.CloudEvent;
 
 import java.io.IOException;
@@ -102,11 +103,11 @@ public final class JsonlSink implements EventSink {
             CheckedFiles.Opened opened;
             boolean created = false;
             try {
-                opened = CheckedFiles.open(path, CheckedFiles.O_WRONLY | CheckedFiles.O_APPEND, 0);
+                opened = CheckedFiles.open(path, Linux.O_WRONLY | Linux.O_APPEND, 0);
             } catch (java.nio.file.NoSuchFileException absent) {
                 try {
-                    opened = CheckedFiles.open(path, CheckedFiles.O_WRONLY | CheckedFiles.O_APPEND
-                            | CheckedFiles.O_CREAT | CheckedFiles.O_EXCL, 0600);
+                    opened = CheckedFiles.open(path, Linux.O_WRONLY | Linux.O_APPEND
+                            | Linux.O_CREAT | Linux.O_EXCL, 0600);
                     created = true;
                 } catch (FileAlreadyExistsException raced) {
                     if (attempt < 3) {

@@ -3,6 +3,8 @@ package dev.cellrunner.events;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import dev.cellrunner.linux.Eintr;
+import dev.cellrunner.linux.Linux;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,12 +17,6 @@ import java.nio.file.Path;
  * each other like two processes do.
  */
 final class TrailLock implements Closeable {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int LOCK_EX = 2;
-    private static final int LOCK_UN = 8;
-    private static final int EINTR = 4;
-
     private interface C extends Library {
         C INSTANCE = Native.load("c", C.class);
 
@@ -42,7 +38,7 @@ final class TrailLock implements Closeable {
     /** A descriptor of the file {@code path} names now (the sink's own file, just opened). */
     static TrailLock open(Path path) throws IOException {
         try {
-            return new TrailLock(path, C.INSTANCE.open(path.toString(), O_RDONLY | O_CLOEXEC, 0));
+            return new TrailLock(path, C.INSTANCE.open(path.toString(), Linux.O_RDONLY | Linux.O_CLOEXEC, 0));
         } catch (LastErrorException e) {
             throw new IOException(path + ": cannot open for locking (errno " + e.getErrorCode() + ")");
         }
@@ -50,23 +46,18 @@ final class TrailLock implements Closeable {
 
     /** Waits for the lock; every append holds it while it writes. */
     void lock() throws IOException {
-        flock(LOCK_EX);
+        flock(Linux.LOCK_EX);
     }
 
     void unlock() throws IOException {
-        flock(LOCK_UN);
+        flock(Linux.LOCK_UN);
     }
 
     private void flock(int operation) throws IOException {
-        while (true) {
-            try {
-                C.INSTANCE.flock(fd, operation);
-                return;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new IOException(path + ": flock failed (errno " + e.getErrorCode() + ")");
-                }
-            }
+        try {
+            Eintr.retry(() -> C.INSTANCE.flock(fd, operation));
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": flock failed (" + Linux.errnoName(e.getErrorCode()) + ")");
         }
     }
 

@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
-import static dev.cellrunner.runner.os.Linux.ENOENT;
+import static dev.cellrunner.linux.Linux.ENOENT;
 
 /**
  * One cell from start to end: isolate, launch, observe, wait, kill what is left, report.

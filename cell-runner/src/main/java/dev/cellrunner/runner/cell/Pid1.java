@@ -2,11 +2,11 @@ package dev.cellrunner.runner.cell;
 
 import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.mount.MountPlan;
-import dev.cellrunner.runner.os.Eintr;
+import dev.cellrunner.linux.Eintr;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.runner.os.FdInputStream;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.os.SpawnRequest;
 

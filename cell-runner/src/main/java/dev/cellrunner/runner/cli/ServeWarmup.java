@@ -14,7 +14,7 @@ import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.egress.CellNetwork;
 import dev.cellrunner.runner.egress.HostResolver;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.spec.CellSpecReader;
 import dev.cellrunner.spec.SpecReadResult;
 import io.cloudevents.CloudEvent;

@@ -3,14 +3,14 @@ package dev.cellrunner.runner.confine;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
 
-import static dev.cellrunner.runner.os.Linux.EINVAL;
-import static dev.cellrunner.runner.os.Linux.LINUX_CAPABILITY_VERSION_3;
-import static dev.cellrunner.runner.os.Linux.PR_CAPBSET_DROP;
-import static dev.cellrunner.runner.os.Linux.PR_CAP_AMBIENT;
-import static dev.cellrunner.runner.os.Linux.PR_CAP_AMBIENT_CLEAR_ALL;
+import static dev.cellrunner.linux.Linux.EINVAL;
+import static dev.cellrunner.linux.Linux.LINUX_CAPABILITY_VERSION_3;
+import static dev.cellrunner.linux.Linux.PR_CAPBSET_DROP;
+import static dev.cellrunner.linux.Linux.PR_CAP_AMBIENT;
+import static dev.cellrunner.linux.Linux.PR_CAP_AMBIENT_CLEAR_ALL;
 
 /**
  * Empties the capability sets of the calling thread, which the workload then inherits. Capabilities

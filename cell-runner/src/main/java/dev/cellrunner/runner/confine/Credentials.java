@@ -3,7 +3,7 @@ package dev.cellrunner.runner.confine;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
 
 /**

@@ -4,7 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
-import static dev.cellrunner.runner.os.Linux.PR_SET_NO_NEW_PRIVS;
+import static dev.cellrunner.linux.Linux.PR_SET_NO_NEW_PRIVS;
 
 /** Sets no_new_privs on the calling thread: no exec of the workload can gain privileges (setuid, file caps). */
 public final class NoNewPrivileges {

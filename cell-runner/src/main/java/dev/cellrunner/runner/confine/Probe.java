@@ -1,7 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import com.sun.jna.LastErrorException;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 
 import java.util.List;
 

@@ -7,19 +7,19 @@ import dev.cellrunner.runner.os.OsError;
 
 import java.util.List;
 
-import static dev.cellrunner.runner.os.Linux.AF_VSOCK;
-import static dev.cellrunner.runner.os.Linux.ENOSYS;
-import static dev.cellrunner.runner.os.Linux.EPERM;
-import static dev.cellrunner.runner.os.Linux.F_SETLEASE;
-import static dev.cellrunner.runner.os.Linux.RLIMIT_NOFILE;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_SET_MODE_FILTER;
-import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.SOCK_STREAM;
-import static dev.cellrunner.runner.os.Linux.SYS_CLONE3;
-import static dev.cellrunner.runner.os.Linux.SYS_FCHMOD;
-import static dev.cellrunner.runner.os.Linux.SYS_PRLIMIT64;
-import static dev.cellrunner.runner.os.Linux.SYS_PROCESS_VM_READV;
-import static dev.cellrunner.runner.os.Linux.SYS_SECCOMP;
+import static dev.cellrunner.linux.Linux.AF_VSOCK;
+import static dev.cellrunner.linux.Linux.ENOSYS;
+import static dev.cellrunner.linux.Linux.EPERM;
+import static dev.cellrunner.linux.Linux.F_SETLEASE;
+import static dev.cellrunner.linux.Linux.RLIMIT_NOFILE;
+import static dev.cellrunner.linux.Linux.SECCOMP_SET_MODE_FILTER;
+import static dev.cellrunner.linux.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.linux.Linux.SOCK_STREAM;
+import static dev.cellrunner.linux.Linux.SYS_CLONE3;
+import static dev.cellrunner.linux.Linux.SYS_FCHMOD;
+import static dev.cellrunner.linux.Linux.SYS_PRLIMIT64;
+import static dev.cellrunner.linux.Linux.SYS_PROCESS_VM_READV;
+import static dev.cellrunner.linux.Linux.SYS_SECCOMP;
 
 /**
  * Installs a seccomp filter on the calling thread only (no SECCOMP_FILTER_FLAG_TSYNC: the rest of the

@@ -2,23 +2,23 @@ package dev.cellrunner.runner.confine;
 
 import java.util.List;
 
-import static dev.cellrunner.runner.os.Linux.AF_INET;
-import static dev.cellrunner.runner.os.Linux.AF_INET6;
-import static dev.cellrunner.runner.os.Linux.AF_NETLINK;
-import static dev.cellrunner.runner.os.Linux.AF_UNIX;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWCGROUP;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWIPC;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWNET;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWNS;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWPID;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWUSER;
-import static dev.cellrunner.runner.os.Linux.CLONE_NEWUTS;
-import static dev.cellrunner.runner.os.Linux.F_SETLEASE;
-import static dev.cellrunner.runner.os.Linux.SOCK_PACKET;
-import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
-import static dev.cellrunner.runner.os.Linux.SOCK_TYPE_MASK;
-import static dev.cellrunner.runner.os.Linux.S_ISGID;
-import static dev.cellrunner.runner.os.Linux.S_ISUID;
+import static dev.cellrunner.linux.Linux.AF_INET;
+import static dev.cellrunner.linux.Linux.AF_INET6;
+import static dev.cellrunner.linux.Linux.AF_NETLINK;
+import static dev.cellrunner.linux.Linux.AF_UNIX;
+import static dev.cellrunner.linux.Linux.CLONE_NEWCGROUP;
+import static dev.cellrunner.linux.Linux.CLONE_NEWIPC;
+import static dev.cellrunner.linux.Linux.CLONE_NEWNET;
+import static dev.cellrunner.linux.Linux.CLONE_NEWNS;
+import static dev.cellrunner.linux.Linux.CLONE_NEWPID;
+import static dev.cellrunner.linux.Linux.CLONE_NEWUSER;
+import static dev.cellrunner.linux.Linux.CLONE_NEWUTS;
+import static dev.cellrunner.linux.Linux.F_SETLEASE;
+import static dev.cellrunner.linux.Linux.SOCK_PACKET;
+import static dev.cellrunner.linux.Linux.SOCK_RAW;
+import static dev.cellrunner.linux.Linux.SOCK_TYPE_MASK;
+import static dev.cellrunner.linux.Linux.S_ISGID;
+import static dev.cellrunner.linux.Linux.S_ISUID;
 
 /**
  * The runner's default seccomp policy and why each entry is in it: the one documented place.

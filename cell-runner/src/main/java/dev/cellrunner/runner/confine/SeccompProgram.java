@@ -8,13 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.cellrunner.runner.os.Linux.AUDIT_ARCH_X86_64;
-import static dev.cellrunner.runner.os.Linux.ENOSYS;
-import static dev.cellrunner.runner.os.Linux.EPERM;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ALLOW;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ERRNO;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_KILL_PROCESS;
-import static dev.cellrunner.runner.os.Linux.X32_SYSCALL_BIT;
+import static dev.cellrunner.linux.Linux.AUDIT_ARCH_X86_64;
+import static dev.cellrunner.linux.Linux.ENOSYS;
+import static dev.cellrunner.linux.Linux.EPERM;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_ALLOW;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_ERRNO;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_KILL_PROCESS;
+import static dev.cellrunner.linux.Linux.X32_SYSCALL_BIT;
 
 /**
  * Compiles a {@link SeccompPlan} to a classic BPF program for x86-64, in this order: kill any other

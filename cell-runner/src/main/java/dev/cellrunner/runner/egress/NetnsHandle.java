@@ -2,14 +2,14 @@ package dev.cellrunner.runner.egress;
 
 import com.sun.jna.LastErrorException;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
-import static dev.cellrunner.runner.os.Linux.O_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.O_RDONLY;
+import static dev.cellrunner.linux.Linux.O_CLOEXEC;
+import static dev.cellrunner.linux.Linux.O_RDONLY;
 
 /**
  * A close-on-exec descriptor of a network namespace (a cell's, taken while its launch thread is alive,

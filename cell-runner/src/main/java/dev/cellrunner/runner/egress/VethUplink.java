@@ -11,8 +11,8 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.function.Consumer;
 
-import static dev.cellrunner.runner.os.Linux.EEXIST;
-import static dev.cellrunner.runner.os.Linux.ENODEV;
+import static dev.cellrunner.linux.Linux.EEXIST;
+import static dev.cellrunner.linux.Linux.ENODEV;
 
 /**
  * The cell's veth pair over rtnetlink: {@code eth0} created up from inside the cell with its peer

@@ -1,7 +1,7 @@
 package dev.cellrunner.runner.mount;
 
 
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.cellrunner.runner.mount;
 
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 
 /**
  * One step of a cell's mount program, performed in order on the launch thread by {@link Mounts}.

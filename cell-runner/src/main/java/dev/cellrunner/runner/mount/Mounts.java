@@ -3,9 +3,9 @@ package dev.cellrunner.runner.mount;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.cell.Refusal;
-import dev.cellrunner.runner.os.Eintr;
+import dev.cellrunner.linux.Eintr;
 import dev.cellrunner.runner.os.LibC;
-import dev.cellrunner.runner.os.Linux;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
 
 import java.nio.charset.StandardCharsets;
@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.cellrunner.runner.os.Linux.AT_EMPTY_PATH;
-import static dev.cellrunner.runner.os.Linux.AT_FDCWD;
-import static dev.cellrunner.runner.os.Linux.AT_RECURSIVE;
+import static dev.cellrunner.linux.Linux.AT_EMPTY_PATH;
+import static dev.cellrunner.linux.Linux.AT_FDCWD;
+import static dev.cellrunner.linux.Linux.AT_RECURSIVE;
 
 /**
  * Performs a compiled mount program ({@link MountProgram}) on the calling thread, which must be a cell's
@@ -438,7 +438,7 @@ public final class Mounts {
                     (long) Linux.OPEN_HOW_SIZE);
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Linux.ENOENT || e.getErrorCode() == Linux.ELOOP
-                    || e.getErrorCode() == 20 /* ENOTDIR */) {
+                    || e.getErrorCode() == Linux.ENOTDIR) {
                 return -1;
             }
             throw new OsError("openat2(" + cellPath + " in the cell's root)", e);

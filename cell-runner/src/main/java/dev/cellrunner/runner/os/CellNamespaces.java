@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
+import dev.cellrunner.linux.Linux;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

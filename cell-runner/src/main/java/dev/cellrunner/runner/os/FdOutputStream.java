@@ -2,6 +2,7 @@ package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.cellrunner.linux.Eintr;
 
 import java.io.IOException;
 import java.io.OutputStream;

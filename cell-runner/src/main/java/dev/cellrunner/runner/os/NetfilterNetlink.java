@@ -2,24 +2,25 @@ package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.cellrunner.linux.Eintr;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-import static dev.cellrunner.runner.os.Linux.AF_NETLINK;
-import static dev.cellrunner.runner.os.Linux.EAGAIN;
-import static dev.cellrunner.runner.os.Linux.ENOBUFS;
-import static dev.cellrunner.runner.os.Linux.MSG_DONTWAIT;
-import static dev.cellrunner.runner.os.Linux.MSG_TRUNC;
-import static dev.cellrunner.runner.os.Linux.NETLINK_CAP_ACK;
-import static dev.cellrunner.runner.os.Linux.NETLINK_EXT_ACK;
-import static dev.cellrunner.runner.os.Linux.NETLINK_NETFILTER;
-import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
-import static dev.cellrunner.runner.os.Linux.SOL_NETLINK;
-import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
-import static dev.cellrunner.runner.os.Linux.SO_RCVBUFFORCE;
+import static dev.cellrunner.linux.Linux.AF_NETLINK;
+import static dev.cellrunner.linux.Linux.EAGAIN;
+import static dev.cellrunner.linux.Linux.ENOBUFS;
+import static dev.cellrunner.linux.Linux.MSG_DONTWAIT;
+import static dev.cellrunner.linux.Linux.MSG_TRUNC;
+import static dev.cellrunner.linux.Linux.NETLINK_CAP_ACK;
+import static dev.cellrunner.linux.Linux.NETLINK_EXT_ACK;
+import static dev.cellrunner.linux.Linux.NETLINK_NETFILTER;
+import static dev.cellrunner.linux.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.linux.Linux.SOCK_RAW;
+import static dev.cellrunner.linux.Linux.SOL_NETLINK;
+import static dev.cellrunner.linux.Linux.SOL_SOCKET;
+import static dev.cellrunner.linux.Linux.SO_RCVBUFFORCE;
 
 /**
  * A NETLINK_NETFILTER socket: nftables batches (set elements), nfnetlink_log and conntrack. Like every

@@ -2,17 +2,18 @@ package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.cellrunner.linux.Linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static dev.cellrunner.runner.os.Linux.AF_INET;
-import static dev.cellrunner.runner.os.Linux.IFF_UP;
-import static dev.cellrunner.runner.os.Linux.SIOCGIFFLAGS;
-import static dev.cellrunner.runner.os.Linux.SIOCSIFFLAGS;
-import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.SOCK_DGRAM;
+import static dev.cellrunner.linux.Linux.AF_INET;
+import static dev.cellrunner.linux.Linux.IFF_UP;
+import static dev.cellrunner.linux.Linux.SIOCGIFFLAGS;
+import static dev.cellrunner.linux.Linux.SIOCSIFFLAGS;
+import static dev.cellrunner.linux.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.linux.Linux.SOCK_DGRAM;
 
 /** Moves the calling thread into a fresh network namespace and brings its loopback up. */
 public final class NetworkNamespace {

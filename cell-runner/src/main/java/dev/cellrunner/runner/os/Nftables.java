@@ -19,15 +19,15 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static dev.cellrunner.runner.os.Linux.AF_NETLINK;
-import static dev.cellrunner.runner.os.Linux.F_DUPFD_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.NETLINK_NETFILTER;
-import static dev.cellrunner.runner.os.Linux.RLIMIT_NOFILE;
-import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.SOCK_RAW;
-import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
-import static dev.cellrunner.runner.os.Linux.SO_DOMAIN;
-import static dev.cellrunner.runner.os.Linux.SO_PROTOCOL;
+import static dev.cellrunner.linux.Linux.AF_NETLINK;
+import static dev.cellrunner.linux.Linux.F_DUPFD_CLOEXEC;
+import static dev.cellrunner.linux.Linux.NETLINK_NETFILTER;
+import static dev.cellrunner.linux.Linux.RLIMIT_NOFILE;
+import static dev.cellrunner.linux.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.linux.Linux.SOCK_RAW;
+import static dev.cellrunner.linux.Linux.SOL_SOCKET;
+import static dev.cellrunner.linux.Linux.SO_DOMAIN;
+import static dev.cellrunner.linux.Linux.SO_PROTOCOL;
 
 /**
  * libnftables, the library the {@code nft} command is a thin front end of, called in-process.

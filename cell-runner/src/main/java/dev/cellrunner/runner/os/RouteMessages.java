@@ -4,10 +4,10 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
-import static dev.cellrunner.runner.os.Linux.AF_INET6;
-import static dev.cellrunner.runner.os.Linux.AF_INET;
-import static dev.cellrunner.runner.os.Linux.AF_PACKET;
-import static dev.cellrunner.runner.os.Linux.AF_UNSPEC;
+import static dev.cellrunner.linux.Linux.AF_INET6;
+import static dev.cellrunner.linux.Linux.AF_INET;
+import static dev.cellrunner.linux.Linux.AF_PACKET;
+import static dev.cellrunner.linux.Linux.AF_UNSPEC;
 
 /**
  * The rtnetlink requests the runner makes, encoded as iproute2 encodes the equivalent {@code ip}

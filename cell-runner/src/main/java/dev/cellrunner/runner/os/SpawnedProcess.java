@@ -2,6 +2,8 @@ package dev.cellrunner.runner.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.cellrunner.linux.Eintr;
+import dev.cellrunner.linux.Linux;
 
 import java.io.InputStream;
 import java.io.OutputStream;

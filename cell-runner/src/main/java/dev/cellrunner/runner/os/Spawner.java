@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.cellrunner.runner.os.Linux.O_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.O_RDONLY;
+import static dev.cellrunner.linux.Linux.O_CLOEXEC;
+import static dev.cellrunner.linux.Linux.O_RDONLY;
 
 /**
  * Starts a child with glibc's posix_spawn from the calling thread, so the child inherits exactly that

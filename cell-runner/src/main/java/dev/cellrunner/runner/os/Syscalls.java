@@ -1,5 +1,7 @@
 package dev.cellrunner.runner.os;
 
+import dev.cellrunner.linux.Linux;
+
 /** System calls glibc has no wrapper for that the runner needs as plain values (numbers: {@link Linux}). */
 public final class Syscalls {
     private Syscalls() {

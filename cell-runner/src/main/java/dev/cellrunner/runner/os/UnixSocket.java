@@ -3,6 +3,7 @@ package dev.cellrunner.runner.os;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
+import dev.cellrunner.linux.Eintr;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -13,18 +14,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import static dev.cellrunner.runner.os.Linux.AF_UNIX;
-import static dev.cellrunner.runner.os.Linux.EAGAIN;
-import static dev.cellrunner.runner.os.Linux.MSG_NOSIGNAL;
-import static dev.cellrunner.runner.os.Linux.SHUT_RDWR;
-import static dev.cellrunner.runner.os.Linux.SHUT_WR;
-import static dev.cellrunner.runner.os.Linux.SOCK_CLOEXEC;
-import static dev.cellrunner.runner.os.Linux.SOCK_STREAM;
-import static dev.cellrunner.runner.os.Linux.SOL_SOCKET;
-import static dev.cellrunner.runner.os.Linux.SO_PEERCRED;
-import static dev.cellrunner.runner.os.Linux.SO_PEERPIDFD;
-import static dev.cellrunner.runner.os.Linux.SO_RCVTIMEO;
-import static dev.cellrunner.runner.os.Linux.SO_SNDTIMEO;
+import static dev.cellrunner.linux.Linux.AF_UNIX;
+import static dev.cellrunner.linux.Linux.EAGAIN;
+import static dev.cellrunner.linux.Linux.MSG_NOSIGNAL;
+import static dev.cellrunner.linux.Linux.SHUT_RDWR;
+import static dev.cellrunner.linux.Linux.SHUT_WR;
+import static dev.cellrunner.linux.Linux.SOCK_CLOEXEC;
+import static dev.cellrunner.linux.Linux.SOCK_STREAM;
+import static dev.cellrunner.linux.Linux.SOL_SOCKET;
+import static dev.cellrunner.linux.Linux.SO_PEERCRED;
+import static dev.cellrunner.linux.Linux.SO_PEERPIDFD;
+import static dev.cellrunner.linux.Linux.SO_RCVTIMEO;
+import static dev.cellrunner.linux.Linux.SO_SNDTIMEO;
 
 /**
  * An AF_UNIX stream socket on a raw descriptor (close-on-exec), so the server can ask the kernel who

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import com.sun.jna.LastErrorException;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.LibC;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,8 +20,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * planning and the ruleset must not open that private path to the cell.
  */
 class LandlockRulesetKernelTest {
-    private static final int O_RDONLY = 0;
-    private static final int EACCES = 13;
     private static final long READ = LandlockAccess.READ_FILE | LandlockAccess.READ_DIR;
 
     @TempDir
@@ -58,12 +57,12 @@ class LandlockRulesetKernelTest {
         restricted.join();
 
         assertThat(opened.get()).as("errno of opening kept/data, then swapped/key (0: opened)")
-                .containsExactly(0, EACCES);
+                .containsExactly(0, Linux.EACCES);
     }
 
     private static int openErrno(Path file) {
         try {
-            LibC.INSTANCE.close(LibC.INSTANCE.open(file.toString(), O_RDONLY));
+            LibC.INSTANCE.close(LibC.INSTANCE.open(file.toString(), Linux.O_RDONLY));
             return 0;
         } catch (LastErrorException e) {
             return e.getErrorCode();

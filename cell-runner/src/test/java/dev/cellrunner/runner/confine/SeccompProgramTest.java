@@ -10,11 +10,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import static dev.cellrunner.runner.os.Linux.AUDIT_ARCH_X86_64;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ALLOW;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_ERRNO;
-import static dev.cellrunner.runner.os.Linux.SECCOMP_RET_KILL_PROCESS;
-import static dev.cellrunner.runner.os.Linux.X32_SYSCALL_BIT;
+import static dev.cellrunner.linux.Linux.AUDIT_ARCH_X86_64;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_ALLOW;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_ERRNO;
+import static dev.cellrunner.linux.Linux.SECCOMP_RET_KILL_PROCESS;
+import static dev.cellrunner.linux.Linux.X32_SYSCALL_BIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The compiled filter, interpreted in Java for chosen (arch, nr, args). */

@@ -2,6 +2,7 @@ package dev.cellrunner.events.http;
 
 import dev.cellrunner.events.CheckedFiles;
 import dev.cellrunner.events.EventJson;
+import dev.cellrunner.linux.Linux;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -86,8 +87,8 @@ public final class SpoolReader {
 
     /** The event files in a run directory that another runner may hold (listed, not read); 0 when it is not the owner's. */
     public int count(Path runDir) throws IOException {
-        try (CheckedFiles.Opened dir = CheckedFiles.open(runDir, CheckedFiles.O_RDONLY | CheckedFiles.O_DIRECTORY
-                | CheckedFiles.O_NOFOLLOW, 0)) {
+        try (CheckedFiles.Opened dir = CheckedFiles.open(runDir, Linux.O_RDONLY | Linux.O_DIRECTORY
+                | Linux.O_NOFOLLOW, 0)) {
             if (whySkipped(dir.status(), owner, true) != null) {
                 return 0;
             }
@@ -111,22 +112,22 @@ public final class SpoolReader {
      */
     public Optional<Run> take(Path runDir) throws IOException {
         Path name = runDir.getFileName();
-        CheckedFiles.Opened receiver = openOwned(runDir.getParent(), CheckedFiles.O_RDONLY | CheckedFiles.O_DIRECTORY
-                | CheckedFiles.O_NOFOLLOW, true);
+        CheckedFiles.Opened receiver = openOwned(runDir.getParent(), Linux.O_RDONLY | Linux.O_DIRECTORY
+                | Linux.O_NOFOLLOW, true);
         if (receiver == null) {
             return Optional.empty();
         }
         CheckedFiles.Opened dir = null;
         try {
-            dir = openOwned(runDir, receiver.directoryPath().resolve(name), CheckedFiles.O_RDONLY
-                    | CheckedFiles.O_DIRECTORY | CheckedFiles.O_NOFOLLOW, 0, true);
+            dir = openOwned(runDir, receiver.directoryPath().resolve(name), Linux.O_RDONLY
+                    | Linux.O_DIRECTORY | Linux.O_NOFOLLOW, 0, true);
             if (dir == null) {
                 receiver.close();
                 return Optional.empty();
             }
             Path lockPath = runDir.resolve(LOCK);
-            CheckedFiles.Opened lockFile = openOwned(lockPath, dir.directoryPath().resolve(LOCK), CheckedFiles.O_RDWR
-                    | CheckedFiles.O_CREAT | CheckedFiles.O_NOFOLLOW, 0600, false);
+            CheckedFiles.Opened lockFile = openOwned(lockPath, dir.directoryPath().resolve(LOCK), Linux.O_RDWR
+                    | Linux.O_CREAT | Linux.O_NOFOLLOW, 0600, false);
             if (lockFile == null) {
                 dir.close();
                 receiver.close();
@@ -215,7 +216,7 @@ public final class SpoolReader {
         public byte[] read(String name) throws IOException {
             Path shown = path.resolve(name);
             try (CheckedFiles.Opened file = CheckedFiles.open(dir.directoryPath().resolve(name),
-                    CheckedFiles.O_RDONLY | CheckedFiles.O_NOFOLLOW, 0)) {
+                    Linux.O_RDONLY | Linux.O_NOFOLLOW, 0)) {
                 String why = whySkipped(file.status(), owner, false);
                 if (why != null) {
                     throw new IOException(shown + ": " + why);

@@ -1,10 +1,11 @@
-package dev.cellrunner.runner.os;
+package dev.cellrunner.linux;
 
 import com.sun.jna.LastErrorException;
 
 /**
  * The one place that retries a system call a signal interrupted (EINTR): every blocking call of the
- * runner (read, write, send, recv, accept, waitid, ...) goes through {@link #retry}. Any other error
+ * runner and of event-sinks (read, write, send, recv, accept, waitid, flock, ...) goes through
+ * {@link #retry}. Any other error
  * is thrown as it came.
  */
 public final class Eintr {

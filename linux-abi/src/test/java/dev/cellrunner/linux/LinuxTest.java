@@ -1,4 +1,4 @@
-package dev.cellrunner.runner.os;
+package dev.cellrunner.linux;
 
 import com.sun.jna.LastErrorException;
 import dev.cellrunner.spec.LinuxSyscalls;

@@ -1,12 +1,14 @@
-package dev.cellrunner.runner.os;
+package dev.cellrunner.linux;
 
 import java.util.Map;
 
 /**
- * The one table of Linux x86-64 numbers the runner passes to and reads from the kernel: system call
+ * The one table of Linux x86-64 numbers the project passes to and reads from the kernel: system call
  * numbers, errno values, and the flags and commands of each call, under their C names. Every class
- * that calls the kernel takes its numbers from here (struct layouts stay with the code that fills the
- * struct). System call numbers agree with cell-spec-schema's table of names (LinuxTest checks).
+ * that calls the kernel takes its numbers from here, the runner's and event-sinks' (which is why it is
+ * a module of its own below both); struct layouts stay with the code that fills the struct, but for
+ * the few offsets several classes read. System call numbers agree with cell-spec-schema's table of
+ * names (LinuxTest checks).
  */
 public final class Linux {
     // ---- system calls (arch/x86/entry/syscalls/syscall_64.tbl)
@@ -45,12 +47,14 @@ public final class Linux {
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
+    public static final int ENOTDIR = 20;
     public static final int EINVAL = 22;
     public static final int EROFS = 30;
     public static final int ENOSYS = 38;
@@ -67,6 +71,8 @@ public final class Linux {
     public static final int O_CREAT = 0x40;
     public static final int O_EXCL = 0x80;
     public static final int O_TRUNC = 0x200;
+    public static final int O_APPEND = 0x400;
+    public static final int O_NONBLOCK = 0x800;
     public static final int O_DIRECTORY = 0x10000;
     public static final int O_NOFOLLOW = 0x20000;
     public static final int O_CLOEXEC = 0x80000;
@@ -77,10 +83,19 @@ public final class Linux {
     public static final int S_ISGID = 02000;
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;
-    /** {@code struct stat} on x86-64: its size, st_mode at 24 (u32), st_uid at 28. */
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFIFO = 0010000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFSOCK = 0140000;
+    public static final int S_IFLNK = 0120000;
+    /** {@code struct stat} on x86-64: its size, st_mode at 24 (u32), st_uid at 28, st_size at 48 (s64). */
     public static final int STAT_SIZE = 144;
     public static final int STAT_MODE_OFFSET = 24;
     public static final int STAT_UID_OFFSET = 28;
+    public static final int STAT_SIZE_OFFSET = 48;
+    /** {@code struct statfs} on x86-64: its size; f_type (s64) comes first. */
+    public static final int STATFS_SIZE = 120;
     public static final int AT_FDCWD = -100;
     public static final int AT_EMPTY_PATH = 0x1000;
     public static final int AT_RECURSIVE = 0x8000;
@@ -99,6 +114,10 @@ public final class Linux {
     public static final int F_RDLCK = 0;
     public static final int F_WRLCK = 1;
     public static final int FLOCK_SIZE = 32;
+
+    // ---- flock(2)
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_UN = 8;
 
     // ---- sockets: families, types, levels, options, flags
     public static final int AF_UNSPEC = 0;
@@ -215,7 +234,7 @@ public final class Linux {
 
     private static final Map<Integer, String> ERRNO_NAMES = Map.ofEntries(Map.entry(EPERM, "EPERM"),
             Map.entry(ENOENT, "ENOENT"), Map.entry(ESRCH, "ESRCH"), Map.entry(EINTR, "EINTR"),
-            Map.entry(EBADF, "EBADF"),
+            Map.entry(ENXIO, "ENXIO"), Map.entry(EBADF, "EBADF"), Map.entry(ENOTDIR, "ENOTDIR"),
             Map.entry(EAGAIN, "EAGAIN"), Map.entry(EACCES, "EACCES"), Map.entry(EFAULT, "EFAULT"),
             Map.entry(EEXIST, "EEXIST"), Map.entry(ENODEV, "ENODEV"), Map.entry(EINVAL, "EINVAL"),
             Map.entry(EROFS, "EROFS"), Map.entry(ENOSYS, "ENOSYS"), Map.entry(ELOOP, "ELOOP"),
