@@ -26,6 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ContractSection("§2 network egress by name: the cell's DNS responder")
 class EgressNamesTest extends EgressNetCase {
     private static final String UNREACHABLE_RESOLVER = "nameserver 192.0.2.99\n";
+    /** The runner's host namespace in the test network: an address of the host's own interfaces. */
+    private static final String HOST_ADDRESS = "198.51.100.1";
+    /** In the runner's default IPv4 uplink pool (198.18.0.0/16): the host's end of a cell's link, or another cell. */
+    private static final String POOL_ADDRESS = "198.18.0.1";
     private static final String ZONE = String.join("\n",
             "echo.egress.test A 5 " + V4,
             "echo.egress.test AAAA 5 " + V6,
@@ -40,7 +44,10 @@ class EgressNamesTest extends EgressNetCase {
             "s.ttl.egress.test A 1 " + V4,
             "host.h.egress.test A 5 127.0.0.1",
             "host.h.egress.test A 5 169.254.169.254",
-            "host.h.egress.test A 5 " + V4);
+            "host.h.egress.test A 5 " + V4,
+            "self.h.egress.test A 5 " + HOST_ADDRESS,
+            "self.h.egress.test A 5 " + POOL_ADDRESS,
+            "self.h.egress.test A 5 " + V4_OTHER);
 
     @BeforeEach
     void theFixtureAnswersTheHost() throws IOException {
@@ -182,11 +189,40 @@ class EgressNamesTest extends EgressNetCase {
                 .then("echo ANSWER $(dig +short +time=2 host.h.egress.test A | sort | tr '\\n' ' ')").run();
         record(outcome);
         assertThat(outcome.stdout()).contains("ANSWER " + V4 + "\n");
-        JsonNode query = queryRecord(outcome, "host.h.egress.test", "A");
-        List<String> withheld = new ArrayList<>();
-        query.path("refusedAnswers").forEach(r -> withheld.add(r.path("address").asText() + " " + r.path("reason").asText()));
-        assertThat(withheld).hasSize(2).anyMatch(w -> w.startsWith("127.0.0.1 "))
+        assertThat(withheld(outcome, "host.h.egress.test")).hasSize(2).anyMatch(w -> w.startsWith("127.0.0.1 "))
                 .anyMatch(w -> w.startsWith("169.254.169.254 "));
+    }
+
+    /**
+     * The same rule as for declared destinations (the host's own interface addresses and the uplink pool),
+     * and with --allow-host-egress the same answers are given: the control that shows the fixture serves them.
+     */
+    @Test
+    void anAnswerPointingAtTheHostsOwnAddressOrTheUplinkPoolIsWithheldUnlessTheRunnerAllowsHostEgress()
+            throws Exception {
+        String ask = "echo ANSWER $(dig +short +time=2 self.h.egress.test A | sort | tr '\\n' ' ')";
+        EgressCellRun.Outcome outcome = cell().allow("*.h.egress.test", ECHO, "tcp").then(ask).run();
+        record(outcome);
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout()).contains("ANSWER " + V4_OTHER + "\n");
+        assertThat(withheld(outcome, "self.h.egress.test")).hasSize(2)
+                .anyMatch(w -> w.startsWith(HOST_ADDRESS + " ") && w.contains("host-address"))
+                .anyMatch(w -> w.startsWith(POOL_ADDRESS + " ") && w.contains("uplink-pool"));
+
+        EgressCellRun.Outcome allowed = cell().runnerOptions("--allow-host-egress").allow("*.h.egress.test", ECHO, "tcp")
+                .then(ask).run();
+        record(allowed);
+        assertThat(allowed.exitCode()).as(allowed.stderr()).isZero();
+        assertThat(allowed.stdout()).contains("ANSWER " + POOL_ADDRESS + " " + HOST_ADDRESS + " " + V4_OTHER + "\n");
+        assertThat(withheld(allowed, "self.h.egress.test")).isEmpty();
+    }
+
+    /** "address reason" for each answer the responder withheld from the cell's query of {@code name}. */
+    private static List<String> withheld(EgressCellRun.Outcome outcome, String name) {
+        List<String> withheld = new ArrayList<>();
+        queryRecord(outcome, name, "A").path("refusedAnswers")
+                .forEach(r -> withheld.add(r.path("address").asText() + " " + r.path("reason").asText()));
+        return withheld;
     }
 
     @Test
