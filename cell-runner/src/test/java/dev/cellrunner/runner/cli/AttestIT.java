@@ -64,6 +64,16 @@ class AttestIT {
         return JSON.readTree(Dsse.Envelope.parse(Files.readAllBytes(envelope)).payload());
     }
 
+    private static JsonNode confinement(Path trail) throws IOException {
+        for (String line : Files.readAllLines(trail)) {
+            JsonNode event = JSON.readTree(line);
+            if (event.path("type").asText().endsWith(".confinement")) {
+                return event;
+            }
+        }
+        throw new AssertionError("no confinement event in " + trail);
+    }
+
     private AttestationCheck.Report check(Path envelope) throws IOException {
         return AttestationCheck.verify(Files.readAllBytes(envelope), List.of(publicKey), Provenance.BUILD_TYPE);
     }
@@ -97,6 +107,14 @@ class AttestIT {
         assertThat(build.at("/internalParameters/policy/landlock/rules").isArray()).isTrue();
         assertThat(build.at("/internalParameters/policy/seccomp/eperm").isArray()).isTrue();
         assertThat(build.at("/internalParameters/seccompProgramSha256").asText()).matches("[0-9a-f]{64}");
+        // the identity the cell really ran as: the uid allocated to it, as confinement observed it and as
+        // the output's owner shows
+        JsonNode identity = confinement(trail).at("/data/identity");
+        int uid = identity.at("/requested/uid").asInt();
+        assertThat(identity.at("/requested/source").asText()).isEqualTo("allocated");
+        assertThat(identity.at("/observed/uid").asText()).isEqualTo((uid + " ").repeat(4).strip());
+        assertThat(Files.getAttribute(output, "unix:uid")).isEqualTo(uid);
+        assertThat(build.at("/internalParameters/policy/identity").asText()).startsWith("uid " + uid + " allocated from ");
         List<String> executed = new ArrayList<>();
         for (JsonNode dependency : build.get("resolvedDependencies")) {
             Path file = Path.of(dependency.get("name").asText());
