@@ -38,6 +38,8 @@ import java.util.Set;
 public record HostFacts(int landlockAbi, List<Path> privatePaths, CgroupLayout cgroups, Set<String> v2Controllers,
                         Path cellInit, Set<String> hostDirs, List<IpPrefix> addresses) {
     static final String TEMP_BASE = "cellrunner-cells";
+    /** What NetworkInterface.getNetworkInterfaces() throws when it finds no interface with an address. */
+    private static final String NO_INTERFACES = "No network interfaces configured";
 
     public HostFacts {
         privatePaths = List.copyOf(privatePaths);
@@ -88,6 +90,7 @@ public record HostFacts(int landlockAbi, List<Path> privatePaths, CgroupLayout c
      * The addresses of every interface of the runner's network namespace; read for every cell, since
      * interfaces come and go. (Subnet broadcasts are delivered to the host too, where its filter admits
      * nothing from a cell; they are not refused at planning, where they would be someone else's address.)
+     * A namespace without an interface that has an address (a fresh one whose loopback is down) has none.
      */
     static List<IpPrefix> interfaceAddresses() throws Refusal {
         List<IpPrefix> addresses = new ArrayList<>();
@@ -98,6 +101,9 @@ public record HostFacts(int landlockAbi, List<Path> privatePaths, CgroupLayout c
                 }
             }
         } catch (SocketException e) {
+            if (NO_INTERFACES.equals(e.getMessage())) {
+                return List.of(); // the JDK's way of saying that it found no interface with an address
+            }
             throw new Refusal("network.egress", "cannot list the host's own addresses: " + e.getMessage());
         }
         return addresses;

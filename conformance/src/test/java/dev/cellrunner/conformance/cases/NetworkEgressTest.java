@@ -44,6 +44,20 @@ class NetworkEgressTest {
     }
 
     @Test
+    @DisplayName("a runner in a network namespace where no interface has an address (loopback down) still plans and runs a cell with egress rules")
+    void aRunnerInANamespaceWithoutAddressesRunsEgressCells(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        Kernel.requireNfTables();
+        // TEST-NET-1: never reachable; the cell only has to be planned, set up and run
+        RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-egress-bare-netns", "/bin/true")
+                .egress("192.0.2.1", 443, "tcp"))).wrappedBy("unshare", "--net"));
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat(result.trail().data(EventType.NETWORK_ENFORCEMENT).path("nftRulesApplied").asBoolean())
+                .as("nftRulesApplied").isTrue();
+    }
+
+    @Test
     @DisplayName("an undeclared port of a declared host fails and the host never sees the connection")
     void undeclaredPortFails(Harness h) {
         Kernel.requireNetworkNamespaces();
