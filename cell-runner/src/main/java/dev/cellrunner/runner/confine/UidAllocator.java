@@ -179,7 +179,11 @@ public final class UidAllocator {
         }
     }
 
-    /** Processes with {@code uid} as real, effective, saved or filesystem uid (/proc/PID/status). */
+    /**
+     * Processes with {@code uid} as real, effective, saved or filesystem uid (/proc/PID/status). Zombies are
+     * not counted: they run nothing and hold nothing but their pid until their parent (after a runner's
+     * death, the host's init) reaps them.
+     */
     static List<Long> processesRunningAs(int uid) throws IOException {
         List<Long> found = new ArrayList<>();
         String wanted = Integer.toString(uid);
@@ -192,6 +196,9 @@ public final class UidAllocator {
                     continue;
                 }
                 for (String line : lines) {
+                    if (line.startsWith("State:") && (line.contains("(zombie)") || line.contains("(dead)"))) {
+                        break;
+                    }
                     if (line.startsWith("Uid:")) {
                         if (List.of(line.substring(4).trim().split("\\s+")).contains(wanted)) {
                             found.add(Long.parseLong(process.getFileName().toString()));

@@ -104,6 +104,35 @@ class UidAllocatorTest {
     }
 
     @Test
+    void aZombieDoesNotHoldItsUid() throws Exception {
+        // the shell's child exits at once; the shell became a sleep that never reaps it
+        Process parent = new ProcessBuilder("setpriv", "--reuid=730003", "--regid=730003", "--clear-groups",
+                "/bin/sh", "-c", "/bin/true & exec sleep 30").start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            java.util.Optional<ProcessHandle> zombie = java.util.Optional.empty();
+            while (zombie.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                zombie = parent.toHandle().children().filter(child -> state(child.pid()).contains("(zombie)")).findFirst();
+            }
+            assertThat(zombie).as("the zombie child of %s", parent.pid()).isPresent();
+            assertThat(UidAllocator.processesRunningAs(730_003)).contains(parent.pid())
+                    .doesNotContain(zombie.get().pid());
+        } finally {
+            parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String state(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("State:"))
+                    .findFirst().orElse("");
+        } catch (java.io.IOException gone) {
+            return "";
+        }
+    }
+
+    @Test
     void uidsNssKnowsAreNeverHandedOut() throws Exception {
         // 65534 is nobody (and nogroup) on every Debian host
         assertThatThrownBy(() -> new UidAllocator(new UidRange(65534, 65534), state).allocate("x"))
