@@ -56,7 +56,8 @@ class ConfinementTest {
         Path out = h.file("out");
         Path forbidden = h.file("forbidden-write");
         try {
-            Files.createDirectories(out);
+            // writable by the uid the runner allocates to the cell (it never chowns a declared path)
+            Files.setPosixFilePermissions(Files.createDirectories(out), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }

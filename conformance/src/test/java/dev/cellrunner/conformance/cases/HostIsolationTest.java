@@ -46,22 +46,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(HarnessExtension.class)
 class HostIsolationTest {
     private static final String ATTEMPT = "CRCONF-ATTEMPT";
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> ALL =
+            PosixFilePermissions.fromString("rwxrwxrwx");
 
     @Test
-    @DisplayName("chmod 4755 of a root-owned host binary fails for a root cell (the host is a read-only mount); its own files it may chmod")
+    @DisplayName("chmod 4755 of a root-owned host binary fails for a cell, a root cell too (the host is a read-only mount); its own files it may chmod")
     void setuidOnAHostBinaryFailsEvenForARootCell(Harness h) throws IOException {
         Kernel.requireNetworkNamespaces();
         Path victimDir = hostTreeDir(h, "victim");
         Path victim = Files.copy(Path.of("/bin/true"), victimDir.resolve("true"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path own = h.cellFile("own");
-        Files.writeString(own, "x");
         try {
+            // a cell of its own allocated uid, and a root cell (which the runner runs only with its consent);
+            // each creates the file it then chmods, so it owns it
             for (Spec spec : List.of(
-                    Spec.shell("crconf-setuid", script(victim, own)).writable(h.cellDir()),
-                    Spec.shell("crconf-setuid-root", script(victim, own)).writable(h.cellDir())
+                    Spec.shell("crconf-setuid", script(victim, h.cellFile("own-allocated"))).writable(h.cellDir()),
+                    Spec.shell("crconf-setuid-root", script(victim, h.cellFile("own-root"))).writable(h.cellDir())
                             .field("/spec/run", "user", TextNode.valueOf("root")))) {
-                RunResult result = h.run(spec);
+                RunResult result = h.call(RunnerCall.run(h.writeSpec(spec)).options("--allow-root-cells"));
 
                 assertThat(result.stdoutText()).as("the cell ran and could chmod its own file\n%s", result.describe())
                         .contains(ATTEMPT, "own=700");
@@ -76,12 +78,12 @@ class HostIsolationTest {
     }
 
     private static String script(Path victim, Path own) {
-        return "echo " + ATTEMPT + "; chmod 700 " + own + " && echo own=$(stat -c %a " + own + "); chmod 4755 " + victim
+        return "echo " + ATTEMPT + "; echo x > " + own + "; chmod 700 " + own + " && echo own=$(stat -c %a " + own + "); chmod 4755 " + victim
                 + " 2>/dev/null; echo host-chmod=$?";
     }
 
     @Test
-    @DisplayName("prlimit on the runner and on another host process: not there in the cell's PID namespace; both keep their limits, and the trail is complete")
+    @DisplayName("prlimit on the runner and on another host process: not there in the cell's PID namespace (and refused by seccomp); both keep their limits, and the trail is complete")
     void prlimitReachesNeitherTheRunnerNorHostProcesses(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
         Process sleeper = new ProcessBuilder("/bin/sleep", "60").start();
@@ -90,9 +92,10 @@ class HostIsolationTest {
             CellHold hold = h.hold("prlimit");
             // the runner's pid is only known once it runs: the cell reads it from a file the case writes
             Path target = h.cellFile("runner.pid");
-            String script = "echo " + ATTEMPT + "; prlimit --pid $$ --cpu=100:100 && echo own=ok; " + hold.script()
+            // the control: prlimit works on the caller itself (seccomp admits pid 0 and the caller's own)
+            String script = "echo " + ATTEMPT + "; prlimit --cpu=100:100 true && echo own=ok; " + hold.script()
                     + "; for p in $(cat " + target + ") " + sleeper.pid() + "; do prlimit --pid $p --cpu=1:1 2>/dev/null;"
-                    + " echo \"prlimit-$p=$?\"; done";
+                    + " echo \"prlimit-$p=$?\"; test -e /proc/$p && echo \"seen-$p\"; done; true";
             RunningRunner running = h.start(RunnerCall.run(h.writeSpec(Spec.shell("crconf-prlimit", script)
                     .writable(h.cellDir()))));
             hold.awaitPid(running);
@@ -105,6 +108,8 @@ class HostIsolationTest {
                     .contains(ATTEMPT, "own=ok");
             assertThat(result.stdoutText()).as("prlimit on host pids from the cell").contains(
                     "prlimit-" + running.pid() + "=1", "prlimit-" + sleeper.pid() + "=1");
+            assertThat(result.stdoutText()).as("host pids in the cell's /proc")
+                    .doesNotContain("seen-" + running.pid(), "seen-" + sleeper.pid());
             assertThat(cpuLimit(sleeper.pid())).as("the host process's RLIMIT_CPU").isEqualTo(before);
             assertThat(runnerBefore).as("the runner's RLIMIT_CPU while the cell ran").doesNotContain(" 1 ");
             assertThat(result.exitCode()).as(result.describe()).isZero();
@@ -287,8 +292,9 @@ class HostIsolationTest {
     @DisplayName("a declared readWrite path whose link is swapped during planning (30 runs): a cell writes only where the event says it was mounted, or is refused")
     void aLinkSwappedDuringPlanningNeverRedirectsWrites(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
-        Path declared = Files.createDirectories(h.cellDir().resolve("declared"));
-        Path elsewhere = Files.createDirectories(h.cellDir().resolve("elsewhere"));
+        // both writable by the uid allocated to each cell: a cell that ran writes into whichever it got
+        Path declared = Files.setPosixFilePermissions(Files.createDirectories(h.cellDir().resolve("declared")), ALL);
+        Path elsewhere = Files.setPosixFilePermissions(Files.createDirectories(h.cellDir().resolve("elsewhere")), ALL);
         Path link = h.cellDir().resolve("link");
         Files.createSymbolicLink(link, declared);
         List<Path> specs = new ArrayList<>();
