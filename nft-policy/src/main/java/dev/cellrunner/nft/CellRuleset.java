@@ -9,13 +9,19 @@ import java.util.List;
  * declared destinations accepted through the allow sets; the kernel's own multicast listener reports
  * dropped; everything else rejected so that clients fail at once. Every rule and every set element
  * counts what it matched; the packets of the reject rules are the ones reported as dropped. DNS is
- * handled as {@link DnsPolicy} says: redirected to the cell's responder, or rejected.
+ * handled as {@link DnsPolicy} says: redirected to the cell's responder, or rejected. In audit mode
+ * ({@link DnsPolicy#FORWARDED}) what leads to the host ({@link HostEgress#ranges}) is rejected and
+ * logged like an undeclared destination, and everything else is accepted on a counted rule of its own
+ * ({@value #AUDIT_ACCEPT}) after the allow sets, whose per-rule counters still say what the declared
+ * rules would have matched.
  */
 public final class CellRuleset {
     public static final String CHAIN = "egress";
     /** The nat chain that sends every DNS query to the cell's responder. */
     public static final String REDIRECT_CHAIN = "dns_redirect";
     static final String DNS_ELSEWHERE = "dns-elsewhere";
+    /** The audit mode's rule for what no allow set matched and does not lead to the host. */
+    public static final String AUDIT_ACCEPT = "audit-accept";
     static final List<String> NEIGHBOUR_DISCOVERY =
             List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert");
     static final List<String> LISTENER_REPORTS = List.of("mld-listener-report", "mld2-listener-report");
@@ -24,11 +30,16 @@ public final class CellRuleset {
     }
 
     public static NftTable compile(String tableName, AllowSets sets, DnsPolicy dns) {
+        return compile(tableName, sets, dns, List.of());
+    }
+
+    /** @param neverAllowed for audit mode: the ranges that lead to the host, rejected and logged (see {@link HostEgress}) */
+    public static NftTable compile(String tableName, AllowSets sets, DnsPolicy dns, List<HostEgress.Finding> neverAllowed) {
         List<NftRule> rules = new ArrayList<>();
         rules.add(NftRule.of("loopback", Expr.meta("oifname", "==", "lo"), Expr.counter(), Expr.accept()));
         rules.add(established());
         rules.add(neighbourDiscovery());
-        if (dns == DnsPolicy.ANSWERED) {
+        if (dns.redirected()) {
             // redirected queries: the filter still sees the uplink as their output interface
             rules.add(NftRule.of("dns-responder-ip4", Expr.destination("ip", "==", DnsPolicy.RESPONDER_IPV4),
                     Expr.transportPort(DnsPolicy.PORT), Expr.counter(), Expr.accept()));
@@ -40,10 +51,15 @@ public final class CellRuleset {
         }
         rules.addAll(AllowSets.acceptRules(dns));
         rules.add(listenerReports());
+        if (dns == DnsPolicy.FORWARDED) {
+            rules.addAll(HostFilter.rangeRules(neverAllowed, comment -> List.of(Expr.logToGroup(comment, DnsPolicy.LOG_GROUP),
+                    Expr.rejectAdminProhibited())));
+            rules.add(NftRule.of(AUDIT_ACCEPT, Expr.counter(), Expr.accept()));
+        }
         rules.add(rejectRule("reject-tcp", dns, Expr.meta("l4proto", "==", "tcp"), Expr.rejectTcpReset()));
         rules.add(rejectRule("reject", dns, null, Expr.rejectAdminProhibited()));
         List<NftChain> chains = new ArrayList<>();
-        if (dns == DnsPolicy.ANSWERED) {
+        if (dns.redirected()) {
             chains.add(new NftChain(REDIRECT_CHAIN, NftChain.Hook.destinationNat("output"), List.of(
                     redirect("ip", DnsPolicy.RESPONDER_IPV4), redirect("ip6", DnsPolicy.RESPONDER_IPV6))));
         }

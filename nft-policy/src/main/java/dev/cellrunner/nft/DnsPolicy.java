@@ -12,12 +12,15 @@ import java.util.List;
  *   <li>{@link #ANSWERED}: some rule names a host; DNS to any address is redirected to the cell's
  *   responder (127.0.0.53 and ::1, port 53, inside the cell), and the addresses it answers join the
  *   answer sets ({@code dns_ip4_tcp} ...) with a timeout per element.</li>
+ *   <li>{@link #FORWARDED}: audit mode; DNS is redirected to the responder as with {@link #ANSWERED},
+ *   which forwards every name, and every destination but the host itself is accepted (and recorded),
+ *   so the cell needs no answer sets.</li>
  * </ul>
  * Where rejects are logged, they go to nfnetlink_log group {@link #LOG_GROUP} of the cell's own
  * namespace (groups are per namespace), with the rule's comment as prefix.
  */
 public enum DnsPolicy {
-    NONE, REJECTED, ANSWERED;
+    NONE, REJECTED, ANSWERED, FORWARDED;
 
     public static final String RESPONDER_IPV4 = "127.0.0.53";
     public static final String RESPONDER_IPV6 = "::1";
@@ -29,6 +32,16 @@ public enum DnsPolicy {
             return NONE;
         }
         return rules.stream().anyMatch(rule -> rule.pattern().isPresent()) ? ANSWERED : REJECTED;
+    }
+
+    /** Audit mode gives every cell an uplink and a responder, whatever its rules; otherwise {@link #forRules}. */
+    public static DnsPolicy of(List<PinnedRule> rules, boolean audit) {
+        return audit ? FORWARDED : forRules(rules);
+    }
+
+    /** Whether DNS is redirected to the cell's responder (which then needs its sockets and resolv.conf). */
+    public boolean redirected() {
+        return this == ANSWERED || this == FORWARDED;
     }
 
     /** Whether the cell's rejects are logged to {@link #LOG_GROUP} (read back as denied connections). */

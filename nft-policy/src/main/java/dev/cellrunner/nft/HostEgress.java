@@ -95,11 +95,17 @@ public final class HostEgress {
      * locally, where the filter admits nothing from a cell but neighbour discovery and replies.
      */
     public static List<Finding> neverForwarded(HostAddresses host) {
+        return ranges(host).stream().filter(range -> !range.rule().equals("host-address")).toList();
+    }
+
+    /**
+     * Every range that leads to the host, the host's own addresses included, each with the rule it comes
+     * under: what an audited cell's own ruleset rejects (and logs) while it lets everything else out.
+     */
+    public static List<Finding> ranges(HostAddresses host) {
         List<Finding> ranges = new ArrayList<>();
         for (Range range : forbidden(host)) {
-            if (!range.rule().equals("host-address")) {
-                ranges.add(new Finding(range.rule(), range.prefix(), range.why(), true));
-            }
+            ranges.add(new Finding(range.rule(), range.prefix(), range.why(), true));
         }
         return ranges;
     }

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The runner's table on the host side of a cell's veth, out of the workload's reach: forwarded
@@ -47,7 +48,7 @@ public final class HostFilter {
         fromCell.add(CellRuleset.established());
         fromCell.add(CellRuleset.dnsElsewhere(Expr.drop()));
         if (!allowHostEgress) {
-            fromCell.addAll(neverForwarded(host));
+            fromCell.addAll(rangeRules(HostEgress.neverForwarded(host), comment -> List.of(Expr.drop())));
         }
         fromCell.addAll(allowDeclared(dns));
         chains.add(new NftChain(FROM_CELL, null, fromCell));
@@ -63,23 +64,29 @@ public final class HostFilter {
         return new NftTable(tableName, sets.nftSets(dns), chains);
     }
 
-    /** The declared and answered destinations, then drop. */
+    /** The declared and answered destinations, then drop; in audit mode, everything left is accepted instead. */
     private static List<NftRule> allowDeclared(DnsPolicy dns) {
         List<NftRule> rules = new ArrayList<>(AllowSets.acceptRules(dns));
-        rules.add(dropRest());
+        rules.add(dns == DnsPolicy.FORWARDED ? NftRule.of(CellRuleset.AUDIT_ACCEPT, Expr.counter(), Expr.accept())
+                : dropRest());
         return rules;
     }
 
-    /** One drop rule per range, named after the part of the host rule it comes under. */
-    private static List<NftRule> neverForwarded(HostAddresses host) {
+    /**
+     * One rule per range, named after the part of the host rule it comes under ("never-loopback-ip4"),
+     * ending in the verdict {@code verdict} gives for that name.
+     */
+    static List<NftRule> rangeRules(List<HostEgress.Finding> ranges, Function<String, List<Expr>> verdict) {
         List<NftRule> rules = new ArrayList<>();
         Set<String> comments = new HashSet<>();
-        for (HostEgress.Finding range : HostEgress.neverForwarded(host)) {
+        for (HostEgress.Finding range : ranges) {
             String comment = "never-" + range.rule() + (range.range().isIpv4() ? "-ip4" : "-ip6");
             for (int n = 2; !comments.add(comment); n++) {
                 comment = comment.replaceFirst("(-[0-9]+)?$", "-" + n);
             }
-            rules.add(NftRule.of(comment, Expr.destination(range.range()), Expr.counter(), Expr.drop()));
+            List<Expr> exprs = new ArrayList<>(List.of(Expr.destination(range.range()), Expr.counter()));
+            exprs.addAll(verdict.apply(comment));
+            rules.add(new NftRule(comment, exprs));
         }
         return rules;
     }

@@ -51,6 +51,31 @@ class RulesetGoldenTest {
     }
 
     @Test
+    void auditModeAcceptsAllButTheHostAndCountsTheDeclaredRulesOnTheWay() throws IOException {
+        NftTable cell = CellRuleset.compile(TABLE, AllowSets.of(Fixtures.pinned()), DnsPolicy.FORWARDED,
+                HostEgress.ranges(HOST));
+        NftTable host = HostFilter.compile(TABLE, VETH, AllowSets.of(Fixtures.pinned()), DnsPolicy.FORWARDED,
+                Optional.of(prefix("198.18.0.4/30")), Optional.of(prefix("fdc3:11f0:5a7e:1::/64")), HOST, false);
+        if (Boolean.getBoolean("golden.update")) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/golden/cell-ruleset-audit.nft"),
+                    cell.text());
+            java.nio.file.Files.writeString(java.nio.file.Path.of("src/test/resources/golden/host-filter-audit.nft"),
+                    host.text());
+        }
+        assertThat(cell.text()).isEqualTo(golden("cell-ruleset-audit.nft"));
+        assertThat(host.text()).isEqualTo(golden("host-filter-audit.nft"));
+        String egress = cell.text().substring(cell.text().indexOf("chain egress"));
+        assertThat(egress.indexOf("dns-elsewhere")).as("DNS never leaves, even in audit mode")
+                .isLessThan(egress.indexOf("audit-accept"));
+        assertThat(egress.indexOf("never-host-address-ip4")).isLessThan(egress.indexOf("audit-accept"));
+        assertThat(egress).contains("ip daddr 198.51.100.1 counter log prefix \"never-host-address-ip4\" group 1 reject");
+        assertThat(cell.sets()).as("no answer sets: nothing is opened by answers").hasSize(4);
+        String toHost = host.text().substring(host.text().indexOf("chain to_host"), host.text().indexOf("chain to_cell"));
+        assertThat(toHost).as("the host itself stays closed").doesNotContain("accept comment \"audit-accept\"")
+                .endsWith("counter drop comment \"drop\"\n\t}\n\t");
+    }
+
+    @Test
     void noEgressStillGetsTheWholeShape() throws IOException {
         assertThat(CellRuleset.compile(TABLE, AllowSets.of(java.util.List.of()), DnsPolicy.NONE).text())
                 .isEqualTo(golden("cell-ruleset-empty.nft"));
