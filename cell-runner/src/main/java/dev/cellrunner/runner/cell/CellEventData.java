@@ -57,6 +57,7 @@ final class CellEventData {
         data.put("declaredEgressCount", plan.egressRules().size());
         EgressEventData.declaredEgress(data.putArray("declaredEgress"), plan.egressRules(), plan.egress());
         data.put("hostEgressAllowed", plan.policy().allowHostEgress());
+        EgressEventData.mode(data, plan.egressMode(), plan.policy().allowHostEgress());
         ObjectNode namespace = data.putObject("namespace");
         namespace.put("enforced", observed.isolated());
         namespace.put("cellNamespace", observed.cellNamespace());
@@ -75,6 +76,7 @@ final class CellEventData {
         ObjectNode data = JSON.createObjectNode();
         data.put("isolationMode", "clone_newnet");
         data.put("declaredEgressRuleCount", plan.egressRules().size());
+        EgressEventData.mode(data, plan.egressMode(), plan.policy().allowHostEgress());
         if (exit == null) {
             data.putNull("commandExitCode");
         } else {

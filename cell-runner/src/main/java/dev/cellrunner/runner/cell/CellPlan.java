@@ -4,6 +4,7 @@ import dev.cellrunner.nft.HostAddresses;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.confine.ConfinementPlan;
 import dev.cellrunner.spec.CellDocument;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.spec.EgressRule;
 
 import java.nio.file.Path;
@@ -23,11 +24,13 @@ import java.util.Optional;
  * @param policy      what the runner's options allow its cells
  * @param hostAddresses the host's own addresses when the cell was planned, and the uplink pools: what it
  *                      never reaches unless the runner allows host egress
+ * @param egressMode  enforce, or audit: every destination but the host reachable, the rules only compared
  */
 public record CellPlan(CellDocument document, String specDigest, String cellId, List<String> argv,
                        Optional<Path> executable, Map<String, String> environment, Path workingDirectory,
                        Duration lifetime, List<EgressRule> egressRules, List<PinnedRule> egress,
-                       ConfinementPlan confinement, RunnerPolicy policy, HostAddresses hostAddresses) {
+                       ConfinementPlan confinement, RunnerPolicy policy, HostAddresses hostAddresses,
+                       EgressMode egressMode) {
     public CellPlan {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);
@@ -39,6 +42,6 @@ public record CellPlan(CellDocument document, String specDigest, String cellId, 
     public CellPlan withAllocatedUid(int uid) {
         return new CellPlan(document, specDigest, cellId, argv, executable, environment, workingDirectory, lifetime,
                 egressRules, egress, confinement.withIdentity(confinement.identity().withAllocatedUid(uid)), policy,
-                hostAddresses);
+                hostAddresses, egressMode);
     }
 }

@@ -13,6 +13,7 @@ import dev.cellrunner.runner.egress.UplinkPool;
 import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.spec.Run;
 import dev.cellrunner.spec.SecretDelivery;
 
@@ -74,6 +75,7 @@ public final class CellPlanner {
         }
         Path workingDirectory = run.workingDirectory() == null ? Path.of("/") : Path.of(run.workingDirectory());
         Duration lifetime = lifetime(spec);
+        EgressMode egressMode = policy.egressMode().decide(spec.authority().egressMode());
         List<PinnedRule> egress;
         HostAddresses hostAddresses;
         try {
@@ -86,8 +88,8 @@ public final class CellPlanner {
             throw new Refusal("network.egress", badPool.getMessage());
         }
         Optional<Path> executable = resolveExecutable(run.argv().get(0), env.get("PATH"), workingDirectory);
-        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host, policy);
-        if (DnsPolicy.forRules(egress) == DnsPolicy.ANSWERED) {
+        ConfinementPlan confinement = ConfinementPlanner.plan(document, executable, host, policy, egressMode);
+        if (DnsPolicy.of(egress, egressMode == EgressMode.AUDIT).redirected()) {
             confinement = confinement
                     .withProvided(MountPlan.ProvidedFile.text("/etc/resolv.conf", CellResolverFiles.resolvConf()))
                     .withProvided(MountPlan.ProvidedFile.text("/etc/hosts", CellResolverFiles.hosts(CellHostname.of(spec.id()))));
@@ -99,7 +101,7 @@ public final class CellPlanner {
         }
         env.putIfAbsent("TMPDIR", confinement.tempDir().toString());
         return new CellPlan(document, specDigest, spec.id(), run.argv(), executable, env, workingDirectory,
-                lifetime, spec.authority().egressRules(), egress, confinement, policy, hostAddresses);
+                lifetime, spec.authority().egressRules(), egress, confinement, policy, hostAddresses, egressMode);
     }
 
     private static Path realIfPresent(Path path) {

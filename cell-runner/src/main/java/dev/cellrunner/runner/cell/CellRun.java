@@ -192,7 +192,7 @@ public final class CellRun {
             }
             try {
                 network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings,
-                        plan.hostAddresses(), plan.policy().allowHostEgress(), log);
+                        plan.hostAddresses(), plan.policy().allowHostEgress(), plan.egressMode(), log);
             } catch (NetworkRefusal refusal) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));
                 trail.emit(EventTypes.NETWORK_ENFORCEMENT,

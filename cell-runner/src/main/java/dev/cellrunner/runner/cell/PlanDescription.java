@@ -7,6 +7,8 @@ import dev.cellrunner.nft.AllowSets;
 import dev.cellrunner.nft.CellRuleset;
 import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.nft.HostEgress;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.nft.PinnedRule;
 import dev.cellrunner.runner.cgroup.LimitsPlan;
 import dev.cellrunner.runner.confine.ConfinementPlan;
@@ -88,7 +90,11 @@ public final class PlanDescription {
 
     private static void network(ObjectNode network, CellPlan plan) {
         network.put("isolationMode", "clone_newnet");
-        network.put("uplink", plan.egress().isEmpty() ? "none: only lo"
+        boolean audit = plan.egressMode() == EgressMode.AUDIT;
+        network.put("egressMode", plan.egressMode().wireName());
+        network.put("uplink", audit ? "veth pair with a per-cell subnet, host-side filter admitting every destination "
+                + "but the host itself (audit mode: the declared rules are compared, not enforced)"
+                : plan.egress().isEmpty() ? "none: only lo"
                 : "veth pair with a per-cell subnet, host-side filter admitting only the declared destinations");
         EgressEventData.declaredEgress(network.putArray("declaredEgress"), plan.egressRules(), plan.egress());
         network.put("hostEgress", plan.policy().allowHostEgress()
@@ -103,7 +109,8 @@ public final class PlanDescription {
         }
         String table = CellNetNames.next().table();
         network.put("nftRuleset", CellRuleset.compile(table, AllowSets.of(plan.egress()),
-                DnsPolicy.forRules(plan.egress())).text());
+                DnsPolicy.of(plan.egress(), audit), plan.policy().allowHostEgress() ? java.util.List.of()
+                        : HostEgress.ranges(plan.hostAddresses())).text());
     }
 
     private static void confinement(ObjectNode tree, ConfinementPlan plan, RunnerPolicy policy) {

@@ -18,6 +18,7 @@ import dev.cellrunner.runner.cell.Provenance;
 import dev.cellrunner.runner.cell.Refusal;
 import dev.cellrunner.runner.cell.RefusedCell;
 import dev.cellrunner.runner.cell.RunnerPolicy;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.runner.cell.RunnerThreads;
 import dev.cellrunner.runner.confine.HostFacts;
 import dev.cellrunner.runner.confine.IdentityPlanner;
@@ -114,14 +115,24 @@ final class CellLauncher {
      * is the work queue message the cell is, which every event of its run then names.
      */
     record CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
-                  Consumer<CellRun> started, ObjectNode workItem) {
+                  Consumer<CellRun> started, ObjectNode workItem, EgressMode egressMode) {
         CellIo {
             extraSinks = List.copyOf(extraSinks);
         }
 
         CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
                Consumer<CellRun> started) {
-            this(stdout, stderr, messages, extraSinks, started, null);
+            this(stdout, stderr, messages, extraSinks, started, null, null);
+        }
+
+        CellIo(OutputStream stdout, OutputStream stderr, PrintWriter messages, List<EventSink> extraSinks,
+               Consumer<CellRun> started, ObjectNode workItem) {
+            this(stdout, stderr, messages, extraSinks, started, workItem, null);
+        }
+
+        /** This cell's I/O with the egress mode its submitter asked for (null: the runner's choice). */
+        CellIo withEgressMode(EgressMode mode) {
+            return new CellIo(stdout, stderr, messages, extraSinks, started, workItem, mode);
         }
 
         Consumer<String> log() {
@@ -181,7 +192,8 @@ final class CellLauncher {
                 plan = CellPlanner.plan(valid.document(), valid.specDigest(), env,
                         resolveNames(valid.document().spec(), env,
                                 HostResolver.deadlineFor(CellPlanner.lifetime(valid.document().spec()))),
-                        HostFacts.probe(runnerFiles), policy);
+                        HostFacts.probe(runnerFiles), io.egressMode() == null ? policy
+                                : policy.withEgressMode(policy.egressMode().withRequested(io.egressMode())));
             } catch (Refusal refusal) {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }

@@ -22,10 +22,13 @@ final class FastArgs {
             HttpEventOptions.MODE, HttpEventOptions.SPOOL_DIR, HttpEventOptions.CA, HttpEventOptions.TIMEOUT_MS,
             HttpEventOptions.GRACE_MS, HttpEventOptions.FORMAT, BrokerOptions.NATS_CREDS, BrokerOptions.NATS_CA,
             BrokerOptions.KAFKA_CONFIG, RunCommand.PARALLEL, RunCommand.ATTEST, PolicyOptions.DEFAULT_PIDS_MAX,
-            PolicyOptions.DEFAULT_MEMORY_MAX, PolicyOptions.DEFAULT_TEMP_MAX, PolicyOptions.UID_RANGE);
+            PolicyOptions.DEFAULT_MEMORY_MAX, PolicyOptions.DEFAULT_TEMP_MAX, PolicyOptions.UID_RANGE,
+            PolicyOptions.EGRESS_MODE);
     /** Options of run that take no value. */
-    static final Set<String> RUN_FLAGS = Set.of(PolicyOptions.ALLOW_HOST_EGRESS, PolicyOptions.ALLOW_ROOT_CELLS);
-    static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT);
+    static final Set<String> RUN_FLAGS = Set.of(PolicyOptions.ALLOW_HOST_EGRESS, PolicyOptions.ALLOW_ROOT_CELLS,
+            PolicyOptions.DENY_EGRESS_AUDIT);
+    static final Set<String> SUBMIT_VALUED = Set.of(SubmitCommand.SOCKET, SubmitCommand.EVENTS_OUT,
+            SubmitCommand.EGRESS_MODE);
 
     private FastArgs() {
     }
@@ -63,6 +66,8 @@ final class FastArgs {
                         case PolicyOptions.DEFAULT_TEMP_MAX -> runner.policy.defaultTempMax = value;
                         case PolicyOptions.ALLOW_ROOT_CELLS -> runner.policy.allowRootCells = true;
                         case PolicyOptions.UID_RANGE -> runner.policy.uidRange = value;
+                        case PolicyOptions.EGRESS_MODE -> runner.policy.egressMode = value;
+                        case PolicyOptions.DENY_EGRESS_AUDIT -> runner.policy.denyEgressAudit = true;
                         default -> throw new IllegalStateException("unhandled option " + option.getKey());
                     }
                 }
@@ -82,13 +87,15 @@ final class FastArgs {
         Map<String, List<String>> options = parsed.get().options;
         List<String> socket = options.getOrDefault(SubmitCommand.SOCKET, List.of());
         List<String> eventsOut = options.getOrDefault(SubmitCommand.EVENTS_OUT, List.of());
-        if (socket.size() != 1 || eventsOut.size() > 1) {
+        List<String> egressMode = options.getOrDefault(SubmitCommand.EGRESS_MODE, List.of());
+        if (socket.size() != 1 || eventsOut.size() > 1 || egressMode.size() > 1) {
             return Optional.empty();
         }
         SubmitCommand submit = new SubmitCommand();
         try {
             submit.socket = Path.of(socket.get(0));
             submit.eventsOut = eventsOut.isEmpty() ? null : Path.of(eventsOut.get(0));
+            submit.egressMode = egressMode.isEmpty() ? null : egressMode.get(0);
         } catch (InvalidPathException e) {
             return Optional.empty();
         }

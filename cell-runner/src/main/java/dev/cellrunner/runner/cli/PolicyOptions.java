@@ -1,10 +1,12 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.nft.EgressPinning;
+import dev.cellrunner.runner.cell.EgressModeChoice;
 import dev.cellrunner.runner.cell.RunnerPolicy;
 import dev.cellrunner.runner.cgroup.DefaultLimits;
 import dev.cellrunner.runner.confine.IdentityPlanner;
 import dev.cellrunner.runner.confine.UidRange;
+import dev.cellrunner.spec.EgressMode;
 import picocli.CommandLine.Option;
 
 import java.util.Map;
@@ -21,6 +23,19 @@ final class PolicyOptions {
     static final String DEFAULT_TEMP_MAX = "--default-temp-max";
     static final String ALLOW_ROOT_CELLS = IdentityPlanner.ALLOW_ROOT_OPTION;
     static final String UID_RANGE = UidRange.OPTION;
+    static final String EGRESS_MODE = EgressModeChoice.MODE_OPTION;
+    static final String DENY_EGRESS_AUDIT = EgressModeChoice.DENY_OPTION;
+
+    @Option(names = EGRESS_MODE, paramLabel = "MODE",
+            description = "enforce or audit, for every cell whatever its document's authority.egressMode says. audit: "
+                    + "the cell reaches every destination but the host itself, its DNS responder forwards every "
+                    + "name, and the trail records what the declared rules would have denied (docs/learn.md). "
+                    + "Default: as each document says (enforce when it says nothing).")
+    String egressMode;
+
+    @Option(names = DENY_EGRESS_AUDIT,
+            description = "Refuse every cell that would run in audit mode (exit 69): its egress rules are always enforced.")
+    boolean denyEgressAudit;
 
     @Option(names = ALLOW_HOST_EGRESS,
             description = "Let documents declare destinations on this host: its own addresses, the uplink pools, "
@@ -67,6 +82,16 @@ final class PolicyOptions {
                 defaultTempMax == null ? standard.tempMaxBytes()
                         : DefaultLimits.bytes(DEFAULT_TEMP_MAX, defaultTempMax, false));
         return RunnerPolicy.DEFAULT.withAllowHostEgress(allowHostEgress).withAllowRootCells(allowRootCells)
-                .withUidRange(UidRange.of(uidRange, env)).withDefaultLimits(limits);
+                .withUidRange(UidRange.of(uidRange, env)).withDefaultLimits(limits)
+                .withEgressMode(new EgressModeChoice(egressMode == null ? null : mode(egressMode), denyEgressAudit));
+    }
+
+    /** "enforce" or "audit"; anything else is an IllegalArgumentException naming the option (exit 64). */
+    static EgressMode mode(String text) {
+        try {
+            return EgressMode.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(EGRESS_MODE + " " + text + ": expected enforce or audit");
+        }
     }
 }

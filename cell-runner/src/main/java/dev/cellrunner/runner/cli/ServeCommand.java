@@ -63,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofMillis(sendTimeoutMs)), submission -> launcher.launch(submission.document(),
                     submission.name(), new CellLauncher.CellIo(submission.stdout(), submission.stderr(),
                             submission.messages(), submission.events(),
-                            cell -> submission.cancel().whenCancelled(cell::cancel))), log);
+                            cell -> submission.cancel().whenCancelled(cell::cancel))
+                            .withEgressMode(submission.egressMode())), log);
         } catch (IOException e) {
             log.accept("cannot listen on " + socket + ": " + e.getMessage());
             return ExitCodes.UNAVAILABLE;

@@ -2,6 +2,7 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.serve.SubmitClient;
+import dev.cellrunner.spec.EgressMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,6 +27,7 @@ import java.util.function.Consumer;
 final class SubmitCommand implements Callable<Integer> {
     static final String SOCKET = "--socket";
     static final String EVENTS_OUT = "--events-out";
+    static final String EGRESS_MODE = PolicyOptions.EGRESS_MODE;
 
     @Option(names = SOCKET, paramLabel = "PATH", required = true, description = "The server's socket.")
     Path socket;
@@ -33,6 +35,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = EVENTS_OUT, paramLabel = "FILE",
             description = "Also receive the cell's signed events and append them to FILE (JSONL).")
     Path eventsOut;
+
+    @Option(names = EGRESS_MODE, paramLabel = "MODE", description = "enforce or audit for this cell, whatever its "
+            + "document says; a server started with --deny-egress-audit refuses audit (exit 69).")
+    String egressMode;
 
     @Parameters(paramLabel = "SPEC", description = "Path to the document, or - for standard input.")
     String source;
@@ -49,6 +55,13 @@ final class SubmitCommand implements Callable<Integer> {
         if (document == null) {
             return ExitCodes.USAGE;
         }
+        EgressMode mode;
+        try {
+            mode = egressMode == null ? null : PolicyOptions.mode(egressMode);
+        } catch (IllegalArgumentException e) {
+            log.accept(e.getMessage());
+            return ExitCodes.USAGE;
+        }
         OutputStream events = null;
         try {
             if (eventsOut != null) {
@@ -61,7 +74,7 @@ final class SubmitCommand implements Callable<Integer> {
         }
         try (OutputStream eventsFile = events) {
             return SubmitClient.submit(socket, document, new FileOutputStream(FileDescriptor.out),
-                    new FileOutputStream(FileDescriptor.err), eventsFile, log);
+                    new FileOutputStream(FileDescriptor.err), eventsFile, mode, log);
         } catch (IOException e) {
             log.accept("cannot write " + eventsOut + ": " + e.getMessage());
             return ExitCodes.SINK_FAILED;

@@ -9,6 +9,7 @@ import dev.cellrunner.runner.mount.MountPlanner;
 import dev.cellrunner.runner.mount.MountProgram;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.spec.FilesystemAuthority;
 import dev.cellrunner.spec.SyscallAuthority;
 
@@ -34,6 +35,15 @@ public final class ConfinementPlanner {
     /** @param policy the runner's options: root consent, the uid range, default limits */
     public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host,
                                        RunnerPolicy policy) throws Refusal {
+        return plan(document, executable, host, policy, policy.egressMode().modeFor(document.spec().authority().egressMode()));
+    }
+
+    /**
+     * @param egressMode in audit mode landlock's TCP port rules are left out: they would refuse a connect to
+     *                   an undeclared port before any packet left, and the audit would learn nothing of ports
+     */
+    public static ConfinementPlan plan(CellDocument document, Optional<Path> executable, HostFacts host,
+                                       RunnerPolicy policy, EgressMode egressMode) throws Refusal {
         CellSpec spec = document.spec();
         Identity identity = IdentityPlanner.plan(spec.run().user(), spec.run().group(), policy.allowRootCells(),
                 policy.uidRange());
@@ -41,8 +51,10 @@ public final class ConfinementPlanner {
                 policy.defaultLimits());
         MountPlan mounts = MountPlanner.plan(spec.authority().filesystem(), host.privatePaths(), host.cellInit(),
                 host.hostDirs(), limits.tempSpace().bytes(), limits.tempSpace().source().label());
+        boolean audit = egressMode == EgressMode.AUDIT;
         Optional<LandlockPlan> landlock = LandlockPlanner.plan(spec.authority().filesystem(),
-                spec.authority().egressRules(), executable, mounts, host.landlockAbi(), visiblePrivates(mounts));
+                audit ? List.of() : spec.authority().egressRules(), executable, mounts, host.landlockAbi(),
+                visiblePrivates(mounts)).map(plan -> plan.withNetworkAudited(audit && host.landlockAbi() >= 4));
         checkWritable(spec.authority().filesystem(), identity);
         SyscallAuthority syscalls = spec.authority().syscalls();
         SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());

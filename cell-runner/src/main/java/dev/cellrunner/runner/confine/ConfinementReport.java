@@ -206,6 +206,13 @@ public final class ConfinementReport {
         section.put("rulesApplied", landlock.rules().size());
         ArrayNode ports = section.putArray("tcpConnectPorts");
         landlock.tcpConnectPorts().forEach(ports::add);
+        if (landlock.networkAudited()) {
+            // the one control of this event that audit mode only watches
+            section.putObject("network").put("egressMode", "audit").put("enforced", false)
+                    .put("why", "audit mode: TCP connect and bind rules left out, so that a connect to an undeclared "
+                            + "port leaves a packet the records can show; the cell's egress is recorded in "
+                            + "network_enforcement, not enforced");
+        }
         section.set("probes", probes(probes, "landlock"));
         boolean holds = probes.stream().filter(p -> p.control().equals("landlock")).allMatch(Probe::holds);
         enforced(section, "landlock", holds,

@@ -18,10 +18,24 @@ import java.util.List;
  * @param privatePaths     runner files and directories the cell must not reach (carved out of every rule)
  * @param launchRules      rules added on the launch thread once the cell's mounts exist: on the cell's own
  *                         fresh mounts, and on each declared path from the descriptor its bind mount used
+ * @param networkAudited   audit mode left the TCP port rules out, where this ABI would have enforced them
  */
 public record LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
                            List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
-                           List<Path> privatePaths, List<LaunchRule> launchRules) {
+                           List<Path> privatePaths, List<LaunchRule> launchRules, boolean networkAudited) {
+    public LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
+                        List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
+                        List<Path> privatePaths, List<LaunchRule> launchRules) {
+        this(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts, privatePaths, launchRules,
+                false);
+    }
+
+    /** This plan, saying whether audit mode left its network rules out. */
+    public LandlockPlan withNetworkAudited(boolean audited) {
+        return new LandlockPlan(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts,
+                privatePaths, launchRules, audited);
+    }
+
     public LandlockPlan {
         requested = List.copyOf(requested);
         rules = List.copyOf(rules);

@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * are resolved (CNAME chains followed), other types answered empty. The answer's addresses that may
  * be reached join the cell's answer sets through the {@link AnswerGate} before the answer leaves;
  * addresses that must never be reached (the host, loopback, ...) are withheld and recorded. Every
- * query is recorded (bounded).
+ * query is recorded (bounded). In audit mode ({@link #forwardingAll}) every name is resolved upstream
+ * and answered (the host's addresses still withheld), nothing is opened (the ruleset accepts all but
+ * the host), and the records say which declared rules a name matched, if any.
  */
 public final class CellResponder {
     /** Extended DNS Error 15, "Blocked" (RFC 8914). */
@@ -46,6 +48,10 @@ public final class CellResponder {
     /** Until when each answered element is open in the kernel (nanoTime), so repeats skip the kernel. */
     private final Map<Opened, Long> openUntil = new ConcurrentHashMap<>();
     private final BoundedLog<Opened, Admission> admissions;
+    /** Audit mode: every name is answered, not only declared ones, and nothing needs opening. */
+    private final boolean forwardAll;
+    /** The first name whose answer gave each address (audit mode explains flows with it). */
+    private final BoundedLog<InetAddress, String> answeredBy;
 
     /**
      * @param rules        the cell's rules; those naming a host are matched against queries
@@ -55,6 +61,21 @@ public final class CellResponder {
     public CellResponder(List<PinnedRule> rules, NameLookup lookup, AnswerGate gate,
                          Function<InetAddress, Optional<String>> neverAllowed, TtlPolicy ttl, int recordLimit,
                          Supplier<Instant> clock) {
+        this(rules, lookup, gate, neverAllowed, ttl, recordLimit, clock, false);
+    }
+
+    /** The audit mode's responder: forwards every name, opens nothing (see the class comment). */
+    public static CellResponder forwardingAll(List<PinnedRule> rules, NameLookup lookup,
+                                              Function<InetAddress, Optional<String>> neverAllowed, TtlPolicy ttl,
+                                              int recordLimit, Supplier<Instant> clock) {
+        return new CellResponder(rules, lookup, openings -> { }, neverAllowed, ttl, recordLimit, clock, true);
+    }
+
+    private CellResponder(List<PinnedRule> rules, NameLookup lookup, AnswerGate gate,
+                          Function<InetAddress, Optional<String>> neverAllowed, TtlPolicy ttl, int recordLimit,
+                          Supplier<Instant> clock, boolean forwardAll) {
+        this.forwardAll = forwardAll;
+        this.answeredBy = new BoundedLog<>(Math.max(recordLimit, 1) * 4);
         this.rules = rules.stream().filter(r -> r.pattern().isPresent()).toList();
         this.patterns = this.rules.stream().map(r -> r.pattern().orElseThrow()).toList();
         this.lookup = lookup;
@@ -84,6 +105,11 @@ public final class CellResponder {
     /** Whether an answer of this responder opened {@code opened} (at any time during the run). */
     public boolean hasOpened(Opened opened) {
         return openUntil.containsKey(opened);
+    }
+
+    /** The first name whose answer gave {@code address}, if any answer did. */
+    public Optional<String> nameAnswering(InetAddress address) {
+        return answeredBy.get(address);
     }
 
     /** Who opened {@code opened}, when an answer did. */
@@ -135,7 +161,7 @@ public final class CellResponder {
             }
         }
         List<String> ruleNames = matched.stream().map(i -> "egressRules[" + rules.get(i).index() + "]").toList();
-        if (matched.isEmpty()) {
+        if (matched.isEmpty() && !forwardAll) {
             record(name, type, Verdict.DENIED, "undeclared", ruleNames, DnsMessage.NXDOMAIN, List.of(), List.of(),
                     List.of(), now);
             return reply(query, DnsMessage.NXDOMAIN, List.of(), "not declared in the cell's egressRules", overUdp);
@@ -166,7 +192,8 @@ public final class CellResponder {
                 continue;
             }
             given.add(record.withTtl(answerTtl));
-            answered.add(new DnsQueryRecord.Answer(text, answerTtl, ttl.open(resolution.ttl())));
+            answered.add(new DnsQueryRecord.Answer(text, answerTtl, forwardAll ? 0 : ttl.open(resolution.ttl())));
+            answeredBy.record(address, a -> name, first -> first);
             for (int i : matched) {
                 openings.add(new AnswerGate.Opening(address, rules.get(i), ttl.open(resolution.ttl())));
             }
@@ -183,7 +210,9 @@ public final class CellResponder {
             records.add(link.withTtl(Math.min(link.ttl(), answerTtl)));
         }
         records.addAll(given);
-        String reason = !refused.isEmpty() && given.isEmpty() ? "every address withheld" : "declared";
+        String reason = !refused.isEmpty() && given.isEmpty() ? "every address withheld"
+                : forwardAll ? (matched.isEmpty() ? "forwarded (audit): no rule names it" : "forwarded (audit): declared")
+                : "declared";
         record(name, type, Verdict.ALLOWED, reason, ruleNames, resolution.rcode(), answered, cnames(resolution), refused,
                 now);
         return reply(query, resolution.rcode(), records, null, overUdp);

@@ -8,6 +8,7 @@ import dev.cellrunner.nft.DnsPolicy;
 import dev.cellrunner.nft.EgressCounters;
 import dev.cellrunner.nft.EgressPinning;
 import dev.cellrunner.nft.HostAddresses;
+import dev.cellrunner.nft.HostEgress;
 import dev.cellrunner.nft.HostFilter;
 import dev.cellrunner.nft.KernelRuleset;
 import dev.cellrunner.nft.NftChain;
@@ -26,7 +27,9 @@ import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.os.RouteNetlink;
 import dev.cellrunner.runner.os.Syscalls;
+import dev.cellrunner.runner.records.WouldBeDenied;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
+import dev.cellrunner.spec.EgressMode;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -66,6 +69,7 @@ public final class CellNetwork implements AutoCloseable {
     private final List<PinnedRule> rules;
     private final AllowSets sets;
     private final DnsPolicy dns;
+    private final EgressMode mode;
     private final NftTable cellTable;
     private final Consumer<String> log;
     /** The cell's namespace, for reading the counters after the launch thread is gone. */
@@ -83,16 +87,20 @@ public final class CellNetwork implements AutoCloseable {
     private NetfilterNetlink answerSocket;
     private boolean closed;
 
-    private CellNetwork(List<PinnedRule> rules, Consumer<String> log) {
-        this(CellNetNames.next(), rules, log);
+    private CellNetwork(CellNetNames names, List<PinnedRule> rules, Consumer<String> log) {
+        this(names, rules, log, EgressMode.ENFORCE, HostAddresses.NONE, false);
     }
 
-    private CellNetwork(CellNetNames names, List<PinnedRule> rules, Consumer<String> log) {
+    /** In audit mode the cell's own ruleset rejects (and logs) what leads to the host, unless the runner allows it. */
+    private CellNetwork(CellNetNames names, List<PinnedRule> rules, Consumer<String> log, EgressMode mode,
+                        HostAddresses host, boolean allowHostEgress) {
         this.names = names;
         this.rules = List.copyOf(rules);
+        this.mode = mode;
         this.sets = AllowSets.of(rules);
-        this.dns = DnsPolicy.forRules(rules);
-        this.cellTable = CellRuleset.compile(names.table(), sets, dns);
+        this.dns = DnsPolicy.of(rules, mode == EgressMode.AUDIT);
+        this.cellTable = CellRuleset.compile(names.table(), sets, dns,
+                allowHostEgress ? List.of() : HostEgress.ranges(host));
         this.log = log;
         int elements = sets.nftSets().stream().mapToInt(s -> s.elements().size()).sum();
         this.setup = new NetworkSetup(names.table(), false, null, 0, 0, elements, null, false, null);
@@ -115,11 +123,21 @@ public final class CellNetwork implements AutoCloseable {
     public static CellNetwork setUp(CellThread launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
                                     HostAddresses host, boolean allowHostEgress, Consumer<String> log)
             throws NetworkRefusal {
-        CellNetwork network = new CellNetwork(rules, log);
+        return setUp(launch, launchTid, rules, env, host, allowHostEgress, EgressMode.ENFORCE, log);
+    }
+
+    /**
+     * @param mode audit: an uplink whatever the rules, every destination but the host accepted and recorded,
+     *             every name forwarded by the responder; the rules are only compared ({@link WouldBeDenied})
+     */
+    public static CellNetwork setUp(CellThread launch, int launchTid, List<PinnedRule> rules, Map<String, String> env,
+                                    HostAddresses host, boolean allowHostEgress, EgressMode mode, Consumer<String> log)
+            throws NetworkRefusal {
+        CellNetwork network = new CellNetwork(CellNetNames.next(), rules, log, mode, host, allowHostEgress);
         OPEN.add(network);
         try {
             network.applyCellRuleset(launch, launchTid);
-            if (!rules.isEmpty()) {
+            if (network.dns != DnsPolicy.NONE) {
                 network.connectUplink(launch, env, host, allowHostEgress);
                 network.startRecording(launch, env, EgressPinning.neverAllowed(host, allowHostEgress));
             }
@@ -222,7 +240,7 @@ public final class CellNetwork implements AutoCloseable {
             UplinkPool pool = UplinkPool.fromEnvironment(env);
             slot = pool.take();
             // a name may be answered with addresses of either family
-            boolean answered = dns == DnsPolicy.ANSWERED;
+            boolean answered = dns.redirected();
             boolean v4 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
             boolean v6 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
             String hostIf = names.hostInterface();
@@ -277,6 +295,12 @@ public final class CellNetwork implements AutoCloseable {
                 responder = ResponderSockets.start(() -> launch.call(ResponderSockets::bindHere), answers,
                         "cell-dns-" + names.table(), log);
                 answerSocket = cellSets;
+                recorder.explainWith(answers);
+            } else if (dns == DnsPolicy.FORWARDED) {
+                CellResponder answers = CellResponder.forwardingAll(rules, settings.lookup(), settings.neverAllowed(),
+                        settings.ttl(), settings.recordLimit(), Instant::now);
+                responder = ResponderSockets.start(() -> launch.call(ResponderSockets::bindHere), answers,
+                        "cell-dns-" + names.table(), log);
                 recorder.explainWith(answers);
             }
         } catch (Exception e) {
@@ -373,8 +397,9 @@ public final class CellNetwork implements AutoCloseable {
             KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
             boolean unchanged = kernel.digest().equals(setup.rulesetDigest()) && answerSetsHoldOnlyAnswers(kernel);
-            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null,
-                    records(counters.droppedPackets()));
+            NetworkRecords records = records(counters.droppedPackets());
+            return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null, records,
+                    mode == EgressMode.AUDIT && records != null ? WouldBeDenied.of(rules, records) : null);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -417,6 +442,11 @@ public final class CellNetwork implements AutoCloseable {
         return new NetworkRecords(answers == null ? List.of() : answers.queries().entries(),
                 answers == null ? new Totals(0, 0, 0, false, 0) : answers.queries().totals(), recorded.flows(),
                 recorded.flowTotals(), recorded.denied(), recorded.deniedTotals(), unrecorded);
+    }
+
+    /** Enforce or audit: what the events say of this cell's egress. */
+    public EgressMode mode() {
+        return mode;
     }
 
     /** Packets the host-side filter dropped; listed from this (a runner) thread, in the runner's namespace. */

@@ -10,6 +10,8 @@ import dev.cellrunner.runner.records.DnsQueryRecord;
 import dev.cellrunner.runner.records.FlowRecord;
 import dev.cellrunner.runner.records.NetworkRecords;
 import dev.cellrunner.runner.records.Totals;
+import dev.cellrunner.runner.records.WouldBeDenied;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.spec.EgressRule;
 
 import java.util.List;
@@ -29,6 +31,23 @@ public final class EgressEventData {
             if (i < pinned.size() && pinned.get(i).fromHostname()) {
                 pinned.get(i).destinations().forEach(d -> resolved.add(d.toString()));
             }
+        }
+    }
+
+    /**
+     * {@code egressMode} ("enforce" or "audit": the one field a SIEM rule keys on) and {@code egress}: whether
+     * the declared rules are enforced or only compared with what the cell does.
+     */
+    public static void mode(ObjectNode data, EgressMode mode, boolean hostEgressAllowed) {
+        data.put("egressMode", mode.wireName());
+        ObjectNode egress = data.putObject("egress");
+        egress.put("mode", mode.wireName());
+        egress.put("enforced", mode == EgressMode.ENFORCE);
+        if (mode == EgressMode.AUDIT) {
+            egress.put("why", "audit mode: every destination but the host itself is reachable and every name is "
+                    + "answered; the declared rules are compared with the records (wouldBeDenied), not enforced");
+            egress.put("neverAllowed", hostEgressAllowed ? "nothing: the runner allows host egress"
+                    : "the host's own addresses, the uplink pools, loopback, link-local, multicast and reserved ranges");
         }
     }
 
@@ -102,6 +121,9 @@ public final class EgressEventData {
             if (after.records() != null) {
                 records(data, after.records());
             }
+            if (after.wouldBeDenied() != null) {
+                wouldBeDenied(data.putArray("wouldBeDenied"), after.wouldBeDenied());
+            }
         }
         if (setup != null && setup.failure() != null) {
             data.put("failure", setup.failure());
@@ -161,6 +183,26 @@ public final class EgressEventData {
         putTotals(totals.putObject("flows"), records.flowTotals());
         putTotals(totals.putObject("deniedConnections"), records.deniedTotals());
         records.unrecorded().forEach(totals.putArray("notRecorded")::add);
+    }
+
+    /** Audit mode: each flow or query the declared rules would have denied, and why. */
+    static void wouldBeDenied(ArrayNode list, List<WouldBeDenied.Entry> entries) {
+        for (WouldBeDenied.Entry entry : entries) {
+            ObjectNode item = list.addObject();
+            item.put("kind", entry.kind().wireName());
+            if (entry.kind() == WouldBeDenied.Kind.FLOW) {
+                item.put("destination", entry.destination());
+                item.put("port", entry.port());
+                item.put("protocol", entry.protocol());
+            }
+            if (entry.name() != null) {
+                item.put("name", entry.name());
+            }
+            if (entry.type() != null) {
+                item.put("type", entry.type());
+            }
+            item.put("reason", entry.reason());
+        }
     }
 
     private static void putTotals(ObjectNode entry, Totals totals) {

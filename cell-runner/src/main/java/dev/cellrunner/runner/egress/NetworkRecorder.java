@@ -260,6 +260,9 @@ final class NetworkRecorder implements AutoCloseable {
                 }
                 name = name == null ? admission.get().name() : name;
             }
+            if (name == null) {
+                name = answers.nameAnswering(address).orElse(null); // audit mode: answers open nothing
+            }
         }
         return new Explanation(matched, name);
     }

@@ -7,6 +7,8 @@ import dev.cellrunner.runner.os.PeerCredentials;
 import dev.cellrunner.runner.os.UnixSocket;
 import dev.cellrunner.spec.CellSpecReader;
 
+import dev.cellrunner.spec.EgressMode;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,7 +49,7 @@ public final class CellServer {
 
     /** One client's document and where its cell's output goes; {@code cancel} fires if the client goes away. */
     public record Submission(byte[] document, String name, OutputStream stdout, OutputStream stderr,
-                             PrintWriter messages, List<EventSink> events, CancelSignal cancel) {
+                             PrintWriter messages, List<EventSink> events, CancelSignal cancel, EgressMode egressMode) {
     }
 
     /**
@@ -188,9 +190,11 @@ public final class CellServer {
                 watcher = watchForDisconnect(client, connection, number);
                 byte[] spec = java.util.Arrays.copyOfRange(document, 1, document.length);
                 long start = System.nanoTime();
+                EgressMode egressMode = (document[0] & Frames.EGRESS_AUDIT) != 0 ? EgressMode.AUDIT
+                        : (document[0] & Frames.EGRESS_ENFORCE) != 0 ? EgressMode.ENFORCE : null;
                 int status = handler.run(new Submission(spec, "request " + number, connection.stream(Frames.STDOUT),
                         connection.stream(Frames.STDERR), connection.messages(),
-                        wantEvents ? List.of(connection.events()) : List.of(), cancel));
+                        wantEvents ? List.of(connection.events()) : List.of(), cancel, egressMode));
                 cancel.close();
                 connection.sendExit(status);
                 log.accept(String.format("%s: exit %d in %.1f ms%s", who, status, (System.nanoTime() - start) / 1e6,

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  * events as they happen and ends with one {@link #EXIT}.
  */
 public final class Frames {
-    /** Client: flags byte ({@link #WANT_EVENTS}), then the ExecutionCell document. */
+    /** Client: flags byte ({@link #WANT_EVENTS}, {@link #EGRESS_AUDIT}, {@link #EGRESS_ENFORCE}), then the document. */
     public static final byte REQUEST = 'R';
     /** Server: bytes the command wrote to stdout. */
     public static final byte STDOUT = 'O';
@@ -25,6 +25,10 @@ public final class Frames {
     public static final byte EXIT = 'X';
 
     public static final int WANT_EVENTS = 1;
+    /** The client asks for audit mode ({@code submit --egress-mode audit}); the server's policy may refuse it. */
+    public static final int EGRESS_AUDIT = 2;
+    /** The client asks for enforce mode, whatever the document says. */
+    public static final int EGRESS_ENFORCE = 4;
     public static final int HEADER_BYTES = 5;
 
     private Frames() {

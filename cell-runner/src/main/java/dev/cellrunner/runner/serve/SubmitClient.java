@@ -2,6 +2,7 @@ package dev.cellrunner.runner.serve;
 
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.spec.CellSpecReader;
+import dev.cellrunner.spec.EgressMode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,12 @@ public final class SubmitClient {
      */
     public static int submit(Path socket, byte[] document, OutputStream stdout, OutputStream stderr,
                              OutputStream events, Consumer<String> log) {
+        return submit(socket, document, stdout, stderr, events, null, log);
+    }
+
+    /** @param egressMode the mode the client asks for ({@code --egress-mode}), or null for the document's */
+    public static int submit(Path socket, byte[] document, OutputStream stdout, OutputStream stderr,
+                             OutputStream events, EgressMode egressMode, Consumer<String> log) {
         SocketChannel server;
         try {
             server = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -47,16 +54,18 @@ public final class SubmitClient {
                 log.accept("cannot reach a server at " + socket + ": " + e.getMessage());
                 return ExitCodes.UNAVAILABLE;
             }
-            sendRequest(Channels.newOutputStream(server), document, events != null);
+            int flags = (events != null ? Frames.WANT_EVENTS : 0) | (egressMode == EgressMode.AUDIT ? Frames.EGRESS_AUDIT
+                    : egressMode == EgressMode.ENFORCE ? Frames.EGRESS_ENFORCE : 0);
+            sendRequest(Channels.newOutputStream(server), document, flags);
             return relay(Channels.newInputStream(server), stdout, stderr, events, log);
         } catch (IOException e) {
             return ExitCodes.PROTOCOL; // closing failed: everything was relayed already
         }
     }
 
-    private static void sendRequest(OutputStream server, byte[] document, boolean wantEvents) {
+    private static void sendRequest(OutputStream server, byte[] document, int flags) {
         int length = Math.min(document.length, CellSpecReader.MAX_DOCUMENT_BYTES + 1);
-        byte[] payload = ByteBuffer.allocate(1 + length).put((byte) (wantEvents ? Frames.WANT_EVENTS : 0))
+        byte[] payload = ByteBuffer.allocate(1 + length).put((byte) flags)
                 .put(document, 0, length).array();
         try {
             Frames.write(server, Frames.REQUEST, payload, 0, payload.length);

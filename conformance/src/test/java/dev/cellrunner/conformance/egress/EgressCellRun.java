@@ -31,7 +31,16 @@ final class EgressCellRun {
             }
             """;
 
-    record Outcome(int exitCode, String stdout, String stderr, List<JsonNode> events) {
+    record Outcome(int exitCode, String stdout, String stderr, List<JsonNode> events, Path trail) {
+        Outcome(int exitCode, String stdout, String stderr, List<JsonNode> events) {
+            this(exitCode, stdout, stderr, events, null);
+        }
+
+        /** The JSONL trail the run wrote. */
+        String eventsFile() {
+            return trail.toString();
+        }
+
         /** "tcp 198.51.100.10 7000" -> "ok" | "fail" */
         Map<String, String> probes() {
             Map<String, String> probes = new LinkedHashMap<>();
@@ -81,6 +90,8 @@ final class EgressCellRun {
     private final List<String> runnerOptions = new ArrayList<>();
     private final Map<String, String> runnerEnv = new LinkedHashMap<>();
     private String resolvConf;
+    private String egressMode;
+    private String documentText;
 
     EgressCellRun(EgressTestNet net) {
         this.net = net;
@@ -145,6 +156,18 @@ final class EgressCellRun {
         return this;
     }
 
+    /** {@code authority.egressMode} of the document ("audit", "enforce"). */
+    EgressCellRun egressMode(String mode) {
+        egressMode = mode;
+        return this;
+    }
+
+    /** Runs exactly this document instead of the one the other methods build. */
+    EgressCellRun document(String json) {
+        documentText = json;
+        return this;
+    }
+
     EgressCellRun timeoutMs(long millis) {
         timeoutMs = millis;
         return this;
@@ -156,6 +179,9 @@ final class EgressCellRun {
         spec.putObject("lifetime").put("ttlSeconds", 60);
         ObjectNode authority = spec.putObject("authority");
         authority.set("egressRules", rules);
+        if (egressMode != null) {
+            authority.put("egressMode", egressMode);
+        }
         if (writable != null) {
             ObjectNode filesystem = authority.putObject("filesystem");
             filesystem.putArray("readOnly").add("/");
@@ -179,7 +205,8 @@ final class EgressCellRun {
 
     Invocation prepare() throws IOException {
         int n = RUNS.incrementAndGet();
-        Path spec = Files.writeString(net.work.resolve("spec-" + n + ".json"), document());
+        Path spec = Files.writeString(net.work.resolve("spec-" + n + ".json"),
+                documentText != null ? documentText : document());
         Path hosts = Files.writeString(net.work.resolve("hosts-" + n), hostsFile);
         List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + net.hostNs));
         if (resolvConf != null) {
@@ -219,7 +246,7 @@ final class EgressCellRun {
                 process.destroyForcibly().waitFor();
                 throw new AssertionError("cell-runner did not finish in 120 s");
             }
-            return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err), readEvents(events));
+            return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err), readEvents(events), events);
         }
     }
 
