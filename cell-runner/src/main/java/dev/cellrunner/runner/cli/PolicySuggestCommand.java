@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.EventTypes;
 import dev.cellrunner.events.RunVerdict;
+import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.events.VerifiedRuns;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.learn.DocumentMerge;
@@ -61,6 +62,14 @@ final class PolicySuggestCommand implements Callable<Integer> {
             description = "Trusted public key file (repeatable). Without it, each run is checked against the key its "
                     + "own started event publishes: intact, origin not proven.")
     List<Path> keys = new ArrayList<>();
+
+    @Option(names = "--every-signature", description = "Check the signature of every event, not only of each run's "
+            + "last one, as verify --every-signature does.")
+    boolean everySignature;
+
+    @Option(names = "--no-run-chain", description = "Do not check the order of runs in each file, as verify "
+            + "--no-run-chain.")
+    boolean noRunChain;
 
     @Option(names = "--merge", paramLabel = "DOC", description = "Merge the rules into a copy of this document "
             + "(its egressMode audit removed) and write it to --out; DOC itself is never changed.")
@@ -128,7 +137,8 @@ final class PolicySuggestCommand implements Callable<Integer> {
 
     private int suggest(List<Path> files, List<Ed25519Key.PublicKey> trusted, PrintWriter err) throws IOException {
         ObservedTraffic[] traffic = {ObservedTraffic.NONE};
-        VerifiedRuns.Report report = VerifiedRuns.read(files, trusted, event -> {
+        VerifiedRuns.Report report = VerifiedRuns.read(files, trusted,
+                new TrailVerifier.Options(everySignature, !noRunChain), event -> {
             JsonNode data = event.path("data");
             if (event.path("type").asText().equals(EventTypes.NETWORK_ENFORCEMENT)
                     && (cell == null || cell.equals(data.path("cellId").asText()))) {
@@ -137,6 +147,11 @@ final class PolicySuggestCommand implements Callable<Integer> {
         });
         for (RunVerdict refused : report.refused()) {
             err.println("cell-runner: policy suggest: refused " + refused.line());
+        }
+        for (RunVerdict intact : report.intact()) {
+            if (intact.unsigned() != null) {
+                err.println("cell-runner: policy suggest: note: run " + intact.runId() + ": " + intact.unsigned());
+            }
         }
         report.problems().forEach(problem -> err.println("cell-runner: policy suggest: BAD: " + problem));
         long used = report.intact().stream().filter(run -> cell == null || cell.equals(run.cellId())).count();
