@@ -5,6 +5,7 @@ import dev.cellrunner.spec.Authority;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.CellSpec;
 import dev.cellrunner.spec.EgressHost;
+import dev.cellrunner.spec.EgressMode;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.Lifetime;
@@ -109,6 +110,39 @@ class CellPlannerTest {
                     RunnerPolicy.DEFAULT.withAllowHostEgress(true));
             assertThat(allowed.egress().get(0).destinations()).containsExactly((IpPrefix) EgressHost.parse(destination));
         }
+    }
+
+    @Test
+    void theRunsEgressModeOverridesTheDocumentsAndDenyingAuditRefusesEitherWay() throws Refusal {
+        CellDocument silent = egressTo("198.51.100.10");
+        CellDocument audited = new CellDocument(CellDocument.API_VERSION, CellDocument.KIND, new CellSpec("plan-test",
+                null, new Authority(List.of(), List.of(new EgressRule("198.51.100.10", 443, Protocol.TCP)), null, null,
+                EgressMode.AUDIT), new Lifetime(60), run(List.of("true"), Map.of(), null, null)));
+        RunnerPolicy deny = RunnerPolicy.DEFAULT.withEgressMode(new EgressModeChoice(null, true));
+        RunnerPolicy audit = RunnerPolicy.DEFAULT.withEgressMode(new EgressModeChoice(EgressMode.AUDIT, false));
+        RunnerPolicy enforce = RunnerPolicy.DEFAULT.withEgressMode(new EgressModeChoice(EgressMode.ENFORCE, true));
+
+        assertThat(CellPlanner.plan(silent, "d", Map.of(), Map.of(), host()).egressMode()).isEqualTo(EgressMode.ENFORCE);
+        assertThat(CellPlanner.plan(audited, "d", Map.of(), Map.of(), host()).egressMode()).isEqualTo(EgressMode.AUDIT);
+        assertThat(CellPlanner.plan(silent, "d", Map.of(), Map.of(), host(), audit).egressMode())
+                .isEqualTo(EgressMode.AUDIT);
+        assertThat(CellPlanner.plan(audited, "d", Map.of(), Map.of(), host(), enforce).egressMode())
+                .as("an operator's enforce wins over the document's audit").isEqualTo(EgressMode.ENFORCE);
+        assertThatThrownBy(() -> CellPlanner.plan(audited, "d", Map.of(), Map.of(), host(), deny))
+                .isInstanceOf(Refusal.class).hasMessageContaining("authority.egressMode")
+                .hasMessageContaining("--deny-egress-audit");
+        assertThatThrownBy(() -> CellPlanner.plan(silent, "d", Map.of(), Map.of(), host(),
+                deny.withEgressMode(deny.egressMode().withRequested(EgressMode.AUDIT))))
+                .isInstanceOf(Refusal.class).hasMessageContaining("--egress-mode audit");
+        CellPlan learning = CellPlanner.plan(audited, "d", Map.of(), Map.of(), host());
+        if (learning.confinement().landlock().isPresent() && host().landlockAbi() >= 4) {
+            assertThat(learning.confinement().landlock().get().handledNet()).as("no TCP port rules").isZero();
+            assertThat(learning.confinement().landlock().get().networkAudited()).isTrue();
+            assertThat(CellPlanner.plan(silent, "d", Map.of(), Map.of(), host()).confinement().landlock().get()
+                    .handledNet()).isNotZero();
+        }
+        assertThat(learning.confinement().mounts().toString()).as("audit cells get the responder's resolv.conf")
+                .contains("/etc/resolv.conf");
     }
 
     private static CellDocument egressTo(String destination) {

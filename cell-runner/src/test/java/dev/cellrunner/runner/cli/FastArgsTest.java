@@ -43,12 +43,13 @@ class FastArgsTest {
 
     @Test
     void bothPathsParseASubmitCommandLineAlike() {
-        String[] args = {"--socket", "/run/s.sock", "--events-out=/tmp/e.jsonl", "cell.json"};
+        String[] args = {"--socket", "/run/s.sock", "--events-out=/tmp/e.jsonl", "--egress-mode", "audit", "cell.json"};
         SubmitCommand fast = FastArgs.submit(args).orElseThrow();
         SubmitCommand slow = new SubmitCommand();
         new CommandLine(slow).parseArgs(args);
-        assertThat(new Object[] {fast.socket, fast.eventsOut, fast.source})
-                .containsExactly(slow.socket, slow.eventsOut, slow.source);
+        assertThat(new Object[] {fast.socket, fast.eventsOut, fast.source, fast.egressMode})
+                .containsExactly(slow.socket, slow.eventsOut, slow.source, slow.egressMode);
+        assertThat(fast.egressMode).isEqualTo("audit");
     }
 
     @ParameterizedTest
@@ -75,7 +76,8 @@ class FastArgsTest {
                 "--events-mode=batch", "--spool-dir", "/s", "--events-ca", "/ca.pem", "--events-timeout-ms", "7",
                 "--events-grace-ms=8", "--nats-creds", "/n.creds", "--nats-ca", "/n.pem", "--kafka-config=/k.properties",
                 "--parallel", "3", "--allow-host-egress", "--default-pids-max", "none", "--default-memory-max=2G",
-                "--default-temp-max", "64M", "--allow-root-cells", "--uid-range", "200000-200099", "a.json", "-", "--",
+                "--default-temp-max", "64M", "--allow-root-cells", "--uid-range", "200000-200099", "--egress-mode", "audit",
+                "--deny-egress-audit", "a.json", "-", "--",
                 "--odd-name.json"};
         RunCommand fast = FastArgs.run(args).orElseThrow();
         RunCommand slow = new RunCommand();
@@ -86,7 +88,8 @@ class FastArgsTest {
         assertThat(fast.runner.signingKey).isEqualTo(slow.runner.signingKey);
         assertThat(fast.runner.policy.policy(Map.of())).isEqualTo(slow.runner.policy.policy(Map.of()))
                 .isEqualTo(new RunnerPolicy(true, true, new UidRange(200000, 200099),
-                        new DefaultLimits(null, 2L << 30, 64L << 20)));
+                        new DefaultLimits(null, 2L << 30, 64L << 20),
+                        new dev.cellrunner.runner.cell.EgressModeChoice(dev.cellrunner.spec.EgressMode.AUDIT, true)));
         HttpEventOptions f = fast.runner.http;
         HttpEventOptions s = slow.runner.http;
         assertThat(new Object[] {f.mode, f.spoolDir, f.trustedCertificates, f.requestTimeoutMs, f.graceMs})

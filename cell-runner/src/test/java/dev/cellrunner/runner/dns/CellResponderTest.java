@@ -97,6 +97,34 @@ class CellResponderTest {
     }
 
     @Test
+    void inAuditModeEveryNameIsForwardedNothingIsOpenedAndTheHostIsStillWithheld() throws Exception {
+        List<PinnedRule> rules = EgressPinning.pin(List.of(new EgressRule("api.example.test", 443, Protocol.TCP)),
+                Map.of("api.example.test", List.of(InetAddress.getByAddress(V4))));
+        CellResponder responder = CellResponder.forwardingAll(rules, new NameLookup(upstream.upstream(),
+                Duration.ofSeconds(2)), EgressPinning.neverAllowed(HostAddresses.NONE, false), new TtlPolicy(30, 3600),
+                10, Instant::now);
+
+        DnsMessage undeclared = ask(responder, "secret.example.test", DnsMessage.TYPE_A, true);
+        DnsMessage host = ask(responder, "host.cdn.test", DnsMessage.TYPE_A, true);
+        ask(responder, "api.example.test", DnsMessage.TYPE_A, true);
+
+        assertThat(undeclared.rcode()).isZero();
+        assertThat(undeclared.answers()).hasSize(1);
+        assertThat(host.answers()).as("127.0.0.1 withheld even in audit mode").hasSize(1);
+        assertThat(upstream.asked).contains("secret.example.test 1", "host.cdn.test 1");
+        assertThat(responder.queries().entries()).extracting(DnsQueryRecord::name, DnsQueryRecord::verdict,
+                DnsQueryRecord::reason).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("secret.example.test", DnsQueryRecord.Verdict.ALLOWED,
+                        "forwarded (audit): no rule names it"),
+                org.assertj.core.groups.Tuple.tuple("host.cdn.test", DnsQueryRecord.Verdict.ALLOWED,
+                        "forwarded (audit): no rule names it"),
+                org.assertj.core.groups.Tuple.tuple("api.example.test", DnsQueryRecord.Verdict.ALLOWED,
+                        "forwarded (audit): declared"));
+        assertThat(responder.queries().entries().get(1).refused()).hasSize(1);
+        assertThat(responder.nameAnswering(InetAddress.getByAddress(V4))).hasValue("secret.example.test");
+    }
+
+    @Test
     void aDeclaredNameOpensItsAddressesForTheMatchingRulesBeforeTheAnswerLeaves() throws Exception {
         CellResponder responder = responder(10);
         DnsMessage answer = ask(responder, "A.CDN.test.", DnsMessage.TYPE_A, true);
