@@ -1,7 +1,9 @@
 package dev.cellrunner.conformance.egress;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cellrunner.conformance.harness.CellEvent;
 import dev.cellrunner.conformance.harness.ContractSection;
+import dev.cellrunner.conformance.harness.EventSchemas;
 import dev.cellrunner.conformance.harness.KeyFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,15 @@ class EgressAuditTest extends EgressNetCase {
         JsonNode denied = enforcement.path("deniedConnections");
         assertThat(denied.toString()).as("the host's own address is refused and recorded").contains("198.51.100.1")
                 .contains("never-host-address-ip4");
+
+        EventSchemas schemas = EventSchemas.load(net.root);
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < learned.events().size(); i++) {
+            CellEvent event = new CellEvent(i + 1, learned.events().get(i));
+            problems.addAll(schemas.envelopeProblems(event));
+            problems.addAll(schemas.dataProblems(event));
+        }
+        assertThat(problems).as("the audit run's events against the event schemas").isEmpty();
 
         // policy suggest on the verified trail
         Path trail = Path.of(learned.eventsFile());
