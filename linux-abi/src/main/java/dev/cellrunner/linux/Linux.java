@@ -200,6 +200,7 @@ public final class Linux {
     public static final int OPEN_TREE_CLOEXEC = 0x80000;
 
     // ---- prctl(2)
+    public static final int PR_SET_NAME = 15;
     public static final int PR_CAPBSET_DROP = 24;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
     public static final int PR_CAP_AMBIENT = 47;
@@ -231,6 +232,20 @@ public final class Linux {
     public static final long LANDLOCK_CREATE_RULESET_VERSION = 1;
     public static final long LANDLOCK_RULE_PATH_BENEATH = 1;
     public static final long LANDLOCK_RULE_NET_PORT = 2;
+    /** ABI 7 (Linux 6.15): no audit records for denials of the calling process before it execs. */
+    public static final long LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF = 1;
+    /** ABI 7: audit records for denials after an exec too (by default there are none). */
+    public static final long LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON = 2;
+    /** ABI 7: none for denials of domains nested below this one (the workload's own sandboxes). */
+    public static final long LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF = 4;
+
+    // ---- audit(7) netlink
+    public static final int NETLINK_AUDIT = 9;
+    public static final int AUDIT_GET = 1000;
+    /** Multicast group of read-only audit listeners: any number of them, beside auditd, without the audit pid. */
+    public static final int AUDIT_NLGRP_READLOG = 1;
+    public static final int AUDIT_LANDLOCK_ACCESS = 1423;
+    public static final int AUDIT_LANDLOCK_DOMAIN = 1424;
 
     private static final Map<Integer, String> ERRNO_NAMES = Map.ofEntries(Map.entry(EPERM, "EPERM"),
             Map.entry(ENOENT, "ENOENT"), Map.entry(ESRCH, "ESRCH"), Map.entry(EINTR, "EINTR"),

@@ -8,6 +8,9 @@ import dev.cellrunner.runner.egress.EgressEventData;
 import dev.cellrunner.runner.egress.NetworkEnforcement;
 import dev.cellrunner.runner.egress.NetworkSetup;
 import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.runner.records.LandlockDenialRecord;
+import dev.cellrunner.runner.records.LandlockDenials;
+import dev.cellrunner.runner.records.Totals;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.Run;
 
@@ -105,6 +108,36 @@ final class CellEventData {
         data.put("stdoutBytes", outcome.stdoutBytes());
         data.put("stderrBytes", outcome.stderrBytes());
         return data;
+    }
+
+    /**
+     * {@code landlockDenials}: what the kernel's landlock audit records said the cell was refused (path or
+     * destination, the missing rights, how often; bounded), or {@code recorded: false} and why not.
+     */
+    static void landlockDenials(ObjectNode completed, LandlockDenials denials) {
+        ObjectNode section = completed.putObject("landlockDenials");
+        section.put("recorded", denials.recorded());
+        if (denials.reason() != null) {
+            section.put("reason", denials.reason());
+        }
+        ArrayNode entries = section.putArray("entries");
+        for (LandlockDenialRecord denial : denials.entries()) {
+            ObjectNode entry = entries.addObject();
+            if (denial.path() != null) {
+                entry.put("path", denial.path());
+            }
+            if (denial.address() != null) {
+                entry.put("destination", denial.address());
+                entry.put("port", denial.port());
+            }
+            entry.set("access", strings(denial.blockers()));
+            entry.put("count", denial.count());
+            entry.put("firstTime", denial.first().toString());
+            entry.put("lastTime", denial.last().toString());
+        }
+        Totals totals = denials.totals();
+        section.putObject("totals").put("entries", totals.entries()).put("events", totals.events())
+                .put("dropped", totals.dropped()).put("truncated", totals.truncated()).put("limit", totals.limit());
     }
 
     static ObjectNode destroyed(String outcome, String terminalState, String reason) {

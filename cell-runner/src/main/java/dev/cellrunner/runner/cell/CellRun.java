@@ -10,6 +10,9 @@ import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.LandlockAuditLog;
+import dev.cellrunner.runner.egress.NameService;
+import dev.cellrunner.runner.records.LandlockDenials;
 import dev.cellrunner.runner.confine.PreparedConfinement;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.egress.CellNetwork;
@@ -87,6 +90,8 @@ public final class CellRun {
     /** Why the cell is being stopped from outside (shutdown, a client gone); then nothing more may start. */
     private volatile String stopReason;
     private CellNetwork network;
+    /** What the kernel's audit records tell of the cell's landlock denials (Linux 6.15+), once watched. */
+    private LandlockAuditLog.Watching landlockAudit;
     /** The cell's cgroups, once created. */
     private volatile CellGroups groups;
 
@@ -223,6 +228,7 @@ public final class CellRun {
                 placeInV1Groups(launch);
                 mounted = mount(launch);
                 Phases.mark("mounted");
+                landlockAudit = watchLandlock(launch);
                 probes = confineLaunchThread(launch, prepared.confinement(), mounted);
                 Phases.mark("confined");
             } catch (Refusal refusal) {
@@ -236,7 +242,19 @@ public final class CellRun {
             return launchAndWait(launch, probes, mounted);
         } finally {
             launch.close(); // after the cell ended: cell-init's parent-death signal follows this thread
+            if (landlockAudit != null) {
+                landlockAudit.finish(); // a refused cell's watch ends too
+            }
         }
+    }
+
+    /** Starts reading the landlock audit records of the domain the launch thread is about to make. */
+    private LandlockAuditLog.Watching watchLandlock(LaunchThread launch) {
+        if (plan.confinement().landlock().isEmpty()) {
+            return new LandlockAuditLog.Watching(null, "the cell has no landlock domain");
+        }
+        return LandlockAuditLog.watch(plan.confinement().landlockAbi(), launch.tid(),
+                NameService.recordLimit(runnerSettings));
     }
 
     /** The cell's mount view, built on the launch thread (see {@link MountProgram}); refused if it cannot be. */
@@ -562,6 +580,10 @@ public final class CellRun {
         trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit(),
                 network.setup(), network.observeAfterRun()));
         ObjectNode completed = CellEventData.completed(outcome);
+        LandlockAuditLog.Watching watching = landlockAudit;
+        landlockAudit = null;
+        CellEventData.landlockDenials(completed, watching == null
+                ? LandlockDenials.notRecorded("the cell never got its landlock domain") : watching.finish());
         if (groups != null && !groups.limits().plan().limits().isEmpty()) {
             completed.set("limits", CellEventData.JSON.valueToTree(groups.limits().counters()));
         }

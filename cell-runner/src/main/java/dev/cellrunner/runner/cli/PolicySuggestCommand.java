@@ -11,6 +11,7 @@ import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.events.VerifiedRuns;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.learn.DocumentMerge;
+import dev.cellrunner.runner.learn.FilesystemSuggester;
 import dev.cellrunner.runner.learn.ObservedTraffic;
 import dev.cellrunner.runner.learn.PolicySuggester;
 import dev.cellrunner.spec.CellSpecReader;
@@ -70,6 +71,10 @@ final class PolicySuggestCommand implements Callable<Integer> {
     @Option(names = "--no-run-chain", description = "Do not check the order of runs in each file, as verify "
             + "--no-run-chain.")
     boolean noRunChain;
+
+    @Option(names = "--filesystem", description = "Print the authority.filesystem entries (a JSON object) that cover "
+            + "the landlock denials the kernel's audit records told (completed.landlockDenials), instead of the rules.")
+    boolean filesystem;
 
     @Option(names = "--merge", paramLabel = "DOC", description = "Merge the rules into a copy of this document "
             + "(its egressMode audit removed) and write it to --out; DOC itself is never changed.")
@@ -140,9 +145,13 @@ final class PolicySuggestCommand implements Callable<Integer> {
         VerifiedRuns.Report report = VerifiedRuns.read(files, trusted,
                 new TrailVerifier.Options(everySignature, !noRunChain), event -> {
             JsonNode data = event.path("data");
-            if (event.path("type").asText().equals(EventTypes.NETWORK_ENFORCEMENT)
-                    && (cell == null || cell.equals(data.path("cellId").asText()))) {
+            if (cell != null && !cell.equals(data.path("cellId").asText())) {
+                return;
+            }
+            if (event.path("type").asText().equals(EventTypes.NETWORK_ENFORCEMENT)) {
                 traffic[0] = traffic[0].plus(ObservedTraffic.of(data.path("runId").asText(), data));
+            } else if (event.path("type").asText().equals(EventTypes.COMMAND_COMPLETED)) {
+                traffic[0] = traffic[0].plus(ObservedTraffic.ofCompleted(data));
             }
         });
         for (RunVerdict refused : report.refused()) {
@@ -156,8 +165,13 @@ final class PolicySuggestCommand implements Callable<Integer> {
         report.problems().forEach(problem -> err.println("cell-runner: policy suggest: BAD: " + problem));
         long used = report.intact().stream().filter(run -> cell == null || cell.equals(run.cellId())).count();
         PolicySuggester.Suggestion suggestion = PolicySuggester.suggest(traffic[0], wildcardAfter);
+        FilesystemSuggester.Suggestion paths = FilesystemSuggester.suggest(traffic[0].landlock());
         suggestion.warnings().forEach(warning -> err.println("cell-runner: policy suggest: " + warning));
         suggestion.notes().forEach(note -> err.println("cell-runner: policy suggest: note: " + note));
+        if (!paths.isEmpty() && !filesystem) {
+            err.println("cell-runner: policy suggest: the kernel reported landlock denials: --filesystem prints the "
+                    + "authority.filesystem entries that cover them (--merge adds them)");
+        }
         boolean refusedSome = !report.refused().isEmpty() || !report.problems().isEmpty();
         err.println("cell-runner: policy suggest: " + suggestion.rules().size() + " rule(s) from " + used
                 + " verified run(s)" + (cell == null ? "" : " of cell " + cell) + "; " + report.refused().size()
@@ -167,12 +181,13 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 err.println("cell-runner: policy suggest: nothing written to " + out + ": some runs were refused");
                 return ExportCommand.REFUSED_SOME;
             }
-            int written = writeMerged(suggestion.rules(), err);
+            int written = writeMerged(suggestion.rules(), paths, err);
             if (written != ExitCodes.OK) {
                 return written;
             }
         } else {
-            System.out.print(PolicySuggester.json(suggestion.rules()));
+            System.out.print(filesystem ? JSON.writeValueAsString(paths.json()) + "\n"
+                    : PolicySuggester.json(suggestion.rules()));
             System.out.flush();
         }
         if (refusedSome) {
@@ -181,7 +196,8 @@ final class PolicySuggestCommand implements Callable<Integer> {
         return trusted.isEmpty() ? ExportCommand.ORIGIN_NOT_PROVEN : ExitCodes.OK;
     }
 
-    private int writeMerged(List<EgressRule> rules, PrintWriter err) throws IOException {
+    private int writeMerged(List<EgressRule> rules, FilesystemSuggester.Suggestion files, PrintWriter err)
+            throws IOException {
         JsonNode original;
         try {
             original = JSON.readTree(Files.readAllBytes(merge));
@@ -196,7 +212,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
         }
         DocumentMerge.Merged merged;
         try {
-            merged = DocumentMerge.merge(document, rules);
+            merged = DocumentMerge.merge(document, rules, files);
         } catch (IllegalArgumentException e) {
             err.println("cell-runner: policy suggest: " + merge + ": " + e.getMessage());
             return ExitCodes.INVALID_SPEC;

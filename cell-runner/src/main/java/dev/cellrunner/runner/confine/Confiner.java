@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.runner.mount.MountedCell;
 import dev.cellrunner.runner.os.LibC;
+import dev.cellrunner.runner.os.Syscalls;
 import dev.cellrunner.runner.os.OsError;
 
 import java.nio.file.Path;
@@ -62,7 +63,10 @@ public final class Confiner {
                     LibC.INSTANCE.close(ruleset);
                     throw e;
                 }
-                Landlock.restrictSelf(ruleset);
+                if (landlock.get().abi() >= 7) {
+                    ThreadName.set(LandlockAuditLog.threadName(Syscalls.gettid())); // its audit records name it
+                }
+                Landlock.restrictSelf(ruleset, landlock.get().abi());
                 probes.addAll(Landlock.probe(landlock.get(), prepared.privateFiles(), outside));
             }
         }

@@ -3,6 +3,7 @@ package dev.cellrunner.runner.confine;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.cellrunner.runner.mount.MountedCell;
+import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
 
@@ -137,8 +138,19 @@ public final class Landlock {
 
     /** Restricts the calling thread to the ruleset (no_new_privs must be set) and closes it. */
     static void restrictSelf(int ruleset) throws OsError {
+        restrictSelf(ruleset, 0);
+    }
+
+    /**
+     * With ABI 7 and later the kernel writes an audit record for each denial of the workload (after its
+     * exec; by default it would write none then), none for the runner's own probes on this thread
+     * (before the exec) and none for sandboxes the workload nests inside: {@link LandlockAuditLog} reads them.
+     */
+    static void restrictSelf(int ruleset, int abi) throws OsError {
+        long flags = abi >= 7 ? Linux.LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF | Linux.LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+                | Linux.LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF : 0;
         try {
-            LibC.INSTANCE.syscall(SYS_LANDLOCK_RESTRICT_SELF, (long) ruleset, 0L);
+            LibC.INSTANCE.syscall(SYS_LANDLOCK_RESTRICT_SELF, (long) ruleset, flags);
         } catch (LastErrorException e) {
             throw new OsError("landlock_restrict_self", e);
         } finally {

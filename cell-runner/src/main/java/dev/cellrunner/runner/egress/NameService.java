@@ -52,7 +52,8 @@ public record NameService(NameLookup lookup, TtlPolicy ttl, int recordLimit,
                 : Upstream.parse(configured);
     }
 
-    static int recordLimit(Map<String, String> env) {
+    /** How many entries each list of a cell's records holds ({@value #RECORD_LIMIT}). */
+    public static int recordLimit(Map<String, String> env) {
         String text = env.get(RECORD_LIMIT);
         if (text == null || text.isBlank()) {
             return DEFAULT_RECORD_LIMIT;

@@ -25,6 +25,14 @@ public final class DocumentMerge {
     }
 
     public static Merged merge(ObjectNode original, List<EgressRule> rules) {
+        return merge(original, rules, FilesystemSuggester.suggest(List.of()));
+    }
+
+    /**
+     * Also merges filesystem entries. A document without {@code authority.filesystem} gave its cell a
+     * read-only host, so it gets {@code readOnly: ["/"]} beside them, or the cell would lose that view.
+     */
+    public static Merged merge(ObjectNode original, List<EgressRule> rules, FilesystemSuggester.Suggestion files) {
         ObjectNode document = original.deepCopy();
         List<String> changes = new ArrayList<>();
         JsonNode specNode = document.path("spec");
@@ -48,11 +56,52 @@ public final class DocumentMerge {
             }
         }
         changes.add(added + " egress rule(s) added, " + (rules.size() - added) + " already present");
+        if (!files.isEmpty()) {
+            changes.add(mergeFilesystem(authority, files));
+        }
         if (EgressMode.AUDIT.wireName().equals(authority.path("egressMode").asText(null))) {
             authority.remove("egressMode");
             changes.add("authority.egressMode \"audit\" removed: the new document is enforced");
         }
         return new Merged(document, List.copyOf(changes));
+    }
+
+    private static String mergeFilesystem(ObjectNode authority, FilesystemSuggester.Suggestion files) {
+        boolean had = authority.get("filesystem") instanceof ObjectNode;
+        ObjectNode filesystem = had ? (ObjectNode) authority.get("filesystem") : authority.putObject("filesystem");
+        if (!had) {
+            filesystem.putArray("readOnly").add("/");
+        }
+        int added = add(filesystem, "readWrite", files.readWrite()) + add(filesystem, "exec", files.exec());
+        if (filesystem.get("readOnly") instanceof ArrayNode readOnly) {
+            for (int i = readOnly.size() - 1; i >= 0; i--) {
+                if (files.readWrite().contains(readOnly.get(i).asText())) {
+                    readOnly.remove(i); // a path is read-only or read-write, and now it is written
+                }
+            }
+        }
+        if (had || !files.readOnly().isEmpty()) {
+            added += add(filesystem, "readOnly", files.readOnly());
+        }
+        return added + " filesystem path(s) added" + (had ? "" : " (with readOnly \"/\": the read-only host view the "
+                + "cell had)");
+    }
+
+    private static int add(ObjectNode filesystem, String list, List<String> paths) {
+        if (paths.isEmpty()) {
+            return 0;
+        }
+        ArrayNode entries = filesystem.get(list) instanceof ArrayNode existing ? existing : filesystem.putArray(list);
+        List<String> present = new ArrayList<>();
+        entries.forEach(entry -> present.add(entry.asText()));
+        int added = 0;
+        for (String path : paths) {
+            if (!present.contains(path)) {
+                entries.add(path);
+                added++;
+            }
+        }
+        return added;
     }
 
     private static String key(String host, int port, String protocol) {

@@ -3,6 +3,7 @@ package dev.cellrunner.runner.learn;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cellrunner.runner.records.DnsQueryRecord;
 import dev.cellrunner.runner.records.FlowRecord;
+import dev.cellrunner.runner.records.LandlockDenialRecord;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -15,14 +16,34 @@ import java.util.List;
  * suggestion from it may then miss something).
  *
  * @param truncated the runs whose flows or queries were cut at the records limit ("run-id")
+ * @param landlock  landlock denials the kernel's audit records told ({@code completed.landlockDenials})
  */
-public record ObservedTraffic(List<FlowRecord> flows, List<DnsQueryRecord> queries, List<String> truncated) {
-    public static final ObservedTraffic NONE = new ObservedTraffic(List.of(), List.of(), List.of());
+public record ObservedTraffic(List<FlowRecord> flows, List<DnsQueryRecord> queries, List<String> truncated,
+                              List<LandlockDenialRecord> landlock) {
+    public static final ObservedTraffic NONE = new ObservedTraffic(List.of(), List.of(), List.of(), List.of());
 
     public ObservedTraffic {
         flows = List.copyOf(flows);
         queries = List.copyOf(queries);
         truncated = List.copyOf(truncated);
+        landlock = List.copyOf(landlock);
+    }
+
+    public ObservedTraffic(List<FlowRecord> flows, List<DnsQueryRecord> queries, List<String> truncated) {
+        this(flows, queries, truncated, List.of());
+    }
+
+    /** The landlock denials of one {@code completed} event's {@code data}. */
+    public static ObservedTraffic ofCompleted(JsonNode data) {
+        List<LandlockDenialRecord> denials = new ArrayList<>();
+        for (JsonNode entry : data.path("landlockDenials").path("entries")) {
+            denials.add(new LandlockDenialRecord(strings(entry.path("access")),
+                    entry.hasNonNull("path") ? entry.path("path").asText() : null,
+                    entry.hasNonNull("destination") ? entry.path("destination").asText() : null,
+                    entry.path("port").asInt(), entry.path("count").asLong(), time(entry.path("firstTime")),
+                    time(entry.path("lastTime"))));
+        }
+        return new ObservedTraffic(List.of(), List.of(), List.of(), denials);
     }
 
     /** The records of one {@code network_enforcement} event's {@code data} of run {@code runId}. */
@@ -63,7 +84,9 @@ public record ObservedTraffic(List<FlowRecord> flows, List<DnsQueryRecord> queri
         allQueries.addAll(other.queries);
         List<String> cut = new ArrayList<>(truncated);
         cut.addAll(other.truncated);
-        return new ObservedTraffic(allFlows, allQueries, cut);
+        List<LandlockDenialRecord> denials = new ArrayList<>(landlock);
+        denials.addAll(other.landlock);
+        return new ObservedTraffic(allFlows, allQueries, cut, denials);
     }
 
     private static List<String> strings(JsonNode array) {

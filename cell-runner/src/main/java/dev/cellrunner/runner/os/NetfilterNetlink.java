@@ -56,12 +56,20 @@ public final class NetfilterNetlink implements AutoCloseable {
      * (0 keeps the default) so that reports wait there until drained.
      */
     public static NetfilterNetlink open(int groups, int receiveBuffer) throws OsError {
+        return open(NETLINK_NETFILTER, groups, receiveBuffer);
+    }
+
+    /**
+     * The same for another netlink protocol whose requests and reports take the same shape, e.g.
+     * NETLINK_AUDIT for landlock's audit records ({@code message} is for nfnetlink only).
+     */
+    public static NetfilterNetlink open(int protocol, int groups, int receiveBuffer) throws OsError {
         LibC libc = LibC.INSTANCE;
         int fd;
         try {
-            fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+            fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         } catch (LastErrorException e) {
-            throw new OsError("socket(AF_NETLINK, NETLINK_NETFILTER)", e);
+            throw new OsError("socket(AF_NETLINK, protocol " + protocol + ")", e);
         }
         try (Memory one = new Memory(4); Memory address = new Memory(SOCKADDR_NL_SIZE)) {
             one.setInt(0, 1);
@@ -78,7 +86,7 @@ public final class NetfilterNetlink implements AutoCloseable {
             return new NetfilterNetlink(fd);
         } catch (LastErrorException e) {
             libc.close(fd);
-            throw new OsError("setting up the NETLINK_NETFILTER socket", e);
+            throw new OsError("setting up the netlink socket (protocol " + protocol + ")", e);
         }
     }
 
@@ -159,6 +167,26 @@ public final class NetfilterNetlink implements AutoCloseable {
 
     /** Hands every report already queued to {@code each}, without waiting; returns how many it read. */
     public synchronized int drain(Consumer<NetlinkReply> each) throws OsError {
+        return drain(each, false);
+    }
+
+    /**
+     * Sends {@code message} without waiting for anything: for protocols whose answer comes later and
+     * asynchronously (audit's AUDIT_GET); {@link #drainAnswers} then hands it over. Returns its sequence.
+     */
+    public synchronized int send(NetlinkMessage message, String what) throws OsError {
+        checkOpen();
+        int seq = ++sequence;
+        send(message.encode(seq), what);
+        return seq;
+    }
+
+    /** As {@link #drain}, answers to requests included (their sequence is not 0). */
+    public synchronized int drainAnswers(Consumer<NetlinkReply> each) throws OsError {
+        return drain(each, true);
+    }
+
+    private int drain(Consumer<NetlinkReply> each, boolean answersToo) throws OsError {
         if (closed) {
             return 0;
         }
@@ -169,7 +197,7 @@ public final class NetfilterNetlink implements AutoCloseable {
                 return read;
             }
             for (NetlinkReply reply : replies) {
-                if (reply.sequence() == 0) {
+                if (answersToo || reply.sequence() == 0) {
                     each.accept(reply);
                     read++;
                 }
