@@ -186,7 +186,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 return written;
             }
         } else {
-            System.out.print(filesystem ? JSON.writeValueAsString(paths.json()) + "\n"
+            System.out.print(filesystem ? paths.json() + "\n"
                     : PolicySuggester.json(suggestion.rules()));
             System.out.flush();
         }
