@@ -47,7 +47,8 @@ final class NetworkRecorder implements AutoCloseable {
     /** What the kernel cannot report here, said in every set of records. */
     static final List<String> UNRECORDED = List.of(
             "a TCP connect to an undeclared port is refused by landlock (ABI 4 and later) before any packet leaves:"
-                    + " it is not a denied connection here",
+                    + " it is not a denied connection here; with landlock ABI 7 and the kernel's audit on,"
+                    + " completed.landlockDenials names it",
             "packets the host-side filter drops are counted (supplementaryDroppedPackets), not recorded per destination",
             "connections and answers of the cell's own loopback are not recorded");
     private static final int RECEIVE_BUFFER = 4 << 20;
