@@ -86,6 +86,43 @@ class ServeIT {
     }
 
     @Test
+    void submitAsksForAnEgressModeAndAServerThatDeniesAuditRefusesIt() throws Exception {
+        Path denySocket = runner.scratch.resolve("private-deny").resolve("serve.sock");
+        RunnerProcesses.Started denying = runner.start("server-deny", List.of(), "serve", "--socket",
+                denySocket.toString(), "--events", "jsonl:" + runner.scratch.resolve("deny.jsonl"),
+                "--deny-egress-audit");
+        try {
+            awaitListening(denying);
+            Path plain = runner.document("/bin/true");
+            RunnerProcesses.Result refused = runner.run("submit-audit", "submit", "--socket", denySocket.toString(),
+                    "--egress-mode", "audit", plain.toString());
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(69);
+            assertThat(refused.stderr()).contains("--deny-egress-audit");
+
+            Path audited = runner.document("/bin/true");
+            com.fasterxml.jackson.databind.node.ObjectNode tree =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(audited.toFile());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("spec")).putObject("authority")
+                    .put("egressMode", "audit");
+            Files.writeString(audited, tree.toString());
+            RunnerProcesses.Result byDocument = runner.run("submit-doc", "submit", "--socket", denySocket.toString(),
+                    audited.toString());
+            assertThat(byDocument.exitCode()).as("the document's audit is refused too: %s", byDocument).isEqualTo(69);
+
+            Path events = runner.scratch.resolve("enforced-by-submit.jsonl");
+            RunnerProcesses.Result enforced = runner.run("submit-enforce", "submit", "--socket", denySocket.toString(),
+                    "--egress-mode", "enforce", "--events-out", events.toString(), audited.toString());
+            assertThat(enforced.exitCode()).as("submit's enforce wins over the document: %s", enforced).isZero();
+            assertThat(RunnerProcesses.data(RunnerProcesses.events(events), "network_policy").path("egressMode")
+                    .asText()).isEqualTo("enforce");
+        } finally {
+            denying.process().destroy();
+            assertThat(denying.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void theWarmUpEndsWithoutWritingToTheTrail() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!server.stderr().contains("warm-up done in ")) {
