@@ -10,7 +10,6 @@ import dev.cellrunner.runner.egress.NetworkSetup;
 import dev.cellrunner.runner.os.ExitStatus;
 import dev.cellrunner.runner.records.LandlockDenialRecord;
 import dev.cellrunner.runner.records.LandlockDenials;
-import dev.cellrunner.runner.records.Totals;
 import dev.cellrunner.spec.CellDocument;
 import dev.cellrunner.spec.Run;
 
@@ -135,9 +134,7 @@ final class CellEventData {
             entry.put("firstTime", denial.first().toString());
             entry.put("lastTime", denial.last().toString());
         }
-        Totals totals = denials.totals();
-        section.putObject("totals").put("entries", totals.entries()).put("events", totals.events())
-                .put("dropped", totals.dropped()).put("truncated", totals.truncated()).put("limit", totals.limit());
+        EgressEventData.putTotals(section.putObject("totals"), denials.totals());
     }
 
     static ObjectNode destroyed(String outcome, String terminalState, String reason) {

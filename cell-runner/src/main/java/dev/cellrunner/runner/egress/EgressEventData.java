@@ -205,7 +205,8 @@ public final class EgressEventData {
         }
     }
 
-    private static void putTotals(ObjectNode entry, Totals totals) {
+    /** A bounded list's totals: entries, events, dropped, truncated, limit. */
+    public static void putTotals(ObjectNode entry, Totals totals) {
         entry.put("entries", totals.entries());
         entry.put("events", totals.events());
         entry.put("dropped", totals.dropped());
