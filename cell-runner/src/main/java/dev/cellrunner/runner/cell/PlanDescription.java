@@ -163,6 +163,10 @@ public final class PlanDescription {
         landlock.privatePaths().forEach(path -> privatePaths.add(path.toString()));
         ArrayNode ports = section.putArray("tcpConnectPorts");
         landlock.tcpConnectPorts().forEach(ports::add);
+        if (!landlock.tcpBindPorts().isEmpty()) {
+            ArrayNode bind = section.putArray("tcpBindPorts");
+            landlock.tcpBindPorts().forEach(bind::add);
+        }
         section.put("scoped", String.join(",", LandlockAccess.scopeNames(landlock.scoped())));
     }
 

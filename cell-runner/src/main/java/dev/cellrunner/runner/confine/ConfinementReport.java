@@ -206,6 +206,10 @@ public final class ConfinementReport {
         section.put("rulesApplied", landlock.rules().size());
         ArrayNode ports = section.putArray("tcpConnectPorts");
         landlock.tcpConnectPorts().forEach(ports::add);
+        if (!landlock.tcpBindPorts().isEmpty()) {
+            ArrayNode bind = section.putArray("tcpBindPorts");
+            landlock.tcpBindPorts().forEach(bind::add);
+        }
         if (landlock.networkAudited()) {
             // the one control of this event that audit mode only watches
             section.putObject("network").put("egressMode", "audit").put("enforced", false)

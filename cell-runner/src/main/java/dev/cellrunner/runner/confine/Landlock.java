@@ -82,13 +82,10 @@ public final class Landlock {
                 addPathRule(ruleset, rule);
             }
             for (int port : plan.tcpConnectPorts()) {
-                try (Memory attr = new Memory(NET_PORT_SIZE)) {
-                    attr.setLong(0, LandlockAccess.NET_CONNECT_TCP);
-                    attr.setLong(8, port);
-                    libc.syscall(SYS_LANDLOCK_ADD_RULE, (long) ruleset, LANDLOCK_RULE_NET_PORT, attr, 0L);
-                } catch (LastErrorException e) {
-                    throw new OsError("landlock_add_rule(tcp connect " + port + ")", e);
-                }
+                addPortRule(ruleset, LandlockAccess.NET_CONNECT_TCP, port, "tcp connect ");
+            }
+            for (int port : plan.tcpBindPorts()) {
+                addPortRule(ruleset, LandlockAccess.NET_BIND_TCP, port, "tcp bind ");
             }
         } catch (OsError e) {
             libc.close(ruleset);
@@ -123,6 +120,16 @@ public final class Landlock {
             } finally {
                 LibC.INSTANCE.close(fd);
             }
+        }
+    }
+
+    private static void addPortRule(int ruleset, long access, int port, String what) throws OsError {
+        try (Memory attr = new Memory(NET_PORT_SIZE)) {
+            attr.setLong(0, access);
+            attr.setLong(8, port);
+            LibC.INSTANCE.syscall(SYS_LANDLOCK_ADD_RULE, (long) ruleset, LANDLOCK_RULE_NET_PORT, attr, 0L);
+        } catch (LastErrorException e) {
+            throw new OsError("landlock_add_rule(" + what + port + ")", e);
         }
     }
 

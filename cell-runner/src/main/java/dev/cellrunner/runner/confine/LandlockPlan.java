@@ -15,6 +15,8 @@ import java.util.List;
  * @param requested        the rules as planned, before private paths were carved out (what the event lists)
  * @param rules            the rules applied: {@code requested} with private paths carved out
  * @param tcpConnectPorts  the only TCP ports connect() may reach when {@code handledNet} is set
+ * @param tcpBindPorts     the only TCP ports bind() may name when {@code handledNet} is set; 0 is an
+ *                         ephemeral port the kernel picks (what connect() and listen() take unasked)
  * @param privatePaths     runner files and directories the cell must not reach (carved out of every rule)
  * @param launchRules      rules added on the launch thread once the cell's mounts exist: on the cell's own
  *                         fresh mounts, and on each declared path from the descriptor its bind mount used
@@ -22,24 +24,25 @@ import java.util.List;
  */
 public record LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
                            List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
-                           List<Path> privatePaths, List<LaunchRule> launchRules, boolean networkAudited) {
+                           List<Integer> tcpBindPorts, List<Path> privatePaths, List<LaunchRule> launchRules, boolean networkAudited) {
     public LandlockPlan(int abi, boolean declared, long handledFs, long handledNet, long scoped,
                         List<LandlockRule> requested, List<LandlockRule> rules, List<Integer> tcpConnectPorts,
-                        List<Path> privatePaths, List<LaunchRule> launchRules) {
-        this(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts, privatePaths, launchRules,
-                false);
+                        List<Integer> tcpBindPorts, List<Path> privatePaths, List<LaunchRule> launchRules) {
+        this(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts, tcpBindPorts, privatePaths,
+                launchRules, false);
     }
 
     /** This plan, saying whether audit mode left its network rules out. */
     public LandlockPlan withNetworkAudited(boolean audited) {
         return new LandlockPlan(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts,
-                privatePaths, launchRules, audited);
+                tcpBindPorts, privatePaths, launchRules, audited);
     }
 
     public LandlockPlan {
         requested = List.copyOf(requested);
         rules = List.copyOf(rules);
         tcpConnectPorts = List.copyOf(tcpConnectPorts);
+        tcpBindPorts = List.copyOf(tcpBindPorts);
         privatePaths = List.copyOf(privatePaths);
         launchRules = List.copyOf(launchRules);
     }

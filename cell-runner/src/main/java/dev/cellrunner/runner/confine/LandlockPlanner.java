@@ -60,7 +60,7 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
  * rule that could modify one is refused. Names in their directories stay listable, contents do not.
  * With egress declared and ABI >= 4, TCP connect is limited to the declared TCP ports and bind is
- * denied; with ABI >= 6 abstract unix sockets and signals are scoped to the cell.
+ * denied (a cell with names may bind port 0, below); with ABI >= 6 abstract unix sockets and signals are scoped to the cell.
  */
 public final class LandlockPlanner {
     static final List<String> LIBRARIES = List.of("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",
@@ -129,8 +129,9 @@ public final class LandlockPlanner {
         List<Integer> ports = handledNet == 0 ? List.of() : java.util.stream.Stream.concat(egress.stream()
                 .filter(rule -> rule.protocol() == Protocol.TCP).map(EgressRule::port), dnsOverTcp(egress))
                 .distinct().sorted().toList();
+        List<Integer> bindPorts = handledNet != 0 && namesAHost(egress) ? List.of(0) : List.of();
         return Optional.of(new LandlockPlan(abi, filesystem != null, handledFs, handledNet,
-                LandlockAccess.scopes(abi), listed, ahead, ports, privates, atLaunch));
+                LandlockAccess.scopes(abi), listed, ahead, ports, bindPorts, privates, atLaunch));
     }
 
     /**
@@ -138,14 +139,23 @@ public final class LandlockPlanner {
      * port 53 to nothing else).
      */
     private static Stream<Integer> dnsOverTcp(List<EgressRule> egress) {
-        boolean names = egress.stream().anyMatch(rule -> {
+        return namesAHost(egress) ? Stream.of(53) : Stream.empty();
+    }
+
+    /*
+     * A cell with names may also bind port 0 (an ephemeral port of the kernel's choosing): dig and other
+     * DNS clients bind their TCP socket before connecting to the responder. It grants nothing new, since
+     * connect() and listen() on an unbound socket take an ephemeral port without asking landlock, and
+     * connect() stays limited to the ports above. A fixed port stays refused.
+     */
+    private static boolean namesAHost(List<EgressRule> egress) {
+        return egress.stream().anyMatch(rule -> {
             try {
                 return EgressHost.parse(rule.host()) instanceof EgressHost.DnsPattern;
             } catch (IllegalArgumentException invalid) {
                 return false;
             }
         });
-        return names ? Stream.of(53) : Stream.empty();
     }
 
     /** Only rights the ABI knows; a rule left with none is dropped. */

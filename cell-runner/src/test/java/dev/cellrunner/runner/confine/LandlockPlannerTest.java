@@ -58,7 +58,17 @@ class LandlockPlannerTest {
         LandlockPlan plan = plan(null, egress, 4, List.of());
         assertThat(plan.handledNet()).isEqualTo(LandlockAccess.NET_BIND_TCP | LandlockAccess.NET_CONNECT_TCP);
         assertThat(plan.tcpConnectPorts()).containsExactly(443);
+        assertThat(plan.tcpBindPorts()).as("no bind at all without names").isEmpty();
         assertThat(plan(null, List.of(), 7, List.of()).handledNet()).isZero();
+    }
+
+    @Test
+    void aCellWithNamesMayConnectToPort53AndBindOnlyAnEphemeralPort() throws Exception {
+        List<EgressRule> egress = List.of(new EgressRule("*.example.com", 443, Protocol.TCP));
+        LandlockPlan plan = plan(null, egress, 4, List.of());
+        assertThat(plan.tcpConnectPorts()).containsExactly(53, 443);
+        assertThat(plan.tcpBindPorts()).containsExactly(0);
+        assertThat(plan(null, egress, 3, List.of()).tcpBindPorts()).as("no network rights before ABI 4").isEmpty();
     }
 
     @Test

@@ -37,7 +37,7 @@ class LandlockRulesetKernelTest {
         LandlockPlan plan = new LandlockPlan(abi, false, LandlockAccess.filesystem(abi), 0, 0, List.of(),
                 List.of(new LandlockRule(kept, READ, "test: carved", true),
                         new LandlockRule(swapped, READ, "test: carved", true)),
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of());
 
         Files.delete(swapped); // what the entry's owner may do once the runner has listed the directory
         Files.createSymbolicLink(swapped, secret);

@@ -153,6 +153,64 @@ class EgressNamesTest extends EgressNetCase {
         assertThat(query.path("answers")).hasSize(32); // a record keeps at most 32 addresses
     }
 
+    /**
+     * DNS over TCP as clients make it: dig binds its socket before connecting, glibc with
+     * {@code options use-vc} and a hand-made query connect without binding; to either of the responder's
+     * addresses, and to another resolver (redirected to the responder).
+     */
+    @Test
+    void dnsOverTcpIsAnsweredAsOverUdpWhetherOrNotTheClientBindsFirst() throws Exception {
+        EgressCellRun.Outcome outcome = cell().allow("echo.egress.test", ECHO, "tcp")
+                .then("echo DIG_TCP $(dig +tcp +short +time=2 +tries=1 echo.egress.test A)")
+                .then("echo DIG_TCP6 $(dig +tcp +short +time=2 +tries=1 @::1 echo.egress.test AAAA)")
+                .then("echo DIG_TCP_OTHER $(dig +tcp +short +time=2 +tries=1 @192.0.2.1 echo.egress.test A)")
+                .then("echo USE_VC $(RES_OPTIONS=use-vc getent ahostsv4 echo.egress.test | head -1 | cut -d' ' -f1)")
+                .then(RAW_TCP_QUERY)
+                .then("python3 -c 'import socket\nfor port in (0, 8053):\n s = socket.socket()\n try:\n  s.bind((\"\", port))"
+                        + "; print(\"BIND\", port, \"ok\")\n except OSError as e: print(\"BIND\", port, e.errno)'")
+                .probe("tcp", "echo.egress.test", ECHO).run();
+        record(outcome);
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout()).as(outcome.stderr()).contains("DIG_TCP " + V4 + "\n", "DIG_TCP6 " + V6 + "\n",
+                "DIG_TCP_OTHER " + V4 + "\n", "USE_VC " + V4 + "\n", "RAW 127.0.0.53 1 " + V4 + "\n",
+                "RAW ::1 1 " + V4 + "\n");
+        assertThat(outcome.stdout()).as("an ephemeral port may be bound, a fixed one not (EACCES)")
+                .contains("BIND 0 ok\n", "BIND 8053 13\n");
+        assertProbes(outcome, Map.of("tcp echo.egress.test " + ECHO, "ok"));
+        JsonNode query = queryRecord(outcome, "echo.egress.test", "A");
+        assertThat(query.path("verdict").asText()).isEqualTo("allowed");
+        assertThat(query.path("count").asInt()).as("every TCP query recorded: %s", query).isGreaterThanOrEqualTo(4);
+    }
+
+    /** One A query for echo.egress.test over TCP to each address, without bind(): "RAW addr answers address". */
+    private static final String RAW_TCP_QUERY = """
+            python3 - <<'PY'
+            import socket, struct
+            def readn(s, n):
+                data = b''
+                while len(data) < n:
+                    more = s.recv(n - len(data))
+                    if not more:
+                        raise OSError('closed after %d bytes' % len(data))
+                    data += more
+                return data
+            name = b''.join(bytes([len(l)]) + l.encode() for l in 'echo.egress.test'.split('.')) + b'\\0'
+            query = struct.pack('>HHHHHH', 0x2345, 0x0100, 1, 0, 0, 0) + name + struct.pack('>HH', 1, 1)
+            for family, address in ((socket.AF_INET, '127.0.0.53'), (socket.AF_INET6, '::1')):
+                s = socket.socket(family, socket.SOCK_STREAM)
+                s.settimeout(3)
+                try:
+                    s.connect((address, 53))
+                    s.sendall(struct.pack('>H', len(query)) + query)
+                    answer = readn(s, struct.unpack('>H', readn(s, 2))[0])
+                    count = struct.unpack('>H', answer[6:8])[0]
+                    print('RAW', address, count, socket.inet_ntoa(answer[-4:]) if count else '-')
+                except OSError as e:
+                    print('RAW', address, 'error', e)
+                finally:
+                    s.close()
+            PY""";
+
     @Test
     void anAnswerThatChangesOpensTheNewAddressAndNothingItDidNotAnswer() throws Exception {
         EgressCellRun.Outcome outcome = cell().runnerEnv("CELL_RUNNER_DNS_TTL_MIN", "1")
