@@ -25,9 +25,10 @@ import java.util.Map;
  */
 public final class CheckedFiles {
     /** Pseudo file systems whose "files" are kernel switches or views, never a trail or a key. */
-    private static final Map<Long, String> PSEUDO = Map.of(0x9fa0L, "procfs", 0x62656572L, "sysfs",
-            0x27e0ebL, "cgroupfs", 0x63677270L, "cgroup2", 0x64626720L, "debugfs", 0x74726163L, "tracefs",
-            0x73636673L, "securityfs", 0x62656570L, "configfs", 0xde5e81e4L, "efivarfs", 0xcafe4a11L, "bpffs");
+    private static final Map<Long, String> PSEUDO = Map.of(Linux.PROC_SUPER_MAGIC, "procfs",
+            Linux.SYSFS_MAGIC, "sysfs", Linux.CGROUP_SUPER_MAGIC, "cgroupfs", Linux.CGROUP2_SUPER_MAGIC, "cgroup2",
+            Linux.DEBUGFS_MAGIC, "debugfs", Linux.TRACEFS_MAGIC, "tracefs", Linux.SECURITYFS_MAGIC, "securityfs",
+            Linux.CONFIGFS_MAGIC, "configfs", Linux.EFIVARFS_MAGIC, "efivarfs", Linux.BPF_FS_MAGIC, "bpffs");
 
     private interface C extends Library {
         C INSTANCE = Native.load("c", C.class);

@@ -96,6 +96,17 @@ public final class Linux {
     public static final int STAT_SIZE_OFFSET = 48;
     /** {@code struct statfs} on x86-64: its size; f_type (s64) comes first. */
     public static final int STATFS_SIZE = 120;
+    // statfs's f_type of the pseudo file systems (linux/magic.h)
+    public static final long PROC_SUPER_MAGIC = 0x9fa0L;
+    public static final long SYSFS_MAGIC = 0x62656572L;
+    public static final long CGROUP_SUPER_MAGIC = 0x27e0ebL;
+    public static final long CGROUP2_SUPER_MAGIC = 0x63677270L;
+    public static final long DEBUGFS_MAGIC = 0x64626720L;
+    public static final long TRACEFS_MAGIC = 0x74726163L;
+    public static final long SECURITYFS_MAGIC = 0x73636673L;
+    public static final long CONFIGFS_MAGIC = 0x62656570L;
+    public static final long EFIVARFS_MAGIC = 0xde5e81e4L;
+    public static final long BPF_FS_MAGIC = 0xcafe4a11L;
     public static final int AT_FDCWD = -100;
     public static final int AT_EMPTY_PATH = 0x1000;
     public static final int AT_RECURSIVE = 0x8000;
@@ -153,6 +164,9 @@ public final class Linux {
     public static final int NETLINK_NETFILTER = 12;
     public static final int NETLINK_CAP_ACK = 10;
     public static final int NETLINK_EXT_ACK = 11;
+    /** {@code struct sockaddr_nl}: family (u16), pad, pid (u32) at 4, groups (u32) at 8. */
+    public static final int SOCKADDR_NL_SIZE = 12;
+    public static final int SOCKADDR_NL_GROUPS_OFFSET = 8;
 
     // ---- network interfaces (ioctl(2) on a socket)
     public static final long SIOCGIFFLAGS = 0x8913;
@@ -242,6 +256,9 @@ public final class Linux {
     // ---- audit(7) netlink
     public static final int NETLINK_AUDIT = 9;
     public static final int AUDIT_GET = 1000;
+    public static final int AUDIT_SET = 1001;
+    /** {@code struct audit_status}'s mask bit for its {@code enabled} field (AUDIT_SET). */
+    public static final int AUDIT_STATUS_ENABLED = 1;
     /** Multicast group of read-only audit listeners: any number of them, beside auditd, without the audit pid. */
     public static final int AUDIT_NLGRP_READLOG = 1;
     public static final int AUDIT_LANDLOCK_ACCESS = 1423;

@@ -26,7 +26,6 @@ import java.util.Map;
 public final class AnswerSets implements AnswerGate {
     private static final int NFT_MSG_NEWSETELEM = 12;
     private static final int NFPROTO_INET = 1;
-    private static final int NLA_F_NESTED = 0x8000;
     private static final int NFTA_SET_ELEM_LIST_TABLE = 1;
     private static final int NFTA_SET_ELEM_LIST_SET = 2;
     private static final int NFTA_SET_ELEM_LIST_ELEMENTS = 3;
@@ -79,11 +78,11 @@ public final class AnswerSets implements AnswerGate {
         NetlinkMessage message = NetfilterNetlink.message(NetfilterNetlink.NFNL_SUBSYS_NFTABLES, NFT_MSG_NEWSETELEM,
                 NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_ACK, NFPROTO_INET, 0);
         message.attribute(NFTA_SET_ELEM_LIST_TABLE, table).attribute(NFTA_SET_ELEM_LIST_SET, set)
-                .begin(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
+                .begin(NFTA_SET_ELEM_LIST_ELEMENTS | NetlinkMessage.NLA_F_NESTED);
         for (Opening element : elements) {
             byte[] millis = ByteBuffer.allocate(8).putLong(element.seconds() * 1000).array();
-            message.begin(NFTA_LIST_ELEM | NLA_F_NESTED)
-                    .begin(NFTA_SET_ELEM_KEY | NLA_F_NESTED).attribute(NFTA_DATA_VALUE, key(element)).end()
+            message.begin(NFTA_LIST_ELEM | NetlinkMessage.NLA_F_NESTED)
+                    .begin(NFTA_SET_ELEM_KEY | NetlinkMessage.NLA_F_NESTED).attribute(NFTA_DATA_VALUE, key(element)).end()
                     .attribute(NFTA_SET_ELEM_TIMEOUT, millis).attribute(NFTA_SET_ELEM_EXPIRATION, millis)
                     .end();
         }

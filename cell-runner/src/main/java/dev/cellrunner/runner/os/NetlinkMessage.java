@@ -20,6 +20,8 @@ public final class NetlinkMessage {
     public static final int NLM_F_EXCL = 0x200;
     public static final int NLM_F_CREATE = 0x400;
     public static final int NLM_F_DUMP = 0x300;
+    /** Set in the type of an attribute that holds attributes (a nest). */
+    public static final int NLA_F_NESTED = 0x8000;
     private static final int ATTRIBUTE_HEADER = 4;
 
     private final int type;

@@ -8,6 +8,7 @@ import static dev.cellrunner.linux.Linux.AF_INET6;
 import static dev.cellrunner.linux.Linux.AF_INET;
 import static dev.cellrunner.linux.Linux.AF_PACKET;
 import static dev.cellrunner.linux.Linux.AF_UNSPEC;
+import static dev.cellrunner.linux.Linux.IFF_UP;
 
 /**
  * The rtnetlink requests the runner makes, encoded as iproute2 encodes the equivalent {@code ip}
@@ -20,7 +21,6 @@ public final class RouteMessages {
     public static final int RTM_GETLINK = 18;
     public static final int RTM_NEWADDR = 20;
     public static final int RTM_NEWROUTE = 24;
-    static final int IFF_UP = 0x1;
     static final int IFLA_IFNAME = 3;
     static final int IFLA_LINKINFO = 18;
     static final int IFLA_INFO_KIND = 1;

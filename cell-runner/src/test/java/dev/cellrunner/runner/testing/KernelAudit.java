@@ -25,8 +25,6 @@ import java.util.List;
  */
 public final class KernelAudit implements AutoCloseable {
     private static final Path STATE = Path.of("/run/lock/cell-runner-test-kernel-audit");
-    private static final int AUDIT_SET = 1001;
-    private static final int AUDIT_STATUS_ENABLED = 1;
 
     private KernelAudit() {
     }
@@ -67,8 +65,8 @@ public final class KernelAudit implements AutoCloseable {
 
     private static void set(int enabled) throws IOException {
         try (NetfilterNetlink audit = NetfilterNetlink.open(Linux.NETLINK_AUDIT, 0, 0)) {
-            NetlinkMessage message = new NetlinkMessage(AUDIT_SET, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK)
-                    .u32(AUDIT_STATUS_ENABLED).u32(enabled);
+            NetlinkMessage message = new NetlinkMessage(Linux.AUDIT_SET, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK)
+                    .u32(Linux.AUDIT_STATUS_ENABLED).u32(enabled);
             for (int field = 2; field < 11; field++) {
                 message.u32(0);
             }

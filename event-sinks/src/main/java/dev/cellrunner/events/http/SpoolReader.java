@@ -326,11 +326,11 @@ public final class SpoolReader {
     /** What lstat says of a directory entry. */
     private record Entry(int mode, int uid, long size) {
         boolean link() {
-            return (mode & 0170000) == 0120000;
+            return (mode & Linux.S_IFMT) == Linux.S_IFLNK;
         }
 
         boolean directory() {
-            return (mode & 0170000) == 0040000;
+            return (mode & Linux.S_IFMT) == Linux.S_IFDIR;
         }
 
         boolean acceptable(int owner, boolean wantDirectory) {
