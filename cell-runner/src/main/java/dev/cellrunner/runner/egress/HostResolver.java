@@ -21,8 +21,10 @@ import java.util.concurrent.TimeoutException;
  * overall deadline, through a {@link NameResolver}: the system resolver, or with {@code --dns-upstream}
  * the server given there (the one the cells' DNS responders ask). The answers are pinned into the
  * ruleset. A name that has no answer by the deadline, or none at all, makes {@link Unresolved} name
- * every such name; the caller refuses the cell (exit 69). A lookup still blocked at the deadline is
- * left to finish on its own daemon thread; nothing waits for it. Wildcards are not resolved at start:
+ * every such name; the caller refuses the cell (exit 69). Lookups run on the runner-wide
+ * {@link LookupPool}, so a resolver that hangs holds at most that pool's threads however many cells
+ * ask; a lookup still blocked at the deadline is left to finish there, nothing waits for it, and one
+ * still queued is dropped. Wildcards are not resolved at start:
  * only the cell's responder answers names below them.
  */
 public final class HostResolver {
@@ -62,33 +64,49 @@ public final class HostResolver {
 
     public static Map<String, List<InetAddress>> resolve(List<EgressRule> rules, NameResolver resolver,
                                                          Duration deadline) throws Unresolved {
-        Map<String, CompletableFuture<List<InetAddress>>> pending = new LinkedHashMap<>();
+        return resolve(rules, resolver, deadline, LookupPool.runner());
+    }
+
+    /** Through {@code pool}'s threads: at most its size of lookups at once, runner-wide. */
+    static Map<String, List<InetAddress>> resolve(List<EgressRule> rules, NameResolver resolver, Duration deadline,
+                                                  LookupPool pool) throws Unresolved {
+        Map<String, LookupPool.Lookup> pending = new LinkedHashMap<>();
         for (String name : names(rules)) {
-            pending.put(name, lookUp(resolver, name));
+            pending.put(name, pool.lookUp(resolver, name));
         }
         long end = System.nanoTime() + deadline.toNanos();
         Map<String, List<InetAddress>> resolved = new LinkedHashMap<>();
         List<String> late = new ArrayList<>();
+        List<String> unstarted = new ArrayList<>(); // late without ever reaching the resolver
         Map<String, String> unknown = new LinkedHashMap<>(); // name -> why, or "" when it has no addresses
-        for (Map.Entry<String, CompletableFuture<List<InetAddress>>> entry : pending.entrySet()) {
+        for (Map.Entry<String, LookupPool.Lookup> entry : pending.entrySet()) {
             String name = entry.getKey();
+            CompletableFuture<List<InetAddress>> answer = entry.getValue().answer();
             try {
-                List<InetAddress> addresses = entry.getValue().get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                List<InetAddress> addresses = answer.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (addresses.isEmpty()) {
                     unknown.put(name, "");
                 } else {
                     resolved.put(name, addresses);
                 }
             } catch (TimeoutException e) {
+                answer.cancel(false); // a lookup still queued is dropped unasked
                 late.add(name);
+                if (entry.getValue().waiting()) {
+                    unstarted.add(name);
+                }
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof SocketTimeoutException) {
                     late.add(name); // the resolver's own clock ran out first
+                } else if (e.getCause() instanceof LookupPool.Full) {
+                    late.add(name);
+                    unstarted.add(name);
                 } else {
                     unknown.put(name, why(name, e.getCause()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                answer.cancel(false);
                 late.add(name);
             }
         }
@@ -99,7 +117,9 @@ public final class HostResolver {
         names.addAll(unknown.keySet());
         List<String> reasons = new ArrayList<>();
         if (!late.isEmpty()) {
-            reasons.add("no answer within " + deadline.toMillis() + " ms for " + String.join(", ", late));
+            reasons.add("no answer within " + deadline.toMillis() + " ms for " + String.join(", ", late)
+                    + (unstarted.isEmpty() ? "" : " (" + String.join(", ", unstarted) + " never reached the resolver: "
+                    + "all " + pool.threads() + " of the runner's name lookups were busy)"));
         }
         unknown.forEach((name, why) -> reasons.add(name + " does not resolve" + (why.isEmpty() ? "" : " (" + why + ")")));
         throw new Unresolved(names, "egress hostnames without addresses: " + String.join("; ", reasons));
@@ -127,20 +147,5 @@ public final class HostResolver {
             }
         }
         return names;
-    }
-
-    /** One name on a daemon thread of its own, so a resolver that never answers holds up nobody. */
-    private static CompletableFuture<List<InetAddress>> lookUp(NameResolver resolver, String name) {
-        CompletableFuture<List<InetAddress>> answer = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                answer.complete(List.copyOf(resolver.addresses(name)));
-            } catch (IOException | RuntimeException e) {
-                answer.completeExceptionally(e);
-            }
-        }, "resolve-" + name);
-        thread.setDaemon(true);
-        thread.start();
-        return answer;
     }
 }

@@ -9,7 +9,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,7 +52,8 @@ class HostResolverTest {
             long start = System.nanoTime();
             HostResolver.Unresolved unresolved = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 try {
-                    HostResolver.resolve(rules(32), askingSilently(server), Duration.ofSeconds(2));
+                    // a pool of its own: the 32 threads stay blocked for the life of this JVM
+                    HostResolver.resolve(rules(32), askingSilently(server), Duration.ofSeconds(2), new LookupPool(32));
                 } catch (HostResolver.Unresolved e) {
                     return e;
                 }
@@ -70,6 +74,94 @@ class HostResolverTest {
                 .containsOnlyKeys("n0.example.org");
         assertThatThrownBy(() -> HostResolver.resolve(rules(2), fake, Duration.ofSeconds(5)))
                 .isInstanceOf(HostResolver.Unresolved.class).hasMessageContaining("n1.example.org does not resolve");
+    }
+
+    /** Names starting with "hang" block until {@code release}; the others answer at once. Counts what it is asked. */
+    private static final class HangingResolver implements NameResolver {
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<String> asked = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger mostAtOnce = new AtomicInteger();
+
+        @Override
+        public List<InetAddress> addresses(String name) throws java.io.IOException {
+            asked.add(name);
+            mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                if (name.startsWith("hang")) {
+                    release.await();
+                }
+                return List.of(InetAddress.getByName("198.51.100.1"));
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    private static List<EgressRule> named(String... names) {
+        return java.util.Arrays.stream(names).map(n -> new EgressRule(n, 443, dev.cellrunner.spec.Protocol.TCP)).toList();
+    }
+
+    @Test
+    void aHangingResolverHoldsAtMostThePoolsThreadsAndLaterCellsAreRefusedNamingTheirNames() throws Exception {
+        LookupPool pool = new LookupPool(2);
+        HangingResolver resolver = new HangingResolver();
+        assertThatThrownBy(() -> HostResolver.resolve(named("hang1.example.org", "hang2.example.org"), resolver,
+                Duration.ofMillis(200), pool)).isInstanceOf(HostResolver.Unresolved.class)
+                .hasMessageContaining("no answer within 200 ms for hang1.example.org, hang2.example.org")
+                .hasMessageNotContaining("never reached");
+
+        HostResolver.Unresolved refused = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try {
+                HostResolver.resolve(named("api.example.org", "cdn.example.org"), resolver, Duration.ofMillis(300), pool);
+            } catch (HostResolver.Unresolved e) {
+                return e;
+            }
+            throw new AssertionError("resolved while every lookup thread was held");
+        });
+        assertThat(refused.names()).containsExactly("api.example.org", "cdn.example.org");
+        assertThat(refused.getMessage()).contains("no answer within 300 ms for api.example.org, cdn.example.org "
+                + "(api.example.org, cdn.example.org never reached the resolver: all 2 of the runner's name lookups were busy)");
+        assertThat(resolver.mostAtOnce.get()).isEqualTo(2);
+        assertThat(pool.started()).isEqualTo(2);
+
+        resolver.release.countDown(); // the resolver recovers: the threads come back, and the dropped lookups stay dropped
+        assertThat(HostResolver.resolve(named("api.example.org"), resolver, Duration.ofSeconds(10), pool))
+                .containsOnlyKeys("api.example.org");
+        assertThat(resolver.asked).as("the lookups dropped at the deadline never reached the resolver")
+                .containsExactlyInAnyOrder("hang1.example.org", "hang2.example.org", "api.example.org");
+        assertThat(resolver.mostAtOnce.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceNamingTheNames() throws Exception {
+        LookupPool pool = new LookupPool(1); // one running, 16 waiting
+        HangingResolver resolver = new HangingResolver();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            names.add("hang" + i + ".example.org");
+        }
+        try {
+            assertThatThrownBy(() -> HostResolver.resolve(named(names.toArray(String[]::new)), resolver,
+                    Duration.ofMillis(300), pool)).isInstanceOf(HostResolver.Unresolved.class)
+                    .satisfies(e -> assertThat(((HostResolver.Unresolved) e).names()).containsExactlyElementsOf(names))
+                    .hasMessageContaining("hang19.example.org never reached the resolver")
+                    .hasMessageNotContaining("hang0.example.org, hang1.example.org never reached")
+                    .hasMessageNotContaining("does not resolve");
+            assertThat(pool.started()).isEqualTo(1);
+        } finally {
+            resolver.release.countDown();
+        }
+    }
+
+    @Test
+    void theRunnersPoolIsSizedByItsEnvironment() {
+        assertThat(LookupPool.threads(java.util.Map.of())).isEqualTo(LookupPool.DEFAULT_THREADS);
+        assertThat(LookupPool.threads(java.util.Map.of(LookupPool.THREADS, "8"))).isEqualTo(8);
+        assertThatThrownBy(() -> LookupPool.threads(java.util.Map.of(LookupPool.THREADS, "many")))
+                .hasMessageContaining(LookupPool.THREADS);
     }
 
     @Test
