@@ -57,8 +57,13 @@ public final class ConfinementPlanner {
                 visiblePrivates(mounts)).map(plan -> plan.withNetworkAudited(audit && host.landlockAbi() >= 4));
         checkWritable(spec.authority().filesystem(), identity);
         SyscallAuthority syscalls = spec.authority().syscalls();
-        SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny());
+        SeccompPlan seccomp = SeccompPlan.of(syscalls == null ? List.of() : syscalls.deny(), isHostRoot(identity));
         return new ConfinementPlan(identity, landlock, host.landlockAbi(), seccomp, TEMP_DIR, limits, mounts);
+    }
+
+    /** uid 0 or gid 0 (allowed only with the runner's consent): the owner of the host's root-owned files. */
+    static boolean isHostRoot(Identity identity) {
+        return Integer.valueOf(0).equals(identity.uid()) || Integer.valueOf(0).equals(identity.gid());
     }
 
     /**

@@ -27,7 +27,13 @@ public record SeccompPlan(List<Entry> denied, List<Entry> notImplemented,
         argumentRules = List.copyOf(argumentRules);
     }
 
+    /** The filter of a cell that is not the host's root. */
     public static SeccompPlan of(List<String> specDenied) {
+        return of(specDenied, false);
+    }
+
+    /** @param hostRoot the cell runs as uid 0 or gid 0: {@link SeccompPolicy#ROOT_CELL_RULES} are added */
+    public static SeccompPlan of(List<String> specDenied, boolean hostRoot) {
         Map<String, Entry> denied = new LinkedHashMap<>();
         for (SeccompPolicy.Denial denial : SeccompPolicy.DENIED) {
             denied.put(denial.syscall(), entry(denial.syscall(), DEFAULT, denial.reason()));
@@ -43,7 +49,11 @@ public record SeccompPlan(List<Entry> denied, List<Entry> notImplemented,
                 denied.put(name, entry(name, SPEC, "denied by the document"));
             }
         }
-        return new SeccompPlan(new ArrayList<>(denied.values()), notImplemented, SeccompPolicy.ARGUMENT_RULES);
+        List<SeccompPolicy.ArgumentRule> rules = new ArrayList<>(SeccompPolicy.ARGUMENT_RULES);
+        if (hostRoot) {
+            rules.addAll(SeccompPolicy.ROOT_CELL_RULES);
+        }
+        return new SeccompPlan(new ArrayList<>(denied.values()), notImplemented, rules);
     }
 
     private static Entry entry(String name, String source, String reason) {

@@ -188,6 +188,21 @@ public final class SeccompPolicy {
             new ArgumentRule("fchmodat", List.of(Condition.anyBit(2, "mode", SET_ID_BITS)), SET_ID_REASON),
             new ArgumentRule("fchmodat2", List.of(Condition.anyBit(2, "mode", SET_ID_BITS)), SET_ID_REASON));
 
+    /**
+     * Added for a cell that runs as uid 0 or gid 0 (only with the runner's --allow-root-cells). Such a cell
+     * owns every root-owned file of the read-only host tree it sees, and connect() on a pathname socket
+     * asks for nothing but write permission on the socket file, which ownership gives; neither a
+     * read-only mount nor landlock (before a kernel that scopes pathname sockets) stops it, and a filter
+     * cannot read the path. So a root cell gets no AF_UNIX socket of its own: it can neither connect to
+     * a root-only socket outside its own /tmp and /run (a control socket that acts as the host's root)
+     * nor bind one. socketpair stays: an anonymous pair reaches nothing outside the cell.
+     */
+    public static final List<ArgumentRule> ROOT_CELL_RULES = List.of(
+            new ArgumentRule("socket", List.of(Condition.in(0, "domain", -1, FAMILIES[0])),
+                    "a root cell owns every root-owned unix socket on the host tree it sees, and connect() needs "
+                            + "only the owner's write permission (a read-only mount and landlock do not stop it); "
+                            + "socketpair stays"));
+
     private SeccompPolicy() {
     }
 }

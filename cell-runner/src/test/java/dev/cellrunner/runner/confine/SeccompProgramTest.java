@@ -112,6 +112,22 @@ class SeccompProgramTest {
     }
 
     @Test
+    void aRootCellGetsNoUnixSocketButKeepsSocketpair() {
+        List<BpfInstruction> root = SeccompProgram.compile(SeccompPlan.of(List.of(), true));
+        int socket = nr("socket");
+        for (long type : new long[] {1, 2, 5, 1 | 0x80000}) {
+            assertThat(BpfInterpreter.run(root, X86_64, socket, 1, type)).as("AF_UNIX type %d", type).isEqualTo(EPERM);
+            assertThat(run(socket, 1, type)).as("AF_UNIX type %d, not root", type).isEqualTo(SECCOMP_RET_ALLOW);
+        }
+        assertThat(BpfInterpreter.run(root, X86_64, socket, 0xffffffff_00000000L | 1, 1)).isEqualTo(EPERM);
+        assertThat(BpfInterpreter.run(root, X86_64, nr("socketpair"), 1, 1)).isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(BpfInterpreter.run(root, X86_64, socket, 2, 1)).isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(BpfInterpreter.run(root, X86_64, socket, 16, 3, 0)).isEqualTo(SECCOMP_RET_ALLOW);
+        assertThat(BpfInterpreter.run(root, X86_64, socket, 40, 1)).isEqualTo(EPERM);
+        assertThat(BpfInterpreter.run(root, X86_64, nr("prlimit64"), 1, 0)).isEqualTo(EPERM);
+    }
+
+    @Test
     void upperArgumentBitsDoNotHideTheFamily() {
         assertThat(run(nr("socket"), 0xffffffff_00000000L | 17, 3)).isEqualTo(EPERM);
         assertThat(run(nr("socket"), 0xffffffff_00000000L | 2, 1)).isEqualTo(SECCOMP_RET_ALLOW);
