@@ -10,6 +10,7 @@ import dev.cellrunner.conformance.harness.ContractSection;
 import dev.cellrunner.conformance.harness.EventType;
 import dev.cellrunner.conformance.harness.Harness;
 import dev.cellrunner.conformance.harness.HarnessExtension;
+import dev.cellrunner.conformance.harness.HostTreeDir;
 import dev.cellrunner.conformance.harness.Kernel;
 import dev.cellrunner.conformance.harness.KeyFiles;
 import dev.cellrunner.conformance.harness.Proc;
@@ -30,8 +31,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -53,10 +57,9 @@ class HostIsolationTest {
     @DisplayName("chmod 4755 of a root-owned host binary fails for a cell, a root cell too (the host is a read-only mount); its own files it may chmod")
     void setuidOnAHostBinaryFailsEvenForARootCell(Harness h) throws IOException {
         Kernel.requireNetworkNamespaces();
-        Path victimDir = hostTreeDir(h, "victim");
-        Path victim = Files.copy(Path.of("/bin/true"), victimDir.resolve("true"), StandardCopyOption.COPY_ATTRIBUTES);
-        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try {
+        try (HostTreeDir victimDir = HostTreeDir.create(h, "victim")) {
+            Path victim = Files.copy(Path.of("/bin/true"), victimDir.resolve("true"), StandardCopyOption.COPY_ATTRIBUTES);
+            Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rwxr-xr-x"));
             // a cell of its own allocated uid, and a root cell (which the runner runs only with its consent);
             // each creates the file it then chmods, so it owns it
             for (Spec spec : List.of(
@@ -65,58 +68,83 @@ class HostIsolationTest {
                             .field("/spec/run", "user", TextNode.valueOf("root")))) {
                 RunResult result = h.call(RunnerCall.run(h.writeSpec(spec)).options("--allow-root-cells"));
 
-                assertThat(result.stdoutText()).as("the cell ran and could chmod its own file\n%s", result.describe())
-                        .contains(ATTEMPT, "own=700");
+                assertThat(result.stdoutText()).as("the cell ran, ran the host binary and could chmod its own file\n%s",
+                        result.describe()).contains(ATTEMPT, "victim-ran", "own=700");
                 assertThat(result.stdoutText()).as("what the cell's chmod of the host binary did").contains("host-chmod=1");
                 assertThat(Files.getPosixFilePermissions(victim, LinkOption.NOFOLLOW_LINKS))
                         .as("the host binary's mode after the cell ran").isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x"));
                 assertThat(Files.getAttribute(victim, "unix:mode")).as("no setuid bit").matches(mode -> ((int) mode & 04000) == 0);
             }
-        } finally {
-            deleteTree(victimDir);
         }
     }
 
     private static String script(Path victim, Path own) {
-        return "echo " + ATTEMPT + "; echo x > " + own + "; chmod 700 " + own + " && echo own=$(stat -c %a " + own + "); chmod 4755 " + victim
+        return "echo " + ATTEMPT + "; " + victim + " && echo victim-ran; echo x > " + own + "; chmod 700 " + own + " && echo own=$(stat -c %a " + own + "); chmod 4755 " + victim
                 + " 2>/dev/null; echo host-chmod=$?";
     }
 
     @Test
-    @DisplayName("prlimit on the runner and on another host process: not there in the cell's PID namespace (and refused by seccomp); both keep their limits, and the trail is complete")
-    void prlimitReachesNeitherTheRunnerNorHostProcesses(Harness h) throws Exception {
+    @DisplayName("prlimit on its runner, on another cell and on a host root process, from a default and from a root cell: none of them is in the cell's PID namespace (and seccomp refuses another pid); all keep their limits, the runner completes its trail")
+    void prlimitReachesNeitherTheRunnerNorOtherCellsNorHostProcesses(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
-        Process sleeper = new ProcessBuilder("/bin/sleep", "60").start();
+        Process sleeper = new ProcessBuilder("/bin/sleep", "120").start();
+        CellHold victimHold = h.hold("victim");
+        RunningRunner victim = h.start(RunnerCall.run(h.writeSpec(Spec.shell("crconf-prlimit-victim", victimHold.script())
+                .writable(h.cellDir()).ttlSeconds(110))).limit(Duration.ofSeconds(120)));
         try {
-            String before = cpuLimit(sleeper.pid());
-            CellHold hold = h.hold("prlimit");
-            // the runner's pid is only known once it runs: the cell reads it from a file the case writes
-            Path target = h.cellFile("runner.pid");
-            // the control: prlimit works on the caller itself (seccomp admits pid 0 and the caller's own)
-            String script = "echo " + ATTEMPT + "; prlimit --cpu=100:100 true && echo own=ok; " + hold.script()
-                    + "; for p in $(cat " + target + ") " + sleeper.pid() + "; do prlimit --pid $p --cpu=1:1 2>/dev/null;"
-                    + " echo \"prlimit-$p=$?\"; test -e /proc/$p && echo \"seen-$p\"; done; true";
-            RunningRunner running = h.start(RunnerCall.run(h.writeSpec(Spec.shell("crconf-prlimit", script)
-                    .writable(h.cellDir()))));
-            hold.awaitPid(running);
-            Files.writeString(target, Long.toString(running.pid()));
-            String runnerBefore = cpuLimit(running.pid());
-            hold.release();
-            RunResult result = running.awaitExit();
-
-            assertThat(result.stdoutText()).as("the cell ran and could set its own limit\n%s", result.describe())
-                    .contains(ATTEMPT, "own=ok");
-            assertThat(result.stdoutText()).as("prlimit on host pids from the cell").contains(
-                    "prlimit-" + running.pid() + "=1", "prlimit-" + sleeper.pid() + "=1");
-            assertThat(result.stdoutText()).as("host pids in the cell's /proc")
-                    .doesNotContain("seen-" + running.pid(), "seen-" + sleeper.pid());
-            assertThat(cpuLimit(sleeper.pid())).as("the host process's RLIMIT_CPU").isEqualTo(before);
-            assertThat(runnerBefore).as("the runner's RLIMIT_CPU while the cell ran").doesNotContain(" 1 ");
-            assertThat(result.exitCode()).as(result.describe()).isZero();
-            ContractChecks.assertCompletedRun(result);
+            long victimPid = victimHold.awaitPid(victim);
+            for (boolean root : List.of(false, true)) {
+                prlimitAttack(h, root, List.of(sleeper.pid(), victimPid, victim.pid()));
+            }
+            victimHold.release();
+            RunResult victimResult = victim.awaitExit();
+            assertThat(victimResult.exitCode()).as("the other cell ended as it would have\n%s", victimResult.describe()).isZero();
+            ContractChecks.assertCompletedRun(victimResult);
         } finally {
+            victimHold.release();
             sleeper.destroyForcibly();
         }
+    }
+
+    /** One attacking cell: tries RLIMIT_CPU and RLIMIT_FSIZE of 1 on its runner and on each of {@code others}. */
+    private static void prlimitAttack(Harness h, boolean root, List<Long> others) throws Exception {
+        String name = root ? "root" : "default";
+        CellHold ready = h.hold("prlimit-" + name);
+        CellHold done = h.hold("prlimit-" + name + "-done");
+        // the runner's pid is only known once it runs: the cell reads its targets from a file the case writes
+        Path targets = h.cellFile("targets-" + name);
+        // the control: prlimit works on the caller itself (seccomp admits pid 0)
+        String script = "echo " + ATTEMPT + "; prlimit --cpu=100:100 true && echo own=ok; " + ready.script()
+                + "; for p in $(cat " + targets + "); do prlimit --pid $p --cpu=1:1 --fsize=1:1 2>/dev/null;"
+                + " echo \"prlimit-$p=$?\"; test -e /proc/$p && echo \"seen-$p\"; done; " + done.script();
+        Spec spec = Spec.shell("crconf-prlimit-" + name, script).writable(h.cellDir());
+        RunnerCall call = RunnerCall.run(h.writeSpec(root ? spec.user("root") : spec));
+        RunningRunner running = h.start(root ? call.options("--allow-root-cells") : call);
+        ready.awaitPid(running);
+        List<Long> all = new ArrayList<>(others);
+        all.add(0, running.pid());
+        Map<Long, String> before = new HashMap<>();
+        for (long pid : all) {
+            before.put(pid, limits(pid));
+        }
+        Files.writeString(targets, String.join(" ", all.stream().map(String::valueOf).toList()));
+        ready.release();
+        done.awaitPid(running);
+        for (long pid : all) {
+            assertThat(limits(pid)).as("RLIMIT_CPU and RLIMIT_FSIZE of %d after the %s cell's attempt", pid, name)
+                    .isEqualTo(before.get(pid));
+        }
+        done.release();
+        RunResult result = running.awaitExit();
+
+        assertThat(result.stdoutText()).as("the %s cell ran and could set its own limit\n%s", name, result.describe())
+                .contains(ATTEMPT, "own=ok");
+        for (long pid : all) {
+            assertThat(result.stdoutText()).as("prlimit on host pid %d from the %s cell", pid, name)
+                    .contains("prlimit-" + pid + "=1").doesNotContain("seen-" + pid);
+        }
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        ContractChecks.assertCompletedRun(result);
     }
 
     @Test
@@ -124,8 +152,14 @@ class HostIsolationTest {
     void theCellsProcShowsOnlyItsOwnProcesses(Harness h) {
         Kernel.requireNetworkNamespaces();
         String script = "echo " + ATTEMPT + "; echo self=$$; ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; echo; "
-                + "echo init=$(cat /proc/1/cmdline | tr '\\0' ' '); echo hostname=$(hostname)";
-        RunResult result = h.run(Spec.shell("crconf-Proc_View", script).writable(h.cellDir()));
+                + "echo init=$(cat /proc/1/cmdline | tr '\\0' ' '); echo hostname=$(hostname); "
+                + "test -e /proc/" + ProcessHandle.current().pid() + " && echo host-pid-seen; true";
+        assertCellsOwnProc(h.run(Spec.shell("crconf-Proc_View", script).writable(h.cellDir())));
+        assertCellsOwnProc(h.call(RunnerCall.run(h.writeSpec(Spec.shell("crconf-Proc_View", script).writable(h.cellDir())
+                .user("root"))).options("--allow-root-cells")));
+    }
+
+    private static void assertCellsOwnProc(RunResult result) {
 
         assertThat(result.exitCode()).as(result.describe()).isZero();
         List<String> lines = result.stdoutText().lines().toList();
@@ -136,36 +170,57 @@ class HostIsolationTest {
                 .doesNotContain(Long.toString(ProcessHandle.current().pid()));
         assertThat(pids.size()).as("the cell's processes only, not the host's %s", pids).isLessThan(10);
         assertThat(lines).as("the cell's PID 1").anyMatch(l -> l.startsWith("init=cell-init "));
-        assertThat(lines).as("the cell's hostname, its id made a hostname").contains("hostname=crconf-proc-view");
+        assertThat(lines).as("the cell's hostname, its id made a hostname").contains("hostname=crconf-proc-view")
+                .doesNotContain("host-pid-seen");
         JsonNode confinement = result.trail().data(EventType.CONFINEMENT);
         assertThat(confinement.path("pid1").path("observed").path("cellPid").asText()).isEqualTo("1");
         assertThat(confinement.path("namespaces").path("enforced").asBoolean()).as("%s", confinement.path("namespaces")).isTrue();
     }
 
     @Test
-    @DisplayName("SysV IPC: the host's root-only shared memory segment is not in the cell, and the cell's own segment is gone with it")
-    void sysvSharedMemoryIsTheCellsOwn(Harness h) throws Exception {
+    @DisplayName("SysV IPC, from a default and from a root cell: the host's root-only shared memory segment can be neither found, read nor written; the cell's own segment, queue and semaphore set are gone with it")
+    void sysvIpcIsTheCellsOwn(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
-        String created = exec("ipcmk", "-M", "4096", "-p", "0600");
-        String hostId = created.replaceAll("[^0-9]", "");
+        int hostKey = 0x10000000 + ThreadLocalRandom.current().nextInt(0x0fffffff);
+        String secret = "crconf-shm-" + UUID.randomUUID().toString().substring(0, 8);
+        String hostId = exec("perl", "-e", "my $id = shmget($ARGV[0], 4096, 0600 | 01000) // die $!; "
+                + "shmwrite($id, $ARGV[1], 0, length $ARGV[1]) or die $!; print $id", Integer.toString(hostKey), secret).strip();
+        assertThat(hostId).as("the host's segment").matches("[0-9]+");
         try {
-            String hostKey = keyOf(exec("ipcs", "-m"), hostId);
-            String script = "echo " + ATTEMPT + "; ipcs -m | grep -c " + hostKey + "; ipcmk -M 4096 -p 0600 >/dev/null && "
-                    + "ipcs -m | awk 'NR>3 && $1 ~ /^0x/ {print \"own=\" $1}'";
-            RunResult result = h.run(Spec.shell("crconf-shm", script).writable(h.cellDir()));
+            // the control: the same probe, run on the host, finds and reads the segment
+            assertThat(exec("perl", "-e", SHM_PROBE, Integer.toString(hostKey), hostId, "nowrite"))
+                    .as("the probe on the host").contains("bykey=found", "read=ok:" + secret);
+            for (boolean root : List.of(false, true)) {
+                int ownKey = 0x20000000 + ThreadLocalRandom.current().nextInt(0x0fffffff);
+                String own = String.format("0x%08x", ownKey);
+                String script = "echo " + ATTEMPT + "; perl -e '" + SHM_PROBE + "' " + hostKey + " " + hostId + " write; "
+                        + "perl -e 'my $k = $ARGV[0]; print \"own-shm=\", (defined shmget($k, 4096, 0600 | 01000) ? 1 : 0), "
+                        + "\" own-msg=\", (defined msgget($k, 0600 | 01000) ? 1 : 0), \" own-sem=\", "
+                        + "(defined semget($k, 1, 0600 | 01000) ? 1 : 0), \"\\n\"' " + ownKey + "; "
+                        + "echo listed=$(ipcs | grep -c " + own + ") host-listed=$(ipcs | grep -c " + String.format("0x%08x", hostKey) + ")";
+                Spec spec = Spec.shell("crconf-sysv-" + (root ? "root" : "default"), script).writable(h.cellDir());
+                RunResult result = root ? h.call(RunnerCall.run(h.writeSpec(spec.user("root"))).options("--allow-root-cells"))
+                        : h.run(spec);
 
-            List<String> lines = result.stdoutText().lines().toList();
-            assertThat(lines).as("the cell listed segments and made one of its own\n%s", result.describe())
-                    .contains(ATTEMPT).anyMatch(l -> l.startsWith("own=0x"));
-            assertThat(lines.get(lines.indexOf(ATTEMPT) + 1)).as("the host's segment %s in the cell's ipcs", hostKey)
-                    .isEqualTo("0");
-            String ownKey = lines.stream().filter(l -> l.startsWith("own=")).findFirst().orElseThrow().substring(4);
-            assertThat(exec("ipcs", "-m")).as("the host's segments after the cell ended").doesNotContain(ownKey)
-                    .contains(hostKey);
+                assertThat(result.stdoutText()).as("the cell made a segment, a queue and a semaphore set and listed them\n%s",
+                        result.describe()).contains(ATTEMPT, "own-shm=1 own-msg=1 own-sem=1", "listed=3 host-listed=0");
+                assertThat(result.stdoutText()).as("the host's segment from the cell").contains("bykey=errno2")
+                        .doesNotContain("read=ok", "write=ok", secret);
+                assertThat(exec("ipcs")).as("the host's IPC objects after the cell ended").doesNotContain(own);
+                assertThat(exec("perl", "-e", SHM_PROBE, Integer.toString(hostKey), hostId, "nowrite"))
+                        .as("the host's segment after the cell").contains("read=ok:" + secret);
+            }
         } finally {
             exec("ipcrm", "-m", hostId);
         }
     }
+
+    /** perl, arguments KEY ID write|nowrite: finds a segment by key, reads it by id, writes it (when asked). */
+    private static final String SHM_PROBE = "my ($key, $id, $write) = @ARGV; my $found = shmget($key, 0, 0); "
+            + "print \"bykey=\", (defined $found ? \"found\" : \"errno\" . ($! + 0)), \"\\n\"; my $buf; "
+            + "print \"read=\", (shmread($id, $buf, 0, 64) ? \"ok:\" . ($buf =~ s/\\0+$//r) : \"errno\" . ($! + 0)), \"\\n\"; "
+            + "print \"write=\", (shmwrite($id, \"cell-was-here\", 0, 13) ? \"ok\" : \"errno\" . ($! + 0)), \"\\n\" "
+            + "if $write eq \"write\";";
 
     @Test
     @DisplayName("pathname unix sockets: a root-only socket in a 0700 directory of the host and a socket in another cell's temp space are out of reach")
@@ -189,7 +244,7 @@ class HostIsolationTest {
                     + "else { exit 0 }' & sleep 0.3; " + CONNECT.replace("PATH", other) + " && echo a-self=ok; " + hold.script();
             RunningRunner a = h.start(RunnerCall.run(h.writeSpec(Spec.shell("crconf-socket-a", cellA).writable(h.cellDir()))));
             hold.awaitPid(a);
-            String cellB = "echo " + ATTEMPT + "; " + CONNECT.replace("PATH", other) + "; echo other-cell=$?; "
+            String cellB = "echo " + ATTEMPT + "; " + HostTreeAttacksTest.OWN_SOCKET + "; " + CONNECT.replace("PATH", other) + "; echo other-cell=$?; "
                     + CONNECT.replace("PATH", hostSocket.toString()) + "; echo host=$?";
             RunResult b = h.run(Spec.shell("crconf-socket-b", cellB).writable(h.cellDir()));
             hold.release();
@@ -197,7 +252,7 @@ class HostIsolationTest {
 
             assertThat(resultA.stdoutText()).as("cell A reached its own socket (control)\n%s", resultA.describe())
                     .contains("cell-a", "a-self=ok");
-            assertThat(b.stdoutText()).as("what cell B reached\n%s", b.describe()).contains(ATTEMPT, "other-cell=1", "host=1")
+            assertThat(b.stdoutText()).as("what cell B reached\n%s", b.describe()).contains(ATTEMPT, "own=ok:own", "other-cell=1", "host=1")
                     .doesNotContain("cell-a", "host-secret");
         } finally {
             listener.destroyForcibly();
@@ -352,25 +407,10 @@ class HostIsolationTest {
         }
     }
 
-    /** A directory on the host's own tree (not in /tmp or /run, which a cell has of its own), removed afterwards. */
-    private static Path hostTreeDir(Harness h, String name) throws IOException {
-        return Files.createDirectories(h.runner().repositoryRoot().resolve("conformance/target")
-                .resolve("crconf-" + name + "-" + UUID.randomUUID()));
-    }
-
-    private static String cpuLimit(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits")).stream()
-                .filter(l -> l.startsWith("Max cpu time")).findFirst().orElse("");
-    }
-
-    private static String keyOf(String ipcs, String id) {
-        for (String line : ipcs.lines().toList()) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length > 1 && fields[1].equals(id)) {
-                return fields[0];
-            }
-        }
-        throw new AssertionError("segment " + id + " not in\n" + ipcs);
+    /** The RLIMIT_CPU and RLIMIT_FSIZE lines of /proc/PID/limits. */
+    private static String limits(long pid) throws IOException {
+        return String.join("\n", Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits")).stream()
+                .filter(l -> l.startsWith("Max cpu time") || l.startsWith("Max file size")).toList());
     }
 
     private static String connect(String socket) throws Exception {
