@@ -1,6 +1,7 @@
 package dev.cellrunner.conformance.cases;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import dev.cellrunner.conformance.harness.ContractSection;
 import dev.cellrunner.conformance.harness.EventType;
 import dev.cellrunner.conformance.harness.Harness;
@@ -11,6 +12,9 @@ import dev.cellrunner.conformance.harness.Spec;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,6 +66,34 @@ class DefaultLimitsTest {
         assertThat(memory.path("requested").asLong()).isLessThan(2L << 30);
         assertThat(bounded.trail().data(EventType.CONFINEMENT).path("limits").path("tempMaxBytes").path("requested")
                 .asLong()).isLessThanOrEqualTo(1L << 30);
+    }
+
+    @Test
+    @DisplayName("without declared limits 5 GiB cannot be written from $TMPDIR: it is a tmpfs of at most 1 GiB, nothing reaches the host's disk; a write within tempMaxBytes succeeds")
+    void tempSpaceIsBoundedByDefault(Harness h) {
+        Kernel.requireNetworkNamespaces();
+        String marker = h.marker();
+        String fill = "dd if=/dev/zero of=$TMPDIR/" + marker + " bs=1M count=COUNT 2>/dev/null; echo dd=$?; "
+                + "echo size=$(stat -c %s $TMPDIR/" + marker + "); echo fs=$(stat -f -c %T $TMPDIR)";
+        RunResult bounded = h.run(Spec.shell("crconf-default-temp", fill.replace("COUNT", "5120")).ttlSeconds(120));
+        // the control: the same write, 32 MiB of a declared 64 MiB, is written whole
+        RunResult control = h.run(Spec.shell("crconf-declared-temp", fill.replace("COUNT", "32")).memoryMaxBytes(1L << 30)
+                .field("/spec/run/limits", "tempMaxBytes", LongNode.valueOf(64L << 20)));
+
+        assertThat(control.stdoutText()).as(control.describe()).contains("dd=0", "size=" + (32L << 20), "fs=tmpfs");
+        JsonNode temp = bounded.trail().data(EventType.CONFINEMENT).path("limits").path("tempMaxBytes");
+        assertThat(temp.path("source").asText()).isEqualTo("default");
+        long cap = temp.path("requested").asLong();
+        assertThat(cap).isPositive().isLessThanOrEqualTo(1L << 30);
+        assertThat(bounded.stdoutText()).as(bounded.describe()).contains("fs=tmpfs").doesNotContain("dd=0");
+        long size = Long.parseLong(bounded.stdoutText().lines().filter(l -> l.startsWith("size=")).findFirst()
+                .orElseThrow().substring(5));
+        assertThat(size).as("what the cell wrote before its temp space was full").isPositive().isLessThanOrEqualTo(cap);
+        // where a cell's $TMPDIR was a host directory before it had a tmpfs of its own
+        for (Path base : List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of(System.getProperty("java.io.tmpdir"),
+                "cellrunner-cells"))) {
+            assertThat(base.resolve(marker)).as("the cell's file on the host").doesNotExist();
+        }
     }
 
     private static int started(RunResult result) {

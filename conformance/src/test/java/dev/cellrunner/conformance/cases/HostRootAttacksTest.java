@@ -103,8 +103,28 @@ class HostRootAttacksTest {
         // EPERM is the filter's answer; a kernel without the family would say EAFNOSUPPORT (97)
         assertThat(result.stdoutText()).as(result.describe()).contains("family40=1\n", "family17=1\n", "family38=1\n",
                 "family31=1\n", "family44=1\n");
-        assertThat(result.stdoutText()).as("the listed families still work").contains("family2=0\n", "family10=0\n",
-                "family1=0\n");
+        assertThat(result.stdoutText()).as("the listed families still work").contains("family2=0\n", "family10=0\n");
+        // but not AF_UNIX for a root cell: it would own every root-only pathname socket it sees (HostTreeAttacksTest)
+        assertThat(result.stdoutText()).as("AF_UNIX in a root cell").contains("family1=1\n");
+    }
+
+    @Test
+    @DisplayName("a default cell meets the same rules: a set-id chmod and a lease on a file it owns, AF_VSOCK and AF_PACKET sockets fail with EPERM; plain chmod, unix, inet and inet6 sockets work")
+    void aDefaultCellMeetsTheSameRules(Harness h) throws IOException {
+        Kernel.requireSeccompFilter();
+        Path file = h.cellFile("owned-by-the-cell");
+        RunResult result = h.call(RunnerCall.run(h.writeSpec(Spec.cell("crconf-default-rules", "/usr/bin/perl", "-e", REPORT
+                + "my $f = '" + file + "'; open(my $w, '>', $f) or die $!; close $w; "
+                + "report('chmod4755', syscall(90, $f, 04755)); report('chmod0755', syscall(90, $f, 0755)); "
+                + "open(my $fh, '<', $f) or die $!; report('setlease', syscall(72, fileno($fh), 1024, 0)); "
+                + "for my $af (40, 17, 2, 10, 1) { report(qq(family$af), socket(my $s, $af, $af == 17 ? 3 : 1, 0) ? 0 : -1); }")
+                .writable(h.cellDir()))));
+
+        assertThat(result.exitCode()).as(result.describe()).isZero();
+        assertThat((Integer) Files.getAttribute(file, "unix:uid")).as("the cell owns the file it attacks").isNotZero();
+        assertThat(result.stdoutText()).as(result.describe()).contains("chmod4755=1\n", "chmod0755=0\n", "setlease=1\n",
+                "family40=1\n", "family17=1\n", "family2=0\n", "family10=0\n", "family1=0\n");
+        assertThat(Integer.toOctalString((Integer) Files.getAttribute(file, "unix:mode") & 07777)).isEqualTo("755");
     }
 
     /** The RLIMIT_NOFILE line of /proc/PID/limits. */
