@@ -577,13 +577,14 @@ public final class CellRun {
      * command did start, so not {@code refused}), {@code forced}, with exit 69: a control did not hold.
      */
     private int finish(Outcome outcome, String confinementMismatch) throws SinkException {
-        trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit(),
-                network.setup(), network.observeAfterRun()));
-        ObjectNode completed = CellEventData.completed(outcome);
         LandlockAuditLog.Watching watching = landlockAudit;
         landlockAudit = null;
-        CellEventData.landlockDenials(completed, watching == null
-                ? LandlockDenials.notRecorded("the cell never got its landlock domain") : watching.finish());
+        LandlockDenials landlockDenials = watching == null
+                ? LandlockDenials.notRecorded("the cell never got its landlock domain") : watching.finish();
+        trail.emit(EventTypes.NETWORK_ENFORCEMENT, CellEventData.networkEnforcement(plan, outcome.exit(),
+                network.setup(), network.observeAfterRun(landlockDenials)));
+        ObjectNode completed = CellEventData.completed(outcome);
+        CellEventData.landlockDenials(completed, landlockDenials);
         if (groups != null && !groups.limits().plan().limits().isEmpty()) {
             completed.set("limits", CellEventData.JSON.valueToTree(groups.limits().counters()));
         }

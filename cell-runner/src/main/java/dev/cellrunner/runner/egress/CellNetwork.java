@@ -20,6 +20,7 @@ import dev.cellrunner.runner.dns.CellResponder;
 import dev.cellrunner.runner.dns.ResponderSockets;
 import dev.cellrunner.runner.os.NetfilterNetlink;
 import dev.cellrunner.runner.os.NetlinkError;
+import dev.cellrunner.runner.records.LandlockDenials;
 import dev.cellrunner.runner.records.NetworkRecords;
 import dev.cellrunner.runner.records.Totals;
 import dev.cellrunner.runner.os.NetworkNamespace;
@@ -377,7 +378,12 @@ public final class CellNetwork implements AutoCloseable {
      * Reads the counters after the run: the cell's ruleset on a throwaway thread inside its namespace
      * while this thread reads the host filter's. Never throws.
      */
-    public synchronized NetworkEnforcement observeAfterRun() {
+    public NetworkEnforcement observeAfterRun() {
+        return observeAfterRun(LandlockDenials.notRecorded("the cell's landlock audit records were not read"));
+    }
+
+    /** @param landlock the cell's landlock denials: its refused TCP connects join the denied connections */
+    public synchronized NetworkEnforcement observeAfterRun(LandlockDenials landlock) {
         if (!setup.nftRulesApplied() || closed) {
             return new NetworkEnforcement(null, null, false, null, closed ? "the cell's network is already removed"
                     : "no ruleset was applied", null);
@@ -397,7 +403,7 @@ public final class CellNetwork implements AutoCloseable {
             KernelRuleset kernel = KernelRuleset.parse(listed.output());
             EgressCounters counters = EgressCounters.read(cellTable, rules, kernel);
             boolean unchanged = kernel.digest().equals(setup.rulesetDigest()) && answerSetsHoldOnlyAnswers(kernel);
-            NetworkRecords records = records(counters.droppedPackets());
+            NetworkRecords records = records(counters.droppedPackets(), landlock);
             return new NetworkEnforcement(counters, kernel.digest(), unchanged, hostDropped, null, records,
                     mode == EgressMode.AUDIT && records != null ? WouldBeDenied.of(rules, records) : null);
         } catch (Exception e) {
@@ -431,11 +437,11 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /** The records of the run: the responder's queries, the kernel's denied packets and flows; null without uplink. */
-    private NetworkRecords records(long rejectedPackets) {
+    private NetworkRecords records(long rejectedPackets, LandlockDenials landlock) {
         if (recorder == null) {
             return null;
         }
-        NetworkRecorder.Recorded recorded = recorder.finish(rejectedPackets);
+        NetworkRecorder.Recorded recorded = recorder.finish(rejectedPackets, landlock);
         List<String> unrecorded = new ArrayList<>(NetworkRecorder.UNRECORDED);
         unrecorded.addAll(recorded.problems());
         CellResponder answers = responder == null ? null : responder.responder();

@@ -173,10 +173,13 @@ public final class EgressEventData {
         }
         ArrayNode denied = data.putArray("deniedConnections");
         for (DeniedConnectionRecord connection : records.deniedConnections()) {
-            denied.addObject().put("destination", connection.destination()).put("port", connection.port())
-                    .put("protocol", connection.protocol()).put("rule", connection.rule())
-                    .put("packets", connection.packets()).put("firstTime", connection.first().toString())
-                    .put("lastTime", connection.last().toString());
+            ObjectNode entry = denied.addObject().put("destination", connection.destination())
+                    .put("port", connection.port()).put("protocol", connection.protocol()).put("rule", connection.rule())
+                    .put("layer", connection.layer()).put("packets", connection.packets());
+            if (connection.layer().equals(DeniedConnectionRecord.LANDLOCK)) {
+                entry.put("attempts", connection.attempts());
+            }
+            entry.put("firstTime", connection.first().toString()).put("lastTime", connection.last().toString());
         }
         ObjectNode totals = data.putObject("networkRecords");
         putTotals(totals.putObject("dnsQueries"), records.dnsTotals());

@@ -10,6 +10,8 @@ import dev.cellrunner.runner.os.NetlinkReply;
 import dev.cellrunner.runner.os.OsError;
 import dev.cellrunner.runner.records.BoundedLog;
 import dev.cellrunner.runner.records.DeniedConnectionRecord;
+import dev.cellrunner.runner.records.LandlockDenialRecord;
+import dev.cellrunner.runner.records.LandlockDenials;
 import dev.cellrunner.runner.records.FlowRecord;
 import dev.cellrunner.spec.EgressHost.IpPrefix;
 import dev.cellrunner.spec.Protocol;
@@ -44,11 +46,8 @@ import java.util.concurrent.TimeUnit;
  * empties them every half second and at the end, so no report waits on the kernel's side.
  */
 final class NetworkRecorder implements AutoCloseable {
-    /** What the kernel cannot report here, said in every set of records. */
+    /** What the kernel cannot report here, said in every set of records (and {@link #landlockUnrecorded}). */
     static final List<String> UNRECORDED = List.of(
-            "a TCP connect to an undeclared port is refused by landlock (ABI 4 and later) before any packet leaves:"
-                    + " it is not a denied connection here; with landlock ABI 7 and the kernel's audit on,"
-                    + " completed.landlockDenials names it",
             "packets the host-side filter drops are counted (supplementaryDroppedPackets), not recorded per destination",
             "connections and answers of the cell's own loopback are not recorded");
     private static final int RECEIVE_BUFFER = 4 << 20;
@@ -155,8 +154,23 @@ final class NetworkRecorder implements AutoCloseable {
         });
     }
 
-    /** Everything reported up to now, and the connections still tracked; the recorder stays usable. */
-    synchronized Recorded finish(long rejectedPackets) {
+    /**
+     * Why TCP connects landlock refused are not among the denied connections, or null when they are:
+     * landlock refuses a connect to an undeclared port (ABI 4 and later) before any packet leaves, so
+     * only its own audit records (ABI 7, the kernel's audit on) can tell it.
+     */
+    static String landlockUnrecorded(LandlockDenials landlock) {
+        return landlock.recorded() ? null : "TCP connects to undeclared ports are refused by landlock before any packet "
+                + "leaves, and only landlock's audit records tell them (then listed here with layer landlock); not here: "
+                + landlock.reason();
+    }
+
+    /**
+     * Everything reported up to now, the connections still tracked, and the TCP connects landlock refused
+     * (from {@code landlock}, layer {@value DeniedConnectionRecord#LANDLOCK}, in the same bounded list);
+     * the recorder stays usable.
+     */
+    synchronized Recorded finish(long rejectedPackets, LandlockDenials landlock) {
         List<String> problems = new ArrayList<>();
         try {
             drain();
@@ -171,6 +185,17 @@ final class NetworkRecorder implements AutoCloseable {
         long logged = denied.totals().events();
         if (rejectedPackets > logged) {
             denied.countUnrecorded(rejectedPackets - logged);
+        }
+        for (LandlockDenialRecord refused : landlock.entries()) {
+            if (refused.tcpConnect()) {
+                DeniedConnectionRecord entry = DeniedConnectionRecord.landlock(refused);
+                denied.record(new DeniedConnectionRecord.Key(entry.destination(), entry.port(), entry.protocol(),
+                        entry.rule(), entry.layer()), refused.count(), k -> entry, old -> old);
+            }
+        }
+        String landlockGap = landlockUnrecorded(landlock);
+        if (landlockGap != null) {
+            problems.add(landlockGap);
         }
         if (conntrack.overruns() > 0) {
             problems.add("the kernel dropped " + conntrack.overruns() + " batches of conntrack events (buffer full)");
@@ -197,8 +222,9 @@ final class NetworkRecorder implements AutoCloseable {
             return;
         }
         Destination d = destination.get();
-        denied.record(new DeniedConnectionRecord.Key(d.address(), d.port(), d.protocol(), rule),
-                k -> new DeniedConnectionRecord(k.destination(), k.port(), k.protocol(), k.rule(), 1, now, now),
+        denied.record(new DeniedConnectionRecord.Key(d.address(), d.port(), d.protocol(), rule,
+                        DeniedConnectionRecord.NFTABLES),
+                k -> new DeniedConnectionRecord(k.destination(), k.port(), k.protocol(), k.rule(), k.layer(), 1, 0, now, now),
                 old -> old.again(now));
     }
 

@@ -27,14 +27,19 @@ public final class BoundedLog<K, V> {
 
     /** Adds one event: {@code merge} updates the key's entry, {@code create} makes it when there is room. */
     public synchronized void record(K key, Function<K, V> create, UnaryOperator<V> merge) {
-        events++;
+        record(key, 1, create, merge);
+    }
+
+    /** The same for {@code count} events told at once (e.g. one entry of another bounded record). */
+    public synchronized void record(K key, long count, Function<K, V> create, UnaryOperator<V> merge) {
+        events += count;
         V entry = entries.get(key);
         if (entry != null) {
             entries.put(key, merge.apply(entry));
         } else if (entries.size() < limit) {
             entries.put(key, create.apply(key));
         } else {
-            dropped++;
+            dropped += count;
         }
     }
 

@@ -26,6 +26,11 @@ public record LandlockDenialRecord(List<String> blockers, String path, String ad
         return new LandlockDenialRecord(blockers, path, address, port, count + 1, first, at);
     }
 
+    /** Whether it is a TCP connect refused by landlock's port rules (an address and port, net.connect_tcp). */
+    public boolean tcpConnect() {
+        return address != null && blockers.contains("net.connect_tcp");
+    }
+
     /** Whether it is about the filesystem (a path refused a right). */
     public boolean filesystem() {
         return path != null && blockers.stream().allMatch(b -> b.startsWith("fs."));

@@ -2,6 +2,9 @@ package dev.cellrunner.runner.confine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.events.ocsf.OcsfMapper;
+import dev.cellrunner.events.ocsf.OcsfSchema;
+import dev.cellrunner.events.ocsf.OcsfValidator;
 import dev.cellrunner.runner.testing.KernelAudit;
 import org.junit.jupiter.api.Test;
 
@@ -47,4 +50,41 @@ class LandlockAuditIT extends CellRunnerCase {
         assertThat(suggest.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(out).contains("\"readOnly\":[\"/etc/hostname\"");
     }
+
+    /**
+     * A TCP connect landlock refuses (an undeclared port) sends no packet, so nftables never sees it; the
+     * audit records name it, and it is listed among network_enforcement's denied connections with layer
+     * landlock, apart from what the ruleset rejected (layer nftables), and maps to a valid OCSF Refuse.
+     * The destinations are in TEST-NET-1: nothing may answer there, and nothing is sent.
+     */
+    @Test
+    void aConnectLandlockRefusedIsADeniedConnectionOfTheLandlockLayer() throws Exception {
+        assumeTrue(Landlock.abi() >= 7, "SKIP: landlock ABI " + Landlock.abi() + " writes no audit records (7 does)");
+        ObjectNode document = CellRunnerCli.cell("/bin/bash", "-c", String.join("; ",
+                "for i in 1 2; do timeout 3 bash -c 'exec 3<>/dev/tcp/192.0.2.1/7001' 2>/dev/null || echo PORT_REFUSED; done",
+                "timeout 3 bash -c 'exec 3<>/dev/tcp/192.0.2.2/7000' 2>/dev/null || echo ADDRESS_REJECTED",
+                "sleep 0.6"));
+        ((ObjectNode) document.get("spec")).putObject("authority").putArray("egressRules").addObject()
+                .put("host", "192.0.2.1").put("port", 7000).put("protocol", "tcp");
+        CellRunnerCli.Run run;
+        try (KernelAudit audit = KernelAudit.hold()) {
+            run = cli.run(document);
+        }
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("PORT_REFUSED\nPORT_REFUSED\nADDRESS_REJECTED\n");
+        JsonNode enforcement = run.event("network_enforcement");
+        List<String> denied = new ArrayList<>();
+        enforcement.path("deniedConnections").forEach(d -> denied.add(d.path("layer").asText() + " "
+                + d.path("destination").asText() + ":" + d.path("port").asInt() + " " + d.path("rule").asText()
+                + " packets=" + d.path("packets").asLong() + " attempts=" + d.path("attempts").asLong()));
+        assertThat(denied).as("%s", enforcement).contains("landlock 192.0.2.1:7001 landlock:net.connect_tcp packets=0 attempts=2")
+                .anyMatch(d -> d.startsWith("nftables 192.0.2.2:7000 reject-tcp packets="));
+        assertThat(enforcement.path("networkRecords").path("notRecorded").toString())
+                .as("landlock's refusals are recorded, so not listed as a gap").doesNotContain("refused by landlock");
+        for (ObjectNode record : OcsfMapper.map(run.events().stream()
+                .filter(e -> e.path("type").asText().endsWith("network_enforcement")).findFirst().orElseThrow())) {
+            assertThat(OCSF.validate(record).errors()).as("OCSF errors of %s", record).isEmpty();
+        }
+    }
+
+    private static final OcsfValidator OCSF = new OcsfValidator(OcsfSchema.load(OcsfMapper.SCHEMA_VERSION));
 }

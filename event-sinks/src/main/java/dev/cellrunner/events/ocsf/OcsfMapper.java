@@ -228,12 +228,18 @@ public final class OcsfMapper {
         ObjectNode record = base(source, OcsfClass.NETWORK_ACTIVITY, 5, "Refuse", LOW, index);
         disposition(record, false);
         firewallRule(record, connection.path("rule").asText("unnamed"), "reject");
+        if (connection.hasNonNull("layer")) {
+            ((ObjectNode) record.get("firewall_rule")).put("category", connection.path("layer").asText());
+        }
         record.set("src_endpoint", cellEndpoint(source));
         record.set("dst_endpoint", endpoint(connection.path("destination").asText(), port(connection)));
         record.set("connection_info", connection(connection.path("protocol").asText(null)));
         long packets = connection.path("packets").asLong();
-        record.putObject("traffic").put("packets", packets).put("packets_out", packets);
-        record.put("count", (int) Math.min(Integer.MAX_VALUE, packets));
+        if (packets > 0) {
+            record.putObject("traffic").put("packets", packets).put("packets_out", packets);
+        }
+        long count = connection.has("attempts") ? connection.path("attempts").asLong() : packets; // landlock: no packet
+        record.put("count", (int) Math.min(Integer.MAX_VALUE, count));
         period(record, connection);
         return record;
     }

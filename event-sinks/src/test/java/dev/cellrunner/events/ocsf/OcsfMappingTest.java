@@ -137,7 +137,10 @@ class OcsfMappingTest {
                   "name": "registry.example.org", "connections": 2, "packetsOut": 12, "bytesOut": 900,
                   "packetsIn": 10, "bytesIn": 5400, "firstTime": "2026-12-03T18:50:40.100Z", "lastTime": "2026-12-03T18:50:41Z"}]"""));
         data.set("deniedConnections", JSON.readTree("""
-                [{"destination": "2001:db8::9", "port": 80, "protocol": "tcp", "rule": "reject-tcp", "packets": 3,
+                [{"destination": "2001:db8::9", "port": 80, "protocol": "tcp", "rule": "reject-tcp", "layer": "nftables",
+                  "packets": 3, "firstTime": "2026-12-03T18:50:40Z", "lastTime": "2026-12-03T18:50:42Z"},
+                 {"destination": "198.51.100.7", "port": 8443, "protocol": "tcp", "rule": "landlock:net.connect_tcp",
+                  "layer": "landlock", "packets": 0, "attempts": 4,
                   "firstTime": "2026-12-03T18:50:40Z", "lastTime": "2026-12-03T18:50:42Z"}]"""));
         data.set("dnsQueries", JSON.readTree("""
                 [{"name": "registry.example.org", "type": "A", "verdict": "allowed", "reason": "matches egressRules[0]",
@@ -156,6 +159,13 @@ class OcsfMappingTest {
         ObjectNode denied = records.stream().filter(r -> r.get("type_uid").asInt() == 400105).findFirst().orElseThrow();
         assertThat(denied.get("disposition").asText()).isEqualTo("Blocked");
         assertThat(denied.at("/dst_endpoint/ip").asText()).isEqualTo("2001:db8::9");
+        assertThat(denied.at("/firewall_rule/category").asText()).isEqualTo("nftables");
+        ObjectNode byLandlock = records.stream().filter(r -> r.get("type_uid").asInt() == 400105
+                && r.at("/firewall_rule/category").asText().equals("landlock")).findFirst().orElseThrow();
+        assertThat(byLandlock.get("disposition").asText()).isEqualTo("Blocked");
+        assertThat(byLandlock.get("count").asInt()).as("refused connects, no packet").isEqualTo(4);
+        assertThat(byLandlock.has("traffic")).isFalse();
+        assertThat(byLandlock.at("/firewall_rule/name").asText()).isEqualTo("landlock:net.connect_tcp");
         List<ObjectNode> dns = records.stream().filter(r -> r.get("class_uid").asInt() == 4003).toList();
         assertThat(dns).hasSize(2);
         assertThat(dns.get(0).at("/answers/0/rdata").asText()).isEqualTo("198.51.100.7");
