@@ -26,7 +26,7 @@ public final class LookupPool {
     /** How many lookups may wait for a thread, per thread. */
     static final int QUEUED_PER_THREAD = 16;
 
-    private static final LookupPool RUNNER = new LookupPool(threads(System.getenv()));
+    private static final LookupPool RUNNER = new LookupPool(runnerThreads());
 
     private final int threads;
     private final ThreadPoolExecutor executor;
@@ -52,16 +52,18 @@ public final class LookupPool {
         return RUNNER;
     }
 
-    static int threads(Map<String, String> env) {
-        String text = env.get(THREADS);
-        if (text == null || text.isBlank()) {
+    /** A bad value is said once on stderr and the default taken: the runner's start is not the place to die. */
+    private static int runnerThreads() {
+        try {
+            return threads(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("cell-runner: " + e.getMessage() + "; " + DEFAULT_THREADS + " name lookups at once");
             return DEFAULT_THREADS;
         }
-        try {
-            return Math.max(1, Integer.parseInt(text.strip()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(THREADS + "=" + text + " is not a number");
-        }
+    }
+
+    static int threads(Map<String, String> env) {
+        return NameService.number(env, THREADS, DEFAULT_THREADS, 1);
     }
 
     public int threads() {

@@ -54,14 +54,19 @@ public record NameService(NameLookup lookup, TtlPolicy ttl, int recordLimit,
 
     /** How many entries each list of a cell's records holds ({@value #RECORD_LIMIT}). */
     public static int recordLimit(Map<String, String> env) {
-        String text = env.get(RECORD_LIMIT);
+        return number(env, RECORD_LIMIT, DEFAULT_RECORD_LIMIT, 0);
+    }
+
+    /** The number {@code variable} sets, at least {@code least}; {@code unset} when it is not set. */
+    static int number(Map<String, String> env, String variable, int unset, int least) {
+        String text = env.get(variable);
         if (text == null || text.isBlank()) {
-            return DEFAULT_RECORD_LIMIT;
+            return unset;
         }
         try {
-            return Math.max(0, Integer.parseInt(text.strip()));
+            return Math.max(least, Integer.parseInt(text.strip()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(RECORD_LIMIT + "=" + text + " is not a number");
+            throw new IllegalArgumentException(variable + "=" + text + " is not a number");
         }
     }
 }
