@@ -39,8 +39,13 @@ public final class BrokerSink implements EventSink {
          */
         int maxInFlight();
 
-        /** The receiver's name in the spool: one per broker and subject or topic. */
-        String spoolKey();
+        /**
+         * The receiver's name in the spool: one per broker and subject or topic, which is what
+         * {@link #describe()} names.
+         */
+        default String spoolKey() {
+            return describe();
+        }
 
         /** Safe to print: no credentials. */
         String describe();

@@ -59,11 +59,6 @@ public final class KafkaPublisher implements BrokerSink.Publisher {
     }
 
     @Override
-    public String spoolKey() {
-        return describe();
-    }
-
-    @Override
     public String describe() {
         return address.describe();
     }

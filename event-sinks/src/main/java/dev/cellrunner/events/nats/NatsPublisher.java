@@ -50,11 +50,6 @@ public final class NatsPublisher implements BrokerSink.Publisher {
     }
 
     @Override
-    public String spoolKey() {
-        return describe();
-    }
-
-    @Override
     public String describe() {
         return address.describe();
     }
