@@ -2,13 +2,12 @@ package dev.cellrunner.events.broker;
 
 import dev.cellrunner.events.EventSink;
 import dev.cellrunner.events.SinkException;
-import dev.cellrunner.events.http.Spool;
+import dev.cellrunner.events.http.RunSpool;
 import io.cloudevents.CloudEvent;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -69,26 +68,18 @@ public final class BrokerSink implements EventSink {
     }
 
     private final Publisher publisher;
-    private final Duration grace;
     private final Consumer<String> warnings;
-    private final Spool spool;
+    private final RunSpool spool;
     private final List<Outgoing> outgoing = new ArrayList<>();
     private final Thread sender;
     private int inFlight;
     private String stopReason;
     private boolean closing;
-    private Instant deadline = Instant.MAX;
 
     public BrokerSink(Publisher publisher, Path spoolDir, Duration grace, Consumer<String> warnings) throws SinkException {
         this.publisher = publisher;
-        this.grace = grace;
         this.warnings = warnings;
-        try {
-            this.spool = Spool.open(spoolDir, publisher.spoolKey(), publisher.describe());
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot use the spool directory " + spoolDir
-                    + " (unconfirmed events must be kept there): " + e.getMessage(), e);
-        }
+        this.spool = RunSpool.open(publisher.describe(), spoolDir, publisher.spoolKey(), grace, "confirmed");
         this.sender = new Thread(this::sendLoop, "events-broker-sender");
         sender.setDaemon(true);
         sender.start();
@@ -96,13 +87,7 @@ public final class BrokerSink implements EventSink {
 
     @Override
     public void append(CloudEvent event, byte[] json) throws SinkException {
-        Path file;
-        try {
-            file = spool.write(json);
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot spool event " + event.getId() + " before sending it: "
-                    + e.getMessage(), e);
-        }
+        Path file = spool.write(event.getId(), json);
         synchronized (this) {
             outgoing.add(new Outgoing(event, json, file));
             notifyAll();
@@ -116,28 +101,12 @@ public final class BrokerSink implements EventSink {
     @Override
     public void sync() throws SinkException {
         synchronized (this) {
-            if (deadline.equals(Instant.MAX)) {
-                deadline = Instant.now().plus(grace);
-            }
-            try {
-                while (!settled()) {
-                    long left = Duration.between(Instant.now(), deadline).toMillis();
-                    if (left <= 0) {
-                        stop("the run's delivery grace time of " + grace.toMillis() + " ms ran out");
-                        break;
-                    }
-                    wait(left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stop("interrupted");
+            String gaveUp = spool.awaitSettled(this, this::settled);
+            if (gaveUp != null) {
+                stop(gaveUp);
             }
         }
-        try {
-            spool.sync();
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot fsync the spool " + spool.dir() + ": " + e.getMessage(), e);
-        }
+        spool.sync();
     }
 
     /** Whether every event appended so far is confirmed by the broker (not only spooled). */
@@ -165,22 +134,11 @@ public final class BrokerSink implements EventSink {
             Thread.currentThread().interrupt();
         }
         publisher.close();
-        try {
-            spool.sync();
-            int left = spool.pending();
-            if (left > 0) {
-                String reason;
-                synchronized (this) {
-                    reason = stopReason;
-                }
-                warnings.accept(describe() + ": " + left + " event(s) not confirmed" + (reason == null ? "" : " (" + reason + ")")
-                        + "; kept in " + spool.dir() + "; resend them with: cell-runner flush --events " + describe()
-                        + " --spool-dir " + spool.dir().getParent().getParent());
-            }
-            spool.close();
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot close the spool " + spool.dir() + ": " + e.getMessage(), e);
+        String reason;
+        synchronized (this) {
+            reason = stopReason;
         }
+        spool.close(reason, "cell-runner flush --events " + describe() + " --spool-dir " + spool.spoolDir(), warnings);
     }
 
     private boolean settled() {

@@ -6,7 +6,6 @@ import io.cloudevents.CloudEvent;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -26,24 +25,18 @@ public final class HttpSink implements EventSink {
 
     private final HttpSinkSettings settings;
     private final Consumer<String> warnings;
-    private final Spool spool;
+    private final RunSpool spool;
     private final HttpDelivery delivery;
     private final Deque<Pending> queue = new ArrayDeque<>();
     private final Thread sender;
     private int inFlight;
     private boolean stopped;
     private String stopReason;
-    private volatile Instant deadline = Instant.MAX;
 
     public HttpSink(HttpSinkSettings settings, Consumer<String> warnings) throws SinkException {
         this.settings = settings;
         this.warnings = warnings;
-        try {
-            this.spool = Spool.open(settings);
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot use the spool directory " + settings.spoolDir()
-                    + " (undelivered events must be kept there): " + e.getMessage(), e);
-        }
+        this.spool = RunSpool.open(settings);
         this.delivery = new HttpDelivery(settings);
         this.sender = new Thread(this::sendLoop, "events-http-sender");
         sender.setDaemon(true);
@@ -58,13 +51,7 @@ public final class HttpSink implements EventSink {
         } catch (IllegalArgumentException e) {
             throw new SinkException(describe() + ": cannot map event " + event.getId() + " to OCSF: " + e.getMessage(), e);
         }
-        Path file;
-        try {
-            file = spool.write(outgoing.structured());
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot spool event " + event.getId() + " before sending it: "
-                    + e.getMessage(), e);
-        }
+        Path file = spool.write(event.getId(), outgoing.structured());
         synchronized (this) {
             if (!stopped) {
                 queue.addLast(new Pending(file, outgoing));
@@ -80,28 +67,12 @@ public final class HttpSink implements EventSink {
     @Override
     public void sync() throws SinkException {
         synchronized (this) {
-            if (deadline.equals(Instant.MAX)) {
-                deadline = Instant.now().plus(settings.grace());
-            }
-            try {
-                while (!stopped && (!queue.isEmpty() || inFlight > 0)) {
-                    long left = java.time.Duration.between(Instant.now(), deadline).toMillis();
-                    if (left <= 0) {
-                        stop("the run's delivery grace time of " + settings.grace().toMillis() + " ms ran out");
-                        break;
-                    }
-                    wait(left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stop("interrupted");
+            String gaveUp = spool.awaitSettled(this, () -> stopped || queue.isEmpty() && inFlight == 0);
+            if (gaveUp != null) {
+                stop(gaveUp);
             }
         }
-        try {
-            spool.sync();
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot fsync the spool " + spool.dir() + ": " + e.getMessage(), e);
-        }
+        spool.sync();
     }
 
     @Override
@@ -122,20 +93,9 @@ public final class HttpSink implements EventSink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            spool.sync();
-            int left = spool.pending();
-            if (left > 0) {
-                warnings.accept(describe() + ": " + left + " event(s) not delivered"
-                        + (stopReason == null ? "" : " (" + stopReason + ")") + "; kept in " + spool.dir()
-                        + "; resend them with: cell-runner flush --events URL"
-                        + (settings.payload() == HttpPayload.OCSF ? " --events-format ocsf" : "")
-                        + " --spool-dir " + settings.spoolDir());
-            }
-            spool.close();
-        } catch (IOException e) {
-            throw new SinkException(describe() + ": cannot close the spool " + spool.dir() + ": " + e.getMessage(), e);
-        }
+        spool.close(stopReason, "cell-runner flush --events URL"
+                + (settings.payload() == HttpPayload.OCSF ? " --events-format ocsf" : "")
+                + " --spool-dir " + settings.spoolDir(), warnings);
     }
 
     private void stop(String reason) {
@@ -152,7 +112,7 @@ public final class HttpSink implements EventSink {
                 if (batch == null) {
                     return;
                 }
-                HttpDelivery.Result result = delivery.deliver(batch.stream().map(Pending::event).toList(), () -> deadline);
+                HttpDelivery.Result result = delivery.deliver(batch.stream().map(Pending::event).toList(), spool::deadline);
                 if (result.delivered()) {
                     for (Pending pending : batch) {
                         spool.delete(pending.file());
