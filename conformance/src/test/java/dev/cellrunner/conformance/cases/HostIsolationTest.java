@@ -266,7 +266,7 @@ class HostIsolationTest {
             + "or exit 1; print scalar <$c>' 2>/dev/null";
 
     @Test
-    @DisplayName("another runner's signing key, trail, state directory and lock files are not visible in a cell; the shared temp base cannot be changed")
+    @DisplayName("another runner's signing key, trail, state directory and lock files are not visible in a default or a root cell, nor lockable; the shared temp base cannot be changed")
     void anotherRunnersFilesAreNotVisible(Harness h) throws Exception {
         Kernel.requireNetworkNamespaces();
         KeyFiles keys = KeyFiles.generate(h, "other-keys");
@@ -284,25 +284,36 @@ class HostIsolationTest {
                 entries.filter(Files::isRegularFile).forEach(files::add); // its slot lock files
             }
             assertThat(files).as("the other runner's files exist on the host").allMatch(Files::exists);
+            assertThat(files).as("the other runner's lock files").anyMatch(file -> file.startsWith(state)
+                    && Files.isRegularFile(file));
             Path tempBase = Path.of(System.getProperty("java.io.tmpdir"), "cellrunner-cells");
             StringBuilder script = new StringBuilder("echo " + ATTEMPT + "; ls / >/dev/null && echo root-listed; ");
             for (Path file : files) {
                 script.append("ls -d ").append(file).append(" >/dev/null 2>&1; echo \"seen=$? ").append(file).append("\"; ");
             }
-            script.append("flock -s -w 1 ").append(otherTrail).append(" true 2>/dev/null; echo lock=$?; chmod 777 ")
-                    .append(tempBase).append(" 2>/dev/null; echo base=$?");
-            RunResult result = h.run(Spec.shell("crconf-look", script.toString()).writable(h.cellDir()));
-
-            assertThat(result.stdoutText()).as("the cell ran and could list its root\n%s", result.describe())
-                    .contains(ATTEMPT, "root-listed");
+            // a shared read lock on the trail and on each of its lock files
             for (Path file : files) {
-                assertThat(result.stdoutText()).as("whether the cell saw %s", file).contains("seen=2 " + file);
+                if (file.equals(otherTrail) || file.startsWith(state) && Files.isRegularFile(file)) {
+                    script.append("flock -s -w 1 ").append(file).append(" true 2>/dev/null; echo lock=$?; ");
+                }
             }
-            // flock fails either way: 1 when the lock is held, 66 when the file cannot be opened (not there)
-            assertThat(result.stdoutText()).contains("lock=", "base=1").doesNotContain("lock=0");
-            if (Files.exists(tempBase)) {
-                assertThat(Files.getPosixFilePermissions(tempBase)).as("the shared temp base").doesNotContain(
-                        java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+            script.append("chmod 777 ").append(tempBase).append(" 2>/dev/null; echo base=$?");
+            for (boolean root : List.of(false, true)) {
+                Spec look = Spec.shell("crconf-look", script.toString()).writable(h.cellDir());
+                RunResult result = root ? h.call(RunnerCall.run(h.writeSpec(look.user("root"))).options("--allow-root-cells"))
+                        : h.run(look);
+
+                assertThat(result.stdoutText()).as("the cell ran and could list its root\n%s", result.describe())
+                        .contains(ATTEMPT, "root-listed");
+                for (Path file : files) {
+                    assertThat(result.stdoutText()).as("whether the cell saw %s", file).contains("seen=2 " + file);
+                }
+                // flock fails either way: 1 when the lock is held, 66 when the file cannot be opened (not there)
+                assertThat(result.stdoutText()).contains("lock=", "base=1").doesNotContain("lock=0");
+                if (Files.exists(tempBase)) {
+                    assertThat(Files.getPosixFilePermissions(tempBase)).as("the shared temp base").doesNotContain(
+                            java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+                }
             }
         } finally {
             hold.release();
@@ -359,9 +370,10 @@ class HostIsolationTest {
                     + elsewhere + "/" + name + " 2>/dev/null; true").filesystem(List.of("/"), List.of(link.toString()))));
         }
         AtomicBoolean swapping = new AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger swaps = new java.util.concurrent.atomic.AtomicInteger();
         Thread swapper = new Thread(() -> {
             Path spare = h.cellDir().resolve("link.next");
-            for (int n = 0; swapping.get(); n++) {
+            for (int n = 0; swapping.get(); n = swaps.incrementAndGet()) {
                 try {
                     Files.deleteIfExists(spare);
                     Files.createSymbolicLink(spare, n % 2 == 0 ? elsewhere : declared);
@@ -401,6 +413,8 @@ class HostIsolationTest {
             }
             assertThat(trail.runs()).as("every document ran or was refused\n%s", result.describe()).hasSize(30);
             assertThat(ran).as("cells that ran (else the case shows nothing)").isPositive();
+            assertThat(swaps.get()).as("times the link was swapped while the runner planned (else nothing was attempted)")
+                    .isGreaterThan(30);
         } finally {
             swapping.set(false);
             swapper.join();
