@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.EventTypes;
-import dev.cellrunner.events.RunVerdict;
-import dev.cellrunner.events.TrailVerifier;
 import dev.cellrunner.events.VerifiedRuns;
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.learn.DocumentMerge;
@@ -19,8 +17,8 @@ import dev.cellrunner.spec.EgressRule;
 import dev.cellrunner.spec.SpecProblem;
 import dev.cellrunner.spec.SpecReadResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -29,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -59,19 +56,6 @@ final class PolicySuggestCommand implements Callable<Integer> {
             + PolicySuggester.DEFAULT_WILDCARD_AFTER + ").")
     int wildcardAfter = PolicySuggester.DEFAULT_WILDCARD_AFTER;
 
-    @Option(names = "--key", paramLabel = "PUB",
-            description = "Trusted public key file (repeatable). Without it, each run is checked against the key its "
-                    + "own started event publishes: intact, origin not proven.")
-    List<Path> keys = new ArrayList<>();
-
-    @Option(names = "--every-signature", description = "Check the signature of every event, not only of each run's "
-            + "last one, as verify --every-signature does.")
-    boolean everySignature;
-
-    @Option(names = "--no-run-chain", description = "Do not check the order of runs in each file, as verify "
-            + "--no-run-chain.")
-    boolean noRunChain;
-
     @Option(names = "--filesystem", description = "Print the authority.filesystem entries (a JSON object) that cover "
             + "the landlock denials the kernel's audit records told (completed.landlockDenials), instead of the rules.")
     boolean filesystem;
@@ -84,8 +68,8 @@ final class PolicySuggestCommand implements Callable<Integer> {
             + "does not exist yet.")
     Path out;
 
-    @Parameters(paramLabel = "TRAIL", arity = "1..*", description = "JSONL trail files (- for standard input).")
-    List<String> trails;
+    @Mixin
+    VerifiedTrailOptions trails = new VerifiedTrailOptions();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -98,22 +82,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
             if (usage != null) {
                 return usage;
             }
-            List<Ed25519Key.PublicKey> trusted = TrustedKeys.read(keys, "policy suggest", err).orElse(null);
-            if (trusted == null) {
-                return ExitCodes.USAGE;
-            }
-            List<Path> temporary = new ArrayList<>();
-            try {
-                List<Path> files = new ArrayList<>();
-                for (String trail : trails) {
-                    files.add(trail.equals("-") ? ExportCommand.stdinCopy(temporary) : Path.of(trail));
-                }
-                return suggest(files, trusted, err);
-            } finally {
-                for (Path file : temporary) {
-                    Files.deleteIfExists(file);
-                }
-            }
+            return trails.use("policy suggest", err, (files, trusted) -> suggest(files, trusted, err));
         } catch (IOException e) {
             err.println("cell-runner: policy suggest: " + e.getMessage());
             return ExitCodes.SINK_FAILED;
@@ -142,8 +111,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
 
     private int suggest(List<Path> files, List<Ed25519Key.PublicKey> trusted, PrintWriter err) throws IOException {
         ObservedTraffic[] traffic = {ObservedTraffic.NONE};
-        VerifiedRuns.Report report = VerifiedRuns.read(files, trusted,
-                new TrailVerifier.Options(everySignature, !noRunChain), event -> {
+        VerifiedRuns.Report report = VerifiedRuns.read(files, trusted, trails.verifierOptions(), event -> {
             JsonNode data = event.path("data");
             if (cell != null && !cell.equals(data.path("cellId").asText())) {
                 return;
@@ -154,15 +122,8 @@ final class PolicySuggestCommand implements Callable<Integer> {
                 traffic[0] = traffic[0].plus(ObservedTraffic.ofCompleted(data));
             }
         });
-        for (RunVerdict refused : report.refused()) {
-            err.println("cell-runner: policy suggest: refused " + refused.line());
-        }
-        for (RunVerdict intact : report.intact()) {
-            if (intact.unsigned() != null) {
-                err.println("cell-runner: policy suggest: note: run " + intact.runId() + ": " + intact.unsigned());
-            }
-        }
-        report.problems().forEach(problem -> err.println("cell-runner: policy suggest: BAD: " + problem));
+        VerifiedTrailOptions.reportRuns("policy suggest", report.refused(), report.intact(), report.problems(), "",
+                err);
         long used = report.intact().stream().filter(run -> cell == null || cell.equals(run.cellId())).count();
         PolicySuggester.Suggestion suggestion = PolicySuggester.suggest(traffic[0], wildcardAfter);
         FilesystemSuggester.Suggestion paths = FilesystemSuggester.suggest(traffic[0].landlock());
@@ -190,10 +151,7 @@ final class PolicySuggestCommand implements Callable<Integer> {
                     : PolicySuggester.json(suggestion.rules()));
             System.out.flush();
         }
-        if (refusedSome) {
-            return ExportCommand.REFUSED_SOME;
-        }
-        return trusted.isEmpty() ? ExportCommand.ORIGIN_NOT_PROVEN : ExitCodes.OK;
+        return VerifiedTrailOptions.status(refusedSome, trusted);
     }
 
     private int writeMerged(List<EgressRule> rules, FilesystemSuggester.Suggestion files, PrintWriter err)
