@@ -46,7 +46,8 @@ final class PolicyOptions {
 
     @Option(names = ALLOW_ROOT_CELLS,
             description = "Let a document run its cell as root (run.user root or 0, or group 0). Without it such a "
-                    + "cell is refused (exit 69). Root cells still have no capabilities.")
+                    + "cell is refused (exit 69). Root cells still have no capabilities and no AF_UNIX sockets, but read "
+                    + "what root owns on the host tree their document lets them see (docs/confinement.md).")
     boolean allowRootCells;
 
     @Option(names = UID_RANGE, paramLabel = "FIRST-LAST",
