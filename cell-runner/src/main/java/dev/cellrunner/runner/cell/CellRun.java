@@ -68,7 +68,7 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
  *       ({@code Mounts.mountProc}, from a helper thread that joins the cell's mount namespace);</li>
  *   <li>observation from outside of PID 1 while it waits, then its go: it starts the workload
- *       ({@link #launchAndWait}).</li>
+ *       ({@link #launchAndWait}), unless a stop from outside came first ({@link WorkloadRelease}).</li>
  * </ol>
  * The launch thread lives until the cell has ended: cell-init's parent-death signal follows it.
  */
@@ -87,8 +87,8 @@ public final class CellRun {
     /** The runner's environment with its options applied (uplink pools, DNS upstream, ...). */
     private final Map<String, String> runnerSettings;
     private final CountDownLatch ended = new CountDownLatch(1);
-    /** Why the cell is being stopped from outside (shutdown, a client gone); then nothing more may start. */
-    private volatile String stopReason;
+    /** A stop from outside (shutdown, a client gone) against the workload's release: which came first. */
+    private final WorkloadRelease release = new WorkloadRelease();
     private CellNetwork network;
     /** What the kernel's audit records tell of the cell's landlock denials (Linux 6.15+), once watched. */
     private LandlockAuditLog.Watching landlockAudit;
@@ -115,7 +115,7 @@ public final class CellRun {
         try {
             Runtime.getRuntime().addShutdownHook(stopper);
         } catch (IllegalStateException shuttingDown) {
-            stopReason = SHUTDOWN_BEFORE_START; // a resident runner got this cell while it was stopping
+            release.cancel(SHUTDOWN_BEFORE_START); // a resident runner got this cell while it was stopping
         }
         try {
             trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
@@ -151,30 +151,23 @@ public final class CellRun {
 
     /**
      * Stops the cell from outside (any thread): its processes are killed, or it never starts, and
-     * {@code destroyed} gives {@code reason}. The first reason given is the one reported.
+     * {@code destroyed} gives {@code reason}. The first reason given is the one reported. Before the
+     * workload's release only the reason is recorded: the run stops PID 1 at the release (see
+     * {@link WorkloadRelease}).
      */
     public void cancel(String reason) {
         if (ended.getCount() == 0) {
             return; // too late: the cell has ended and its groups are gone
         }
-        if (stopReason == null) {
-            stopReason = reason;
-        }
-        CellGroups cellGroups = groups;
-        if (cellGroups != null) {
-            // While a workload is being born the runner itself sits in the leaf: killing it then would kill the runner.
-            SpawnLock.LOCK.lock();
-            try {
-                killGroup(cellGroups.leaf());
-            } finally {
-                SpawnLock.LOCK.unlock();
-            }
+        if (release.cancel(reason)) {
+            // released: the spawn, the one instant the runner sits in the leaf, is over
+            killGroup(groups.leaf());
         }
     }
 
     private int isolateAndRun() throws SinkException {
-        if (stopReason != null) {
-            return refused("not started: " + stopReason);
+        if (release.stopReason() != null) {
+            return refused("not started: " + release.stopReason());
         }
         // The cell's cgroups, temp dir and confinement programs do not depend on its network: built meanwhile.
         CompletableFuture<Preparation> preparing = CompletableFuture.supplyAsync(this::prepare, RunnerThreads.POOL);
@@ -357,8 +350,8 @@ public final class CellRun {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
                     plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
         }
-        if (stopReason != null) {
-            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + stopReason));
+        if (release.stopReason() != null) {
+            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + release.stopReason()));
         }
         try (Pid1 pid1 = Pid1.open()) {
             SpawnedProcess init;
@@ -372,9 +365,6 @@ public final class CellRun {
                 pid1.spawned();
             }
             Phases.mark("spawned");
-            if (stopReason != null) {
-                killGroup(groups.leaf()); // cancelled while it was being born: cancel() may have found the group empty
-            }
             tightenLimits(launch);
             OutputPump out = new OutputPump(init.stdout(), stdout);
             OutputPump err = new OutputPump(init.stderr(), stderr);
@@ -393,7 +383,11 @@ public final class CellRun {
                 killGroup(groups.leaf());
                 return finish(await(init, pid1, groups.leaf(), startNanos, out, err), observed.mismatch());
             }
-            InitMessage first = pid1.go() ? pid1.next() : null;
+            boolean released = release.release(pid1::go);
+            if (!released) {
+                killGroup(groups.leaf()); // PID 1 waits for a go that will not come (or has ended already)
+            }
+            InitMessage first = released ? pid1.next() : null;
             if (first instanceof InitMessage.Started started) {
                 if (observed.report() != null) {
                     observed.report().workload(workloadHostPid(init.pid(), started.pid()), started.pid());
@@ -408,10 +402,18 @@ public final class CellRun {
                 return finish(spawnFailed(startNanos, failed.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
                         executable + ": " + LibC.INSTANCE.strerror(failed.errno()), ended));
             }
-            String why = first instanceof InitMessage.InitFailed failed
-                    ? "the cell's PID 1 could not start it: " + LibC.INSTANCE.strerror(failed.errno())
-                    : stopReason != null ? "not started: " + stopReason : "the cell's PID 1 ended before it started it";
-            return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, why, ended));
+            if (first instanceof InitMessage.InitFailed failed) {
+                return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "the cell's PID 1 could not start it: "
+                        + LibC.INSTANCE.strerror(failed.errno()), ended));
+            }
+            return switch (release.report()) {
+                // PID 1 was killed (a cancel, the OOM killer) before it said so: the workload may well have run
+                case RELEASED -> finish(ended);
+                case STOPPED_BEFORE_RELEASE -> finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE,
+                        "not started: " + release.stopReason(), ended));
+                case PID1_ENDED_BEFORE_RELEASE -> finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE,
+                        "the cell's PID 1 ended before it started it", ended));
+            };
         } catch (OsError e) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start: " + e.getMessage()));
         }
@@ -596,7 +598,7 @@ public final class CellRun {
             trail.sync();
             return ExitCodes.REFUSED;
         }
-        String stopped = stopReason;
+        String stopped = release.stopReason();
         String result = outcome.exitCode() == 0 && stopped == null ? "succeeded" : "failed";
         String reason = outcome.timedOut() ? "lifetime of " + plan.lifetime().toMillis() + " ms expired" : stopped;
         trail.emit(EventTypes.DESTROYED, CellEventData.destroyed(result,
