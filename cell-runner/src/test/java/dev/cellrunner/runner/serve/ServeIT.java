@@ -261,10 +261,68 @@ class ServeIT {
 
     @Test
     void aClientThatGoesAwayGetsItsCellKilledAndTheTrailSaysSo() throws Exception {
-        String cellId;
+        String cellId = leaveAfterTheFirstOutput(RunnerProcesses.cell("/bin/sh", "-c", "echo up; exec sleep 120"));
+        JsonNode destroyed = awaitServerEvent(cellId, "destroyed");
+        assertThat(destroyed.get("outcome").asText()).isEqualTo("failed");
+        assertThat(destroyed.get("terminalState").asText()).isEqualTo("forced");
+        assertThat(destroyed.toString()).contains("the client disconnected");
+        assertKilledNotNotStarted(cellId, "");
+    }
+
+    /**
+     * The same with the cell's CPU held to 10 millicores: its PID 1 is often throttled after the workload
+     * printed and before PID 1 said it had started, so the client's leaving kills PID 1 before that word.
+     * The workload was released all the same, and the trail must say it was killed.
+     */
+    @Test
+    void aThrottledCellWhoseClientGoesAwayAfterItsOutputIsReportedKilledNeverNotStarted() throws Exception {
+        for (int round = 1; round <= 5; round++) {
+            ObjectNode document = RunnerProcesses.cell("/bin/sh", "-c", "echo up; exec sleep 120");
+            ((ObjectNode) document.get("spec").get("run")).putObject("limits").put("cpuMillicores", 10);
+            String cellId = leaveAfterTheFirstOutput(document);
+            awaitServerEvent(cellId, "destroyed");
+            assertKilledNotNotStarted(cellId, "round " + round + ": ");
+        }
+    }
+
+    /**
+     * A client that goes away at once, while its cell is still being set up: the cell is stopped before its
+     * workload is released, so the workload never runs (its first act would be to print) and the trail
+     * says "not started". Should the server only hear of it after the release, the trail must say killed.
+     */
+    @Test
+    void aClientThatGoesAwayBeforeItsCellStartsGetsNotStartedAndTheWorkloadNeverRuns() throws Exception {
+        var document = RunnerProcesses.cell("/bin/sh", "-c", "echo up; exec sleep 120");
+        String cellId = document.get("spec").get("id").asText();
         try (SocketChannel client = connect()) {
-            var document = RunnerProcesses.cell("/bin/sh", "-c", "echo up; exec sleep 120");
-            cellId = document.get("spec").get("id").asText();
+            client.write(ByteBuffer.wrap(request(RunnerProcesses.JSON.writeValueAsBytes(document))));
+        }
+        JsonNode destroyed = awaitServerEvent(cellId, "destroyed");
+        assertThat(destroyed.toString()).contains("the client disconnected");
+        List<JsonNode> events = RunnerProcesses.eventsOf(serverTrail, cellId);
+        if (events.stream().noneMatch(e -> e.get("type").asText().endsWith("completed"))) {
+            // stopped before its setup began
+            assertThat(destroyed.get("outcome").asText()).as(destroyed.toString()).isEqualTo("refused");
+            assertThat(destroyed.get("reason").asText()).startsWith("not started: the client disconnected");
+            return;
+        }
+        JsonNode completed = RunnerProcesses.data(events, "completed");
+        if (completed.get("spawnError").isNull()) {
+            assertKilledNotNotStarted(cellId, "heard of after the release: ");
+            return;
+        }
+        assertThat(completed.get("spawnError").asText()).as(completed.toString())
+                .startsWith("not started: the client disconnected");
+        assertThat(completed.get("stdoutBytes").asLong()).as("the workload never ran: %s", completed).isZero();
+        assertThat(completed.get("signal").isNull()).as(completed.toString()).isTrue();
+        assertThat(completed.get("exitCode").asInt()).as(completed.toString()).isEqualTo(126);
+        assertThat(destroyed.get("outcome").asText()).isEqualTo("failed");
+        assertThat(destroyed.get("terminalState").asText()).isEqualTo("forced");
+    }
+
+    /** Submits {@code document}, reads up to the cell's first output and disconnects; the cell's id. */
+    private static String leaveAfterTheFirstOutput(ObjectNode document) throws IOException {
+        try (SocketChannel client = connect()) {
             client.write(ByteBuffer.wrap(request(RunnerProcesses.JSON.writeValueAsBytes(document))));
             Frame first = readFrame(client);
             while (first.type() != 'O') {
@@ -272,12 +330,15 @@ class ServeIT {
             }
             assertThat(new String(first.payload(), StandardCharsets.UTF_8)).isEqualTo("up\n");
         }
-        JsonNode destroyed = awaitServerEvent(cellId, "destroyed");
-        assertThat(destroyed.get("outcome").asText()).isEqualTo("failed");
-        assertThat(destroyed.get("terminalState").asText()).isEqualTo("forced");
-        assertThat(destroyed.toString()).contains("the client disconnected");
+        return document.get("spec").get("id").asText();
+    }
+
+    /** The workload ran (its output was seen): {@code completed} says it was killed, with no spawnError. */
+    private static void assertKilledNotNotStarted(String cellId, String round) throws IOException {
         JsonNode completed = RunnerProcesses.data(RunnerProcesses.eventsOf(serverTrail, cellId), "completed");
-        assertThat(completed.get("signal").asInt()).as(completed.toString()).isEqualTo(9);
+        assertThat(completed.get("spawnError").isNull()).as("%s%s", round, completed).isTrue();
+        assertThat(completed.get("signal").asInt()).as("%s%s", round, completed).isEqualTo(9);
+        assertThat(completed.get("exitCode").asInt()).as("%s%s", round, completed).isEqualTo(137);
     }
 
     // --- a raw client, written from docs/serve.md rather than from the server's own classes ---
