@@ -1,5 +1,7 @@
 package dev.cellrunner.events;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,6 +44,76 @@ public final class Dsse {
     /** A parsed envelope: what was signed, and by which key ids. */
     public record Envelope(String payloadType, byte[] payload, List<Signature> signatures) {
         public static Envelope parse(byte[] json) throws IOException {
+            Envelope usual = usual(json);
+            return usual != null ? usual : parseTree(json);
+        }
+
+        /**
+         * The shape a signer writes (payloadType, payload, signatures of keyid and sig, all strings), read in one
+         * streaming pass with the same strict parser; null for anything else, which {@link #parseTree} reads (and
+         * rejects) as before, so both ways accept and refuse exactly the same envelopes.
+         */
+        private static Envelope usual(byte[] json) throws IOException {
+            String type = null;
+            String payload = null;
+            List<Signature> list = null;
+            try (JsonParser p = Jcs.STRICT.createParser(json)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    return null;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (name.equals("signatures") && value == JsonToken.START_ARRAY && list == null) {
+                        list = new ArrayList<>(1);
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            String keyid = null;
+                            String sig = null;
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                String member = p.currentName();
+                                if (p.nextToken() != JsonToken.VALUE_STRING) {
+                                    return null;
+                                }
+                                if (member.equals("keyid") && keyid == null) {
+                                    keyid = p.getText();
+                                } else if (member.equals("sig") && sig == null) {
+                                    sig = p.getText();
+                                } else {
+                                    return null;
+                                }
+                            }
+                            if (keyid == null || sig == null) {
+                                return null;
+                            }
+                            list.add(new Signature(keyid, decode(sig, "sig")));
+                        }
+                        if (p.currentToken() != JsonToken.END_ARRAY || list.isEmpty()) {
+                            return null;
+                        }
+                    } else if (value != JsonToken.VALUE_STRING) {
+                        return null;
+                    } else if (name.equals("payloadType") && type == null) {
+                        type = p.getText();
+                    } else if (name.equals("payload") && payload == null) {
+                        payload = p.getText();
+                    } else {
+                        return null;
+                    }
+                }
+                if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                    return null;
+                }
+            } catch (IOException malformed) {
+                return null;
+            }
+            if (type == null || payload == null || list == null) {
+                return null;
+            }
+            return new Envelope(type, decode(payload, "payload"), List.copyOf(list));
+        }
+
+        /** The general reading (a tree), for what {@link #usual} leaves; package-private so tests compare both. */
+        static Envelope parseTree(byte[] json) throws IOException {
             JsonNode node = Jcs.parse(json);
             JsonNode type = node.get("payloadType");
             JsonNode payload = node.get("payload");

@@ -128,9 +128,10 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
         com.fasterxml.jackson.databind.node.ObjectNode read = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            p.nextToken();
+            com.fasterxml.jackson.core.JsonToken value = p.nextToken();
             if (DATA_READ.contains(name)) {
-                read.set(name, VALUE.readTree(p));
+                read.set(name, value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                        ? com.fasterxml.jackson.databind.node.TextNode.valueOf(p.getText()) : VALUE.readTree(p));
             } else {
                 p.skipChildren();
             }

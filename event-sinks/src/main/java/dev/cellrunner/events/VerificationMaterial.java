@@ -1,5 +1,7 @@
 package dev.cellrunner.events;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -77,6 +79,66 @@ public record VerificationMaterial(byte[] core, byte[] ext, List<String> signedE
 
     /** Parses a payload; unknown members are ignored, malformed ones rejected as the extension requires. */
     public static VerificationMaterial parse(byte[] payload) throws IOException {
+        VerificationMaterial usual = usual(payload);
+        return usual != null ? usual : parseTree(payload);
+    }
+
+    /**
+     * The shape a signer writes (core, ext, signedextattrs: strings and an array of strings), read in one streaming
+     * pass with the same strict parser; null for anything else, which {@link #parseTree} reads (or rejects) as before.
+     */
+    private static VerificationMaterial usual(byte[] payload) {
+        String core = null;
+        String ext = null;
+        List<String> names = null;
+        try (JsonParser p = Jcs.STRICT.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("signedextattrs") && value == JsonToken.START_ARRAY && names == null) {
+                    names = new ArrayList<>(8);
+                    while (p.nextToken() == JsonToken.VALUE_STRING) {
+                        names.add(p.getText());
+                    }
+                    if (p.currentToken() != JsonToken.END_ARRAY) {
+                        return null;
+                    }
+                } else if (value != JsonToken.VALUE_STRING) {
+                    return null;
+                } else if (name.equals("core") && core == null) {
+                    core = p.getText();
+                } else if (name.equals("ext") && ext == null) {
+                    ext = p.getText();
+                } else {
+                    return null;
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null || core == null
+                    || (ext == null) != (names == null)) {
+                return null;
+            }
+            byte[] coreDigest = digest(core);
+            byte[] extDigest = ext == null ? null : digest(ext);
+            if (coreDigest == null || (ext != null && extDigest == null)) {
+                return null;
+            }
+            return new VerificationMaterial(coreDigest, extDigest, names == null ? List.of() : names);
+        } catch (IOException | IllegalArgumentException unusual) {
+            return null;
+        }
+    }
+
+    /** A Base64 32-byte digest, or null. */
+    private static byte[] digest(String text) {
+        byte[] digest = Digests.decodeBase64(text);
+        return digest.length == 32 ? digest : null;
+    }
+
+    /** The general reading (a tree), for what {@link #usual} leaves; package-private so tests compare both. */
+    static VerificationMaterial parseTree(byte[] payload) throws IOException {
         JsonNode json = Jcs.parse(payload);
         byte[] core = digestField(json, "core");
         if (core == null) {
