@@ -18,3 +18,20 @@ for mode in default --every-signature; do
     taskset -c 1 java -XX:+UseSerialGC -Xmx256m -cp "$cp" bench/VerifyThroughput.java verify "$work/trail.jsonl" \
         "$work/keys/event-signing.pub" "$mode"
 done
+# the command as users run it (the launcher's JIT flags: C2 too from 256 MiB of trail), when the jar is built:
+# user+sys of the whole process, start-up and output included, on the same core
+if [[ -f cell-runner/target/cell-runner.jar ]]; then
+    TIMEFORMAT='%U %S %R'
+    for jit in launcher c1 c2; do
+        case "$jit" in
+            launcher) opts= ;;
+            c1) opts="-XX:TieredStopAtLevel=1" ;;
+            c2) opts="-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2" ;;
+        esac
+        read -r user sys real < <({ time CELL_RUNNER_JAVA_OPTS="$opts" taskset -c 1 bin/cell-runner verify \
+            --key "$work/keys/event-signing.pub" "$work/trail.jsonl" >"$work/verdicts" 2>&1; } 2>&1)
+        awk -v u="$user" -v s="$sys" -v r="$real" -v mb="$(stat -c %s "$work/trail.jsonl")" -v jit="$jit" \
+            -v ok="$(grep -c ': ok,' "$work/verdicts")" 'BEGIN { printf "bin/cell-runner verify (JIT: %s): %.1f s user+sys,'\
+' %.1f MB per CPU-second, %.1f s wall; %d runs ok\n", jit, u + s, mb / 1e6 / (u + s), r, ok }'
+    done
+fi
