@@ -126,6 +126,14 @@ public final class Linux {
     public static final int F_WRLCK = 1;
     public static final int FLOCK_SIZE = 32;
 
+    // ---- signals
+    public static final int SIGKILL = 9;
+
+    // ---- poll(2): struct pollfd { int fd; short events; short revents; }
+    public static final int POLLIN = 0x1;
+    public static final int POLLFD_SIZE = 8;
+    public static final int POLLFD_EVENTS_OFFSET = 4;
+
     // ---- flock(2)
     public static final int LOCK_EX = 2;
     public static final int LOCK_UN = 8;

@@ -48,6 +48,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import dev.cellrunner.linux.Linux;
+
 import static dev.cellrunner.linux.Linux.ENOENT;
 
 /**
@@ -346,6 +348,8 @@ public final class CellRun {
     private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted)
             throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
+        // one bound for every wait of the run on its PID 1, counted from the cell's start
+        Deadline lifetime = Deadline.after(startNanos, plan.lifetime());
         if (plan.executable().isEmpty()) {
             return finish(spawnFailed(startNanos, ExitCodes.NOT_FOUND,
                     plan.argv().get(0) + ": not found (PATH=" + plan.environment().get("PATH") + ")"));
@@ -381,22 +385,31 @@ public final class CellRun {
             if (observed.mismatch() != null) {
                 emitConfinement(observed);
                 killGroup(groups.leaf());
-                return finish(await(init, pid1, groups.leaf(), startNanos, out, err), observed.mismatch());
+                return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err), observed.mismatch());
             }
             boolean released = release.release(pid1::go);
             if (!released) {
                 killGroup(groups.leaf()); // PID 1 waits for a go that will not come (or has ended already)
             }
-            InitMessage first = released ? pid1.next() : null;
+            InitMessage first = null;
+            if (released) {
+                try {
+                    first = pid1.next(lifetime);
+                } catch (LifetimeExpired e) {
+                    // PID 1 is held between the go and its report: await finds the lifetime passed and kills the cell
+                    log.accept("the cell's PID 1 did not say whether the command started within the lifetime of "
+                            + plan.lifetime().toMillis() + " ms");
+                }
+            }
             if (first instanceof InitMessage.Started started) {
                 if (observed.report() != null) {
                     observed.report().workload(workloadHostPid(init.pid(), started.pid()), started.pid());
                 }
                 emitConfinement(observed);
-                return finish(await(init, pid1, groups.leaf(), startNanos, out, err));
+                return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err));
             }
             emitConfinement(observed);
-            Outcome ended = await(init, pid1, groups.leaf(), startNanos, out, err);
+            Outcome ended = await(init, pid1, groups.leaf(), lifetime, startNanos, out, err);
             String executable = plan.executable().get().toString();
             if (first instanceof InitMessage.ExecFailed failed) {
                 return finish(spawnFailed(startNanos, failed.errno() == ENOENT ? ExitCodes.NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
@@ -502,10 +515,13 @@ public final class CellRun {
 
     /**
      * Waits for PID 1 (it ends when the workload does, and the kernel then ends the rest of the cell),
-     * within the lifetime; the workload's own status comes from PID 1's report.
+     * until {@code lifetime}; the workload's own status comes from PID 1's report. Past the lifetime the
+     * cell is killed, and what follows (reaping PID 1, its last report, the output) waits no longer than
+     * {@link #DRAIN_LIMIT}: a process stuck in the kernel (an exec on a hung FUSE or NFS mount) ignores
+     * SIGKILL and keeps PID 1 unreaped and the pipes open, and the run must still end and report.
      */
-    private Outcome await(SpawnedProcess init, Pid1 pid1, CellCgroup cgroup, long startNanos, OutputPump out,
-                          OutputPump err) throws InterruptedException {
+    private Outcome await(SpawnedProcess init, Pid1 pid1, CellCgroup cgroup, Deadline lifetime, long startNanos,
+                          OutputPump out, OutputPump err) throws InterruptedException {
         CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
         RunnerThreads.POOL.execute(() -> {
             try {
@@ -516,25 +532,45 @@ public final class CellRun {
         });
         boolean timedOut = false;
         ExitStatus status;
+        Deadline drained;
         try {
             try {
-                status = exited.get(plan.lifetime().toNanos(), TimeUnit.NANOSECONDS);
+                status = exited.get(lifetime.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
+                drained = Deadline.after(System.nanoTime(), DRAIN_LIMIT);
             } catch (TimeoutException e) {
                 timedOut = true;
+                drained = Deadline.after(System.nanoTime(), DRAIN_LIMIT);
                 killGroup(cgroup);
-                status = exited.get();
+                status = reapedAfterKill(exited, init.pid(), drained);
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot reap the cell's process", e.getCause());
         }
-        Pid1.Ending ending = pid1.ending(status);
+        Pid1.Ending ending = pid1.ending(status, drained);
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
         Phases.mark("exited");
-        boolean forced = timedOut | ending.othersLeft() | killGroup(cgroup) > 0;
-        long stdoutBytes = awaitDrain(out);
-        long stderrBytes = awaitDrain(err);
+        // killed already when timed out: a second kill would only wait again for what cannot die
+        boolean forced = timedOut || ending.othersLeft() | killGroup(cgroup) > 0;
+        long stdoutBytes = out.awaitEnd(drained);
+        long stderrBytes = err.awaitEnd(drained);
         int exitCode = timedOut ? ExitCodes.TIMED_OUT : ending.status().shellStatus();
         return new Outcome(ending.status(), exitCode, durationMs, timedOut, null, stdoutBytes, stderrBytes, forced);
+    }
+
+    /**
+     * PID 1's status once the kernel lets it go after the kill; SIGKILL as sent if it cannot before
+     * {@code drained} (PID 1 is held until every process of its namespace has ended).
+     */
+    private ExitStatus reapedAfterKill(CompletableFuture<ExitStatus> exited, int pid, Deadline drained)
+            throws InterruptedException, ExecutionException {
+        try {
+            return exited.get(drained.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            log.accept("the cell's PID 1 (" + pid + ") was not released " + DRAIN_LIMIT.toMillis() + " ms after "
+                    + "SIGKILL: a process of the cell is stuck in the kernel (a hung filesystem?) and ignores it; "
+                    + "the run ends without it");
+            return ExitStatus.killed(Linux.SIGKILL, false);
+        }
     }
 
     /** Kills whatever is still in the group and waits for the kernel to report it empty. */
@@ -552,10 +588,6 @@ public final class CellRun {
             Thread.currentThread().interrupt();
             return 0;
         }
-    }
-
-    private long awaitDrain(OutputPump pump) throws InterruptedException {
-        return pump.awaitEnd();
     }
 
     private Outcome spawnFailed(long startNanos, int exitCode, String reason) {

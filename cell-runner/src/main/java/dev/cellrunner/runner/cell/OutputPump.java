@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Streams one of the child's outputs to the runner's own, counting bytes. If the runner's output
@@ -42,12 +44,17 @@ final class OutputPump {
         }
     }
 
-    /** Waits until the child's end is closed (every process holding it has exited). */
-    long awaitEnd() throws InterruptedException {
+    /**
+     * Waits until the child's end is closed (every process holding it has exited), or until
+     * {@code deadline} (one that cannot be killed holds it open); what was read by then is counted.
+     */
+    long awaitEnd(Deadline deadline) throws InterruptedException {
         try {
-            ended.get();
+            ended.get(deadline.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             // the runner's side failed unexpectedly: the pump stopped there, and what it read is counted
+        } catch (TimeoutException e) {
+            // still held open: the pump goes on draining in the background
         }
         return bytes;
     }

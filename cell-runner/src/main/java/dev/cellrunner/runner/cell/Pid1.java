@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cell;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.linux.Eintr;
 import dev.cellrunner.runner.os.ExitStatus;
@@ -78,11 +79,15 @@ final class Pid1 implements AutoCloseable {
         }
     }
 
-    /** The next message, or null when cell-init has ended without another one. */
-    InitMessage next() {
+    /**
+     * The next message, or null when cell-init has ended without another one; waits no longer than
+     * {@code deadline}: a PID 1 held between the go and its report (stopped, or its workload's exec stuck
+     * on a hung filesystem) must not hold the run past the cell's lifetime.
+     */
+    InitMessage next(Deadline deadline) throws LifetimeExpired {
         StringBuilder line = new StringBuilder();
-        try {
-            for (int b = status.read(); b >= 0; b = status.read()) {
+        try (Memory pollfd = new Memory(Linux.POLLFD_SIZE)) {
+            for (int b = read(pollfd, deadline); b >= 0; b = read(pollfd, deadline)) {
                 if (b == '\n') {
                     return InitMessage.parse(line.toString());
                 }
@@ -96,15 +101,39 @@ final class Pid1 implements AutoCloseable {
         return null;
     }
 
+    /** One byte of the status pipe (-1 at its end) once poll(2) says there is one, before {@code deadline}. */
+    private int read(Memory pollfd, Deadline deadline) throws IOException, LifetimeExpired {
+        pollfd.clear();
+        pollfd.setInt(0, statusRead);
+        pollfd.setShort(Linux.POLLFD_EVENTS_OFFSET, (short) Linux.POLLIN);
+        long ready;
+        try {
+            // retried after a signal with what is left, so a signal never moves the deadline
+            ready = Eintr.retry(() -> LibC.INSTANCE.poll(pollfd, 1, deadline.pollMillis(System.nanoTime())));
+        } catch (LastErrorException e) {
+            throw new IOException("poll on the cell's status pipe: " + LibC.INSTANCE.strerror(e.getErrorCode()), e);
+        }
+        if (ready == 0) {
+            throw new LifetimeExpired();
+        }
+        return status.read(); // readable, or at its end (POLLHUP): never blocks
+    }
+
     /**
      * How the workload ended: what cell-init reported, or else (it was killed first, e.g. by the
      * lifetime's cgroup.kill) how cell-init itself ended, which is then how the workload ended too.
+     * Reads until {@code deadline}: a process of the cell that cannot be killed (stuck in the kernel)
+     * may hold the pipe open.
      */
-    Ending ending(ExitStatus init) {
-        for (InitMessage message = next(); message != null; message = next()) {
-            if (message instanceof InitMessage.Exited exited) {
-                return new Ending(exited.status(), exited.othersLeft());
+    Ending ending(ExitStatus init, Deadline deadline) {
+        try {
+            for (InitMessage message = next(deadline); message != null; message = next(deadline)) {
+                if (message instanceof InitMessage.Exited exited) {
+                    return new Ending(exited.status(), exited.othersLeft());
+                }
             }
+        } catch (LifetimeExpired stillHeldOpen) {
+            // what PID 1 may have written is not coming: it ended as reaped
         }
         return new Ending(init, false);
     }

@@ -96,6 +96,8 @@ public interface LibC extends Library {
 
     long read(int fd, Pointer buffer, long count) throws LastErrorException;
 
+    int poll(Pointer fds, long nfds, int timeoutMillis) throws LastErrorException;
+
     long write(int fd, Pointer buffer, long count) throws LastErrorException;
 
     int kill(int pid, int signal) throws LastErrorException;

@@ -1,0 +1,41 @@
+package dev.cellrunner.runner.cell;
+
+import dev.cellrunner.runner.os.ExitStatus;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The runner's read of its PID 1's status pipe, on real pipes: a PID 1 that says nothing is waited for until the deadline only. */
+class Pid1Test {
+
+    @Test
+    void aStatusPipeThatStaysSilentEndsTheWaitAtTheDeadline() throws Exception {
+        try (Pid1 pid1 = Pid1.open()) { // the write end stays open: a PID 1 held before its report
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> pid1.next(Deadline.after(start, Duration.ofMillis(300))))
+                    .isInstanceOf(LifetimeExpired.class);
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(waitedMs).as("waited until the deadline, not past it by much").isBetween(300L, 5_000L);
+        }
+    }
+
+    @Test
+    void anEndingReadFromASilentPipeIsHowPid1WasReapedOnceTheDeadlinePassed() throws Exception {
+        try (Pid1 pid1 = Pid1.open()) {
+            ExitStatus killed = ExitStatus.killed(9, false);
+            Pid1.Ending ending = pid1.ending(killed, Deadline.after(System.nanoTime(), Duration.ofMillis(100)));
+            assertThat(ending).isEqualTo(new Pid1.Ending(killed, false));
+        }
+    }
+
+    @Test
+    void aPipeWhoseWriterIsGoneIsItsEndNotAWaitEvenWithADeadlinePassed() throws Exception {
+        try (Pid1 pid1 = Pid1.open()) {
+            pid1.spawned(); // the child's ends closed, as after a PID 1 that exited without a word
+            assertThat(pid1.next(Deadline.after(System.nanoTime(), Duration.ZERO))).isNull();
+        }
+    }
+}
