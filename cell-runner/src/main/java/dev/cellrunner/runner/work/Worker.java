@@ -195,7 +195,15 @@ public final class Worker {
             case ExitCodes.SINK_FAILED, ExitCodes.SOFTWARE, ExitCodes.USAGE ->
                     handBack(delivery, settings.retryDelay(), "exit " + result.status() + ": " + result.messages());
             default -> {
-                delivery.ack();
+                try {
+                    delivery.ack();
+                } catch (IOException e) {
+                    // the run ended all the same: its status is said, whatever became of the ack
+                    log.accept(item.describe() + ": exit " + result.status() + "; " + e.getMessage() + ": if the "
+                            + "server did not take it, the document comes back after the ack wait and is acknowledged "
+                            + "then without running again");
+                    return;
+                }
                 log.accept(item.describe() + ": exit " + result.status());
             }
         }
