@@ -31,8 +31,7 @@ class LifetimeIT extends CellRunnerCase {
     @Test
     void aCommandWhoseExecHangsOnAFilesystemIsEndedAtTheLifetimeAndReportedAsExpired() throws Exception {
         assumeTrue(Files.exists(Path.of("/dev/fuse")), "SKIP: the kernel has no FUSE (/dev/fuse)");
-        // outside /tmp, which is the cell's own: the cell sees the host's tree, and this mount in it
-        Path mountPoint = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "lifetime-it-");
+        Path mountPoint = Files.createTempDirectory(onTheTreeTheCellSees(), "lifetime-it-");
         Files.setPosixFilePermissions(mountPoint, PosixFilePermissions.fromString("rwxr-xr-x"));
         String runId = null;
         try (HungFilesystem hung = HungFilesystem.mount(mountPoint, "#!/bin/sh\necho the command ran\n")) {
@@ -68,6 +67,20 @@ class LifetimeIT extends CellRunnerCase {
                 removeGroupsOf(runId);
             }
         }
+    }
+
+    /**
+     * A directory the cell sees as the host's: this checkout's target, unless the checkout is under a
+     * path the cell gets fresh (/tmp, /var/tmp, /dev/shm, /run), as CI's clone in /tmp is; then /var/lib.
+     */
+    private static Path onTheTreeTheCellSees() throws IOException {
+        Path target = Path.of("target").toAbsolutePath().normalize();
+        for (String fresh : List.of("/tmp", "/var/tmp", "/dev/shm", "/run")) {
+            if (target.startsWith(fresh)) {
+                return Files.createDirectories(Path.of("/var/lib/cell-runner-tests"));
+            }
+        }
+        return target;
     }
 
     /** The run's cgroups the runner left (a process in them could not die then), once that process is gone. */
