@@ -64,6 +64,8 @@ final class NetworkRecorder implements AutoCloseable {
     private static final int NFNLGRP_CONNTRACK_DESTROY = 3;
     private static final int IPCTNL_MSG_CT_GET = 1;
     private static final int IPCTNL_MSG_CT_DELETE = 2;
+    private static final int IPCTNL_MSG_CT_GET_STATS = 5;
+    private static final int CTA_STATS_GLOBAL_ENTRIES = 1;
     private static final int CTA_TUPLE_ORIG = 1;
     private static final int CTA_TUPLE_REPLY = 2;
     private static final int CTA_COUNTERS_ORIG = 9;
@@ -174,10 +176,12 @@ final class NetworkRecorder implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         try {
             drain();
-            NetlinkMessage dump = NetfilterNetlink.message(NetfilterNetlink.NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET,
-                    NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_DUMP, 0, 0);
-            for (NetlinkReply reply : conntrack.dump(dump, "list the cell's connections")) {
-                connection(reply);
+            if (trackedConnections() > 0) {
+                NetlinkMessage dump = NetfilterNetlink.message(NetfilterNetlink.NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET,
+                        NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_DUMP, 0, 0);
+                for (NetlinkReply reply : conntrack.dump(dump, "list the cell's connections")) {
+                    connection(reply);
+                }
             }
         } catch (OsError | NetlinkError e) {
             problems.add("cannot read the kernel's reports: " + e.getMessage());
@@ -201,6 +205,32 @@ final class NetworkRecorder implements AutoCloseable {
             problems.add("the kernel dropped " + conntrack.overruns() + " batches of conntrack events (buffer full)");
         }
         return new Recorded(denied.entries(), denied.totals(), flows.entries(), flows.totals(), problems);
+    }
+
+    /**
+     * How many connections the cell's namespace tracks (its own count, read without a walk): a dump
+     * walks the host-wide conntrack hash (262144 buckets here, some milliseconds) for each cell, so it
+     * is skipped when there is nothing to list. The kernel answers within the send, so the answer is
+     * read without waiting, destroy events queued before it taken as always; no count read counts as some.
+     */
+    private long trackedConnections() throws OsError {
+        NetlinkMessage stats = NetfilterNetlink.message(NetfilterNetlink.NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET_STATS,
+                NetlinkMessage.NLM_F_REQUEST, 0, 0);
+        int sequence = conntrack.send(stats, "count the cell's connections");
+        long[] entries = {Long.MAX_VALUE};
+        conntrack.drainAnswers(reply -> {
+            if (reply.sequence() == 0) {
+                if ((reply.type() & 0xff) == IPCTNL_MSG_CT_DELETE) {
+                    connection(reply);
+                }
+            } else if (reply.sequence() == sequence && reply.type() != NetlinkReply.NLMSG_ERROR) {
+                byte[] count = reply.attributes(4).get(CTA_STATS_GLOBAL_ENTRIES);
+                if (count != null && count.length >= 4) {
+                    entries[0] = ByteBuffer.wrap(count).getInt() & 0xffffffffL;
+                }
+            }
+        });
+        return entries[0];
     }
 
     record Recorded(List<DeniedConnectionRecord> denied, dev.cellrunner.runner.records.Totals deniedTotals,
