@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The kernel's landlock audit records (Linux 6.15 and later, landlock ABI 7), read for every cell of
@@ -43,6 +44,11 @@ public final class LandlockAuditLog {
     private static final int PENDING_DOMAINS = 256;
     private static final int PENDING_PER_DOMAIN = 64;
     private static final long BARRIER_MILLIS = 250;
+    /**
+     * The kernel sends AUDIT_GET's answer from a thread of its own, tens of microseconds after the
+     * request: polled this often, not every 2 ms (each cell asks once, before its workload starts).
+     */
+    private static final long ANSWER_POLL_NANOS = 100_000;
     private static final long QUIET_NANOS = 30_000_000;
     private static final String PREFIX = "cr-ll-";
     private static final ScheduledExecutorService DRAIN = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -170,7 +176,10 @@ public final class LandlockAuditLog {
                     }
                 });
                 if (answer[0] == null) {
-                    Thread.sleep(2);
+                    LockSupport.parkNanos(ANSWER_POLL_NANOS);
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
                 }
             }
             return Optional.ofNullable(answer[0]).filter(fields -> fields.length >= 8);
