@@ -404,13 +404,28 @@ public final class Mounts {
         }
     }
 
+    /** How long a read-only switch waits out writers it did not make (EBUSY): a file of the mount briefly open elsewhere. */
+    private static final long BUSY_NANOS = 200_000_000L;
+
     private static void setAttributes(int dirfd, String path, int flags, long set, long clear) throws OsError {
         try (Memory attr = new Memory(Linux.MOUNT_ATTR_SIZE)) {
             attr.clear();
             attr.setLong(0, set);
             attr.setLong(8, clear);
-            LibC.INSTANCE.syscall(Linux.SYS_MOUNT_SETATTR, (long) dirfd, path, (long) flags, attr,
-                    (long) Linux.MOUNT_ATTR_SIZE);
+            long deadline = System.nanoTime() + BUSY_NANOS;
+            while (true) {
+                try {
+                    LibC.INSTANCE.syscall(Linux.SYS_MOUNT_SETATTR, (long) dirfd, path, (long) flags, attr,
+                            (long) Linux.MOUNT_ATTR_SIZE);
+                    break;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != Linux.EBUSY || System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+            }
         } catch (LastErrorException e) {
             throw new OsError("mount_setattr(" + (path.isEmpty() ? "a new mount" : path) + ", "
                     + MountAttributes.names(set, clear) + ")", e);
@@ -478,10 +493,14 @@ public final class Mounts {
         }
     }
 
+    /**
+     * An empty regular file made without opening it: a descriptor open for writing, even for a moment,
+     * is copied into any process another thread of the runner forks meanwhile (another cell's spawn),
+     * and while that copy lives the mount cannot be made read-only (mount_setattr: EBUSY).
+     */
     private static void makeFile(String path, int mode) throws OsError {
         try {
-            LibC.INSTANCE.close(LibC.INSTANCE.openat(AT_FDCWD, path, Linux.O_WRONLY | Linux.O_CREAT
-                    | Linux.O_EXCL | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, mode));
+            LibC.INSTANCE.mknodat(AT_FDCWD, path, Linux.S_IFREG | mode, 0);
             LibC.INSTANCE.chmod(path, mode);
         } catch (LastErrorException e) {
             throw new OsError("creating " + path, e);

@@ -62,6 +62,8 @@ public interface LibC extends Library {
 
     int mkdirat(int dirfd, String path, int mode) throws LastErrorException;
 
+    int mknodat(int dirfd, String path, int mode, long dev) throws LastErrorException;
+
     int symlinkat(String target, int dirfd, String path) throws LastErrorException;
 
     int fchmod(int fd, int mode) throws LastErrorException;
