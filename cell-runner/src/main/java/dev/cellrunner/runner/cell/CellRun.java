@@ -21,6 +21,7 @@ import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.runner.mount.MountProgram;
 import dev.cellrunner.runner.mount.MountedCell;
 import dev.cellrunner.runner.mount.Mounts;
+import dev.cellrunner.runner.mount.ProcMount;
 import dev.cellrunner.runner.observe.CellView;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
@@ -68,7 +69,8 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *       ({@link #confineLaunchThread});</li>
  *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
  *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
- *       ({@code Mounts.mountProc}, from a helper thread that joins the cell's mount namespace);</li>
+ *       ({@link ProcMount}: a helper thread joins the cell's mount namespace once the mounts are done,
+ *       while the launch thread confines itself and spawns);</li>
  *   <li>observation from outside of PID 1 while it waits, then its go: it starts the workload
  *       ({@link #launchAndWait}), unless a stop from outside came first ({@link WorkloadRelease}).</li>
  * </ol>
@@ -217,12 +219,14 @@ public final class CellRun {
         }
         groups = prepared.groups();
         MountedCell mounted = null;
+        ProcMount proc = null;
         try {
             List<Probe> probes;
             try {
                 placeInV1Groups(launch);
                 mounted = mount(launch);
                 Phases.mark("mounted");
+                proc = ProcMount.start(launch.tid(), MountProgram.compileProc());
                 landlockAudit = watchLandlock(launch);
                 probes = confineLaunchThread(launch, prepared.confinement(), mounted);
                 Phases.mark("confined");
@@ -234,8 +238,11 @@ public final class CellRun {
                     mounted.close(); // landlock holds its rules; the bind mounts hold their objects
                 }
             }
-            return launchAndWait(launch, probes, mounted);
+            return launchAndWait(launch, probes, mounted, proc);
         } finally {
+            if (proc != null) {
+                proc.close(); // its helper ends if no PID 1 came
+            }
             launch.close(); // after the cell ended: cell-init's parent-death signal follows this thread
             if (landlockAudit != null) {
                 landlockAudit.finish(); // a refused cell's watch ends too
@@ -345,7 +352,7 @@ public final class CellRun {
         }
     }
 
-    private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted)
+    private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted, ProcMount procMount)
             throws SinkException, InterruptedException {
         long startNanos = System.nanoTime();
         // one bound for every wait of the run on its PID 1, counted from the cell's start
@@ -374,7 +381,7 @@ public final class CellRun {
             OutputPump err = new OutputPump(init.stderr(), stderr);
             Observed observed;
             try {
-                String proc = Mounts.mountProc(init.pid(), MountProgram.compileProc());
+                String proc = procMount.mount(init.pid());
                 Phases.mark("proc-mounted");
                 observed = observeConfinement(init.pid(), probes, new MountedCell(mounted.declared(), proc));
             } catch (OsError e) {

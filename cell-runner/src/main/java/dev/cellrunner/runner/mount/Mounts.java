@@ -34,6 +34,10 @@ public final class Mounts {
     private final java.util.Map<String, Integer> hostSources = new java.util.HashMap<>();
     private String proc = MountedCell.PROC_OF_CELL;
     private int pidNamespace = -1;
+    /** The cell's root, opened once it is staged: every target inside it is resolved from here. */
+    private int rootFd = -1;
+    /** The mount_setattr argument, reused by every call of the program. */
+    private final Memory attr = new Memory(Linux.MOUNT_ATTR_SIZE);
 
     private Mounts(MountPlan plan, String root) {
         this.plan = plan;
@@ -43,6 +47,9 @@ public final class Mounts {
     /** Runs {@code program}; the caller closes the result once landlock has its rules. */
     public static MountedCell apply(MountPlan plan, List<MountOp> program) throws OsError, Refusal {
         Mounts mounts = new Mounts(plan, MountProgram.STAGE);
+        // the launch thread's filesystem context is its own (unsharing the mount namespace unshared it), so
+        // is its umask: cleared, every directory and file gets exactly its planned mode without a chmod
+        int umask = LibC.INSTANCE.umask(0);
         try {
             mounts.openDeclared();
             mounts.openHostSources(program);
@@ -53,79 +60,90 @@ public final class Mounts {
             new MountedCell(mounts.declared, mounts.proc).close();
             throw e;
         } finally {
-            mounts.hostSources.values().forEach(LibC.INSTANCE::close);
+            LibC.INSTANCE.umask(umask);
+            mounts.release();
         }
         return new MountedCell(mounts.declared, mounts.proc);
     }
 
-    /**
-     * Mounts the cell's /proc ({@link MountProgram#compileProc}) once its PID 1 ({@code pid1}, a host
-     * PID) exists, from a fresh thread that enters the cell's mount namespace for this alone and ends
-     * after it (a thread with a filesystem context of its own may join another mount namespace).
-     * Returns "pidns", or why the cell keeps an empty /proc.
-     */
-    public static String mountProc(long pid1, List<MountOp> program) throws OsError {
-        String[] result = new String[1];
-        OsError[] failure = new OsError[1];
-        Thread helper = new Thread(() -> {
-            try {
-                result[0] = mountProcHere(pid1, program);
-            } catch (OsError e) {
-                failure[0] = e;
-            } catch (RuntimeException e) {
-                failure[0] = new OsError("mounting the cell's /proc: " + e);
-            }
-        }, "cell-proc-" + pid1);
-        helper.setDaemon(true);
-        helper.start();
-        try {
-            helper.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OsError("interrupted while mounting the cell's /proc");
+    private void release() {
+        hostSources.values().forEach(LibC.INSTANCE::close);
+        if (rootFd >= 0) {
+            LibC.INSTANCE.close(rootFd);
         }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        return result[0];
+        attr.close();
     }
 
-    private static String mountProcHere(long pid1, List<MountOp> program) throws OsError {
+    /**
+     * Runs the /proc program ({@link MountProgram#compileProc}) on the calling thread, a fresh one of
+     * {@link ProcMount}: enters the mount namespace of the launch thread {@code launchTid} (a thread with a
+     * filesystem context of its own may join another mount namespace), waits there for the cell's PID 1
+     * ({@code pid1}, a host PID; {@link ProcMount#NO_PID1} when none will come) and mounts.
+     * Returns "pidns", or why the cell keeps an empty /proc; null when no PID 1 came.
+     */
+    static String mountProc(int launchTid, java.util.concurrent.Future<Long> pid1, List<MountOp> program)
+            throws OsError, InterruptedException {
         LibC libc = LibC.INSTANCE;
-        int mnt;
-        int pid;
+        int hostProc;
         try {
-            mnt = libc.open("/proc/" + pid1 + "/ns/mnt", Linux.O_RDONLY | Linux.O_CLOEXEC);
+            hostProc = libc.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new OsError("open(/proc/" + pid1 + "/ns/mnt)", e);
+            throw new OsError("open(/proc)", e);
         }
         try {
-            pid = libc.open("/proc/" + pid1 + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC);
+            enterMountNamespace(hostProc, "self/task/" + launchTid + "/ns/mnt");
+            long pid = waitFor(pid1);
+            if (pid == ProcMount.NO_PID1) {
+                return null;
+            }
+            Mounts mounts = new Mounts(null, "");
+            try {
+                // the host's /proc, opened before the cell's namespace was entered: there /proc is the cell's
+                mounts.pidNamespace = libc.openat(hostProc, pid + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+                mounts.rootFd = libc.open("/", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+                for (MountOp op : program) {
+                    mounts.perform(op);
+                }
+            } catch (LastErrorException e) {
+                throw new OsError("open(/proc/" + pid + "/ns/pid) or the cell's root", e);
+            } catch (Refusal e) {
+                throw new OsError(e.getMessage());
+            } finally {
+                if (mounts.pidNamespace >= 0) {
+                    libc.close(mounts.pidNamespace);
+                }
+                mounts.release();
+            }
+            return mounts.proc;
+        } finally {
+            libc.close(hostProc);
+        }
+    }
+
+    private static void enterMountNamespace(int hostProc, String namespace) throws OsError {
+        LibC libc = LibC.INSTANCE;
+        int mnt;
+        try {
+            mnt = libc.openat(hostProc, namespace, Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
         } catch (LastErrorException e) {
-            libc.close(mnt);
-            throw new OsError("open(/proc/" + pid1 + "/ns/pid)", e);
+            throw new OsError("open(/proc/" + namespace + ")", e);
         }
         try {
             libc.unshare(Linux.CLONE_FS);
             libc.setns(mnt, Linux.CLONE_NEWNS);
         } catch (LastErrorException e) {
-            libc.close(mnt);
-            libc.close(pid);
             throw new OsError("entering the cell's mount namespace", e);
-        }
-        libc.close(mnt);
-        Mounts mounts = new Mounts(null, "");
-        mounts.pidNamespace = pid;
-        try {
-            for (MountOp op : program) {
-                mounts.perform(op);
-            }
-        } catch (Refusal e) {
-            throw new OsError(e.getMessage());
         } finally {
-            libc.close(pid);
+            libc.close(mnt);
         }
-        return mounts.proc;
+    }
+
+    private static long waitFor(java.util.concurrent.Future<Long> pid1) throws InterruptedException, OsError {
+        try {
+            return pid1.get();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            throw new OsError("no PID 1 for the cell's /proc: " + e);
+        }
     }
 
     /**
@@ -150,7 +168,11 @@ public final class Mounts {
         }
     }
 
-    /** Opens every host path the program binds in (O_PATH), while the host's tree is still what it sees. */
+    /**
+     * Opens every host path the program binds in (O_PATH), while the host's tree is still what it sees;
+     * each is cloned where the program binds it, so mounts get their IDs (and their order in the cell's
+     * mountinfo) in the program's order.
+     */
     private void openHostSources(List<MountOp> program) throws OsError {
         for (MountOp op : program) {
             if (op instanceof MountOp.Bind bind && bind.source().place() == MountOp.Place.HOST) {
@@ -167,6 +189,11 @@ public final class Mounts {
     private void perform(MountOp op) throws OsError, Refusal {
         if (op instanceof MountOp.StageRoot) {
             mount("/", MountProgram.STAGE, null, Linux.MS_BIND | Linux.MS_REC, null);
+            try {
+                rootFd = LibC.INSTANCE.open(MountProgram.STAGE, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+            } catch (LastErrorException e) {
+                throw new OsError("open(the cell's new root)", e);
+            }
         } else if (op instanceof MountOp.SetAttributes set) {
             setAttributes(AT_FDCWD, path(set.target()), set.recursive() ? AT_RECURSIVE : 0, set.set(), set.clear());
         } else if (op instanceof MountOp.Tmpfs tmpfs) {
@@ -181,7 +208,9 @@ public final class Mounts {
         } else if (op instanceof MountOp.Bind bind) {
             bind(path(bind.source()), path(bind.target()), bind.attributes(), true);
         } else if (op instanceof MountOp.BindIfPresent bind) {
-            if (exists(path(bind.source()))) {
+            if (bind.source().equals(bind.target())) {
+                bindInPlace(bind.target().path(), bind.attributes());
+            } else if (exists(path(bind.source()))) {
                 bind(path(bind.source()), path(bind.target()), bind.attributes(), true);
             }
         } else if (op instanceof MountOp.Proc procMount) {
@@ -266,7 +295,14 @@ public final class Mounts {
                     mount("tmpfs", cellPath, "tmpfs", Linux.MS_RDONLY | Linux.MS_NOSUID | Linux.MS_NODEV
                             | Linux.MS_NOEXEC, "size=4096,mode=0555");
                 } else {
-                    bind("/dev/null", cellPath, MountAttributes.RO | MountAttributes.NOSUID | MountAttributes.NOEXEC, false);
+                    int tree = openTree(AT_FDCWD, "/dev/null", 0, "/dev/null");
+                    try {
+                        setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, MountAttributes.RO
+                                | MountAttributes.NOSUID | MountAttributes.NOEXEC, 0);
+                        moveMount(tree, fd, cellPath);
+                    } finally {
+                        LibC.INSTANCE.close(tree);
+                    }
                 }
             } finally {
                 LibC.INSTANCE.close(fd);
@@ -368,6 +404,25 @@ public final class Mounts {
         }
     }
 
+    /** Binds cell path {@code cellPath} over itself with {@code attributes}, when it is there. */
+    private void bindInPlace(String cellPath, long attributes) throws OsError {
+        int at = openInCell(cellPath);
+        if (at < 0) {
+            return;
+        }
+        try {
+            int tree = openTree(at, "", AT_EMPTY_PATH | AT_RECURSIVE, cellPath);
+            try {
+                setAttributes(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attributes, 0);
+                moveMount(tree, at, cellPath);
+            } finally {
+                LibC.INSTANCE.close(tree);
+            }
+        } finally {
+            LibC.INSTANCE.close(at);
+        }
+    }
+
     /** Attaches a detached mount at cell path {@code cellPath}, resolved inside the new root without links. */
     private void attach(int tree, String cellPath) throws OsError {
         int target = openInCell(cellPath);
@@ -407,8 +462,8 @@ public final class Mounts {
     /** How long a read-only switch waits out writers it did not make (EBUSY): a file of the mount briefly open elsewhere. */
     private static final long BUSY_NANOS = 200_000_000L;
 
-    private static void setAttributes(int dirfd, String path, int flags, long set, long clear) throws OsError {
-        try (Memory attr = new Memory(Linux.MOUNT_ATTR_SIZE)) {
+    private void setAttributes(int dirfd, String path, int flags, long set, long clear) throws OsError {
+        try {
             attr.clear();
             attr.setLong(0, set);
             attr.setLong(8, clear);
@@ -438,11 +493,8 @@ public final class Mounts {
      */
     private int openInCell(String cellPath) throws OsError {
         LibC libc = LibC.INSTANCE;
-        int rootFd;
-        try {
-            rootFd = libc.open(root.isEmpty() ? "/" : root, Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw new OsError("open(the cell's new root)", e);
+        if (rootFd < 0) {
+            throw new IllegalStateException("the cell's root is not staged yet");
         }
         try (Memory how = new Memory(Linux.OPEN_HOW_SIZE)) {
             how.clear();
@@ -457,8 +509,6 @@ public final class Mounts {
                 return -1;
             }
             throw new OsError("openat2(" + cellPath + " in the cell's root)", e);
-        } finally {
-            libc.close(rootFd);
         }
     }
 
@@ -486,8 +536,7 @@ public final class Mounts {
 
     private static void makeDir(String path, int mode) throws OsError {
         try {
-            LibC.INSTANCE.mkdirat(AT_FDCWD, path, mode);
-            LibC.INSTANCE.chmod(path, mode); // the runner's umask narrowed it
+            LibC.INSTANCE.mkdirat(AT_FDCWD, path, mode); // exact: the umask is cleared meanwhile
         } catch (LastErrorException e) {
             throw new OsError("mkdir(" + path + ")", e);
         }
@@ -500,8 +549,7 @@ public final class Mounts {
      */
     private static void makeFile(String path, int mode) throws OsError {
         try {
-            LibC.INSTANCE.mknodat(AT_FDCWD, path, Linux.S_IFREG | mode, 0);
-            LibC.INSTANCE.chmod(path, mode);
+            LibC.INSTANCE.mknodat(AT_FDCWD, path, Linux.S_IFREG | mode, 0); // exact: the umask is cleared
         } catch (LastErrorException e) {
             throw new OsError("creating " + path, e);
         }

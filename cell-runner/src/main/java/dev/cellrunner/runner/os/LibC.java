@@ -70,6 +70,9 @@ public interface LibC extends Library {
 
     int chmod(String path, int mode) throws LastErrorException;
 
+    /** Sets the calling thread's umask (per filesystem context: the launch thread's is its own); returns the old one. */
+    int umask(int mask);
+
     int fstat(int fd, Pointer stat) throws LastErrorException;
 
     int fchown(int fd, int uid, int gid) throws LastErrorException;

@@ -1,0 +1,67 @@
+package dev.cellrunner.runner.mount;
+
+import dev.cellrunner.runner.os.OsError;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The cell's /proc ({@link MountProgram#compileProc}), mounted once its PID 1 exists: the kernel resolves
+ * a PID namespace only once it has a first process. A helper thread, started as soon as the cell's mount
+ * program is done, enters the cell's mount namespace while the launch thread confines itself and spawns,
+ * so that after the spawn only the mounts themselves remain. The helper ends after them, or when closed
+ * without a PID 1 (a refused or failed start); it holds the cell's namespace no longer than that.
+ */
+public final class ProcMount implements AutoCloseable {
+    /** Given instead of a PID 1 when none will come. */
+    static final long NO_PID1 = -1;
+
+    private final CompletableFuture<Long> pid1 = new CompletableFuture<>();
+    private final CompletableFuture<String> mounted = new CompletableFuture<>();
+
+    private ProcMount() {
+    }
+
+    /** Starts the helper for the cell whose launch thread, its mount program done, is {@code launchTid}. */
+    public static ProcMount start(int launchTid, List<MountOp> program) {
+        ProcMount proc = new ProcMount();
+        Thread helper = new Thread(() -> proc.run(launchTid, program), "cell-proc-" + launchTid);
+        helper.setDaemon(true);
+        helper.start();
+        return proc;
+    }
+
+    /**
+     * Mounts the cell's /proc now that its PID 1 ({@code pid1}, a host PID) exists. Returns "pidns", or
+     * why the cell keeps an empty /proc.
+     */
+    public String mount(long pid1) throws OsError {
+        this.pid1.complete(pid1);
+        try {
+            return mounted.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OsError("interrupted while mounting the cell's /proc");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof OsError failure ? failure
+                    : new OsError("mounting the cell's /proc: " + e.getCause());
+        }
+    }
+
+    /** Lets the helper end when no PID 1 was given (a no-op after {@link #mount}). */
+    @Override
+    public void close() {
+        pid1.complete(NO_PID1);
+    }
+
+    private void run(int launchTid, List<MountOp> program) {
+        try {
+            mounted.complete(Mounts.mountProc(launchTid, pid1, program));
+        } catch (OsError | RuntimeException e) {
+            mounted.completeExceptionally(e);
+        } catch (InterruptedException e) {
+            mounted.completeExceptionally(new OsError("interrupted while mounting the cell's /proc"));
+        }
+    }
+}
