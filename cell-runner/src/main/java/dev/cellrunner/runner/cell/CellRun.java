@@ -17,11 +17,10 @@ import dev.cellrunner.runner.confine.PreparedConfinement;
 import dev.cellrunner.runner.confine.Probe;
 import dev.cellrunner.runner.egress.CellNetwork;
 import dev.cellrunner.runner.egress.NetworkRefusal;
-import dev.cellrunner.runner.mount.MountPlan;
 import dev.cellrunner.runner.mount.MountProgram;
 import dev.cellrunner.runner.mount.MountedCell;
-import dev.cellrunner.runner.mount.Mounts;
 import dev.cellrunner.runner.mount.ProcMount;
+import dev.cellrunner.runner.mount.StagedRoot;
 import dev.cellrunner.runner.observe.CellView;
 import dev.cellrunner.runner.observe.NetDev;
 import dev.cellrunner.runner.observe.ProcStatus;
@@ -64,7 +63,8 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *   <li>network: lo, the cell's ruleset, the uplink ({@link #isolateAndRun(CompletableFuture)});</li>
  *   <li>cgroup v1 placement of the launch thread ({@link #placeInV1Groups});</li>
  *   <li>mounts: the read-only host root, the cell's tmpfs, /dev, /run, an empty /proc, the declared
- *       paths, masks, pivot_root ({@link #mount});</li>
+ *       paths, masks ({@link StagedRoot}: built by a helper thread in the cell's mount namespace while the
+ *       launch thread sets up the network), then pivot_root ({@link #mount});</li>
  *   <li>identity, capabilities, no_new_privs, landlock (rules on the new mounts added first), seccomp
  *       ({@link #confineLaunchThread});</li>
  *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
@@ -185,6 +185,7 @@ public final class CellRun {
     }
 
     private int isolateAndRun(CompletableFuture<Preparation> preparing) throws SinkException {
+        StagedRoot root = null;
         try (LaunchThread launch = launchStart.thread()) {
             NamespaceObservation namespace = isolateNetwork(launch);
             Phases.mark("netns");
@@ -192,6 +193,7 @@ public final class CellRun {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, null));
                 return refused("network.namespace: " + namespace.failure());
             }
+            root = StagedRoot.start(launch.tid(), plan.confinement().mounts());
             try {
                 network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings,
                         plan.hostAddresses(), plan.policy().allowHostEgress(), plan.egressMode(), log);
@@ -204,15 +206,20 @@ public final class CellRun {
             Phases.mark("network");
             try (CellNetwork removedAfterRun = network) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
-                return confineAndRun(launch, preparing.join());
+                return confineAndRun(launch, preparing.join(), root);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return refused("interrupted before the command started");
+        } finally {
+            if (root != null) {
+                root.discard(); // a cell stopped before its pivot: what the build opened is closed
+            }
         }
     }
 
-    private int confineAndRun(LaunchThread launch, Preparation prepared) throws SinkException, InterruptedException {
+    private int confineAndRun(LaunchThread launch, Preparation prepared, StagedRoot root)
+            throws SinkException, InterruptedException {
         if (prepared.refusal() != null) {
             trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(prepared.refusal()));
             return refused(prepared.refusal().getMessage());
@@ -224,7 +231,7 @@ public final class CellRun {
             List<Probe> probes;
             try {
                 placeInV1Groups(launch);
-                mounted = mount(launch);
+                mounted = mount(launch, root);
                 Phases.mark("mounted");
                 proc = ProcMount.start(launch.tid(), MountProgram.compileProc());
                 landlockAudit = watchLandlock(launch);
@@ -259,11 +266,10 @@ public final class CellRun {
                 NameService.recordLimit(runnerSettings));
     }
 
-    /** The cell's mount view, built on the launch thread (see {@link MountProgram}); refused if it cannot be. */
-    private MountedCell mount(LaunchThread launch) throws Refusal, InterruptedException {
-        MountPlan mounts = plan.confinement().mounts();
+    /** The cell's mount view (see {@link MountProgram}), pivoted into on the launch thread; refused if it cannot be. */
+    private MountedCell mount(LaunchThread launch, StagedRoot root) throws Refusal, InterruptedException {
         try {
-            return launch.call(() -> Mounts.apply(mounts, MountProgram.compile(mounts)));
+            return launch.call(root::pivot);
         } catch (Refusal | InterruptedException e) {
             throw e;
         } catch (Exception e) {

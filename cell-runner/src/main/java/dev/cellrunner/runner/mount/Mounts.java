@@ -18,8 +18,8 @@ import static dev.cellrunner.linux.Linux.AT_FDCWD;
 import static dev.cellrunner.linux.Linux.AT_RECURSIVE;
 
 /**
- * Performs a compiled mount program ({@link MountProgram}) on the calling thread, which must be a cell's
- * launch thread in its own mount namespace (see {@code CellNamespaces}). Binds are made with the new
+ * Performs a compiled mount program ({@link MountProgram}) on a thread in the cell's mount namespace with a
+ * filesystem context of its own ({@link StagedRoot}'s helper, then the launch thread for the pivot_root). Binds are made with the new
  * mount API from descriptors: each is cloned detached, gets its attributes, and only then is attached,
  * so no mount is ever visible with weaker attributes than planned, and targets inside the new root are
  * resolved without following links.
@@ -44,10 +44,14 @@ public final class Mounts {
         this.root = root;
     }
 
-    /** Runs {@code program}; the caller closes the result once landlock has its rules. */
-    public static MountedCell apply(MountPlan plan, List<MountOp> program) throws OsError, Refusal {
+    /**
+     * Runs {@code program} up to its pivot_root ({@link #pivotRoot}, left to the launch thread) on a
+     * thread of the cell's mount namespace with a filesystem context of its own. The caller closes the
+     * result once landlock has its rules.
+     */
+    static MountedCell stage(MountPlan plan, List<MountOp> program) throws OsError, Refusal {
         Mounts mounts = new Mounts(plan, MountProgram.STAGE);
-        // the launch thread's filesystem context is its own (unsharing the mount namespace unshared it), so
+        // the thread's filesystem context is its own (entering or unsharing a mount namespace needs that), so
         // is its umask: cleared, every directory and file gets exactly its planned mode without a chmod
         int umask = LibC.INSTANCE.umask(0);
         try {
@@ -120,7 +124,8 @@ public final class Mounts {
         }
     }
 
-    private static void enterMountNamespace(int hostProc, String namespace) throws OsError {
+    /** Makes the calling thread's filesystem context its own and enters the mount namespace /proc/{@code namespace}. */
+    static void enterMountNamespace(int hostProc, String namespace) throws OsError {
         LibC libc = LibC.INSTANCE;
         int mnt;
         try {
@@ -225,7 +230,7 @@ public final class Mounts {
         } else if (op instanceof MountOp.Mask mask) {
             mask(mask.target().path());
         } else if (op instanceof MountOp.PivotRoot) {
-            pivotRoot();
+            throw new IllegalStateException("pivot_root is the launch thread's, after the program is staged");
         } else {
             throw new IllegalStateException("no such mount operation " + op);
         }
@@ -373,7 +378,8 @@ public final class Mounts {
         proc = why + "; " + target + " stays empty";
     }
 
-    private void pivotRoot() throws OsError {
+    /** On the launch thread, once the program is staged: into the new root; the old one is detached. */
+    static void pivotRoot() throws OsError {
         LibC libc = LibC.INSTANCE;
         try {
             libc.chdir(MountProgram.STAGE);
