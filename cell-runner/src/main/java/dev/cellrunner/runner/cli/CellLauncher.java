@@ -163,10 +163,20 @@ final class CellLauncher {
 
     /** As {@link #launch(byte[], String, CellIo)}, then, for a cell that ran, writes {@code attestation}. */
     int launch(byte[] bytes, String source, CellIo io, Attestation attestation) {
-        Consumer<String> log = io.log();
+        return launch(validate(bytes), source, io, attestation);
+    }
+
+    /** Reads and validates a document (once the first is done, the start-up warm-up may use Jackson). */
+    static SpecReadResult validate(byte[] bytes) {
         SpecReadResult read = CellSpecReader.read(bytes);
         Phases.mark("spec-validated");
         StartupWarmup.documentRead();
+        return read;
+    }
+
+    /** As {@link #launch(byte[], String, CellIo, Attestation)}, for a document {@link #validate} has read. */
+    int launch(SpecReadResult read, String source, CellIo io, Attestation attestation) {
+        Consumer<String> log = io.log();
         if (read instanceof SpecReadResult.Invalid invalid) {
             synchronized (io.messages()) {
                 ValidateCommand.printProblems(io.messages(), source, invalid);

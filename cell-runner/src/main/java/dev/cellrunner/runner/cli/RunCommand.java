@@ -2,6 +2,7 @@ package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.ExitCodes;
 import dev.cellrunner.runner.cell.Phases;
+import dev.cellrunner.spec.SpecReadResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,6 +64,16 @@ final class RunCommand implements Callable<Integer> {
             log.accept(PARALLEL + " must be at least 1");
             return ExitCodes.USAGE;
         }
+        // One document is read and validated before the options are checked: checking them loads JNA (and
+        // JNA runs ldconfig), which the warm-up thread meanwhile does on the other core. What is reported,
+        // and in which order, stays as it was: a bad option first, then an unreadable or invalid document.
+        List<String> readProblems = new ArrayList<>();
+        byte[] bytes = null;
+        SpecReadResult read = null;
+        if (sources.size() == 1) {
+            bytes = CellLauncher.read(sources.get(0), readProblems::add);
+            read = bytes == null ? null : CellLauncher.validate(bytes);
+        }
         CellLauncher launcher = CellLauncher.create(runner, System.getenv(), log).orElse(null);
         if (launcher == null) {
             return ExitCodes.USAGE;
@@ -82,12 +93,11 @@ final class RunCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
         }
-        String source = sources.get(0);
-        byte[] bytes = CellLauncher.read(source, log);
-        if (bytes == null) {
+        if (read == null) {
+            readProblems.forEach(log);
             return ExitCodes.USAGE;
         }
-        return launcher.launch(bytes, source, new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
+        return launcher.launch(read, sources.get(0), new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
                 new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }), attestation.orElse(null));
     }
 }

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One-shot start-up uses both cores: while the main thread parses and validates the document (Jackson and
  * the schema validator, about half of the start), this thread loads and runs once what comes next: JNA
- * and libc, the landlock ABI probe, libnftables (loaded, not opened), SHA-256 and the security
- * providers, the syscall table, address parsing and the interface list, Ed25519 key generation and signing, the CloudEvents
+ * and libc first (the options' checks that follow the validation need them), the landlock ABI probe,
+ * libnftables (loaded, not opened), SHA-256 and the security providers, the syscall table, address parsing and the interface list, Ed25519 key generation and signing, the CloudEvents
  * builder. It stays away from Jackson until the main thread is done with the document (two threads
  * initialising classes that need each other can deadlock); then it rehearses the cell's ruleset in a
  * network namespace of its own ({@link CellNetwork#rehearse}), which uses Jackson to read it back.
@@ -58,11 +58,11 @@ final class StartupWarmup {
 
     private static void warmIndependent() {
         try {
+            Syscalls.gettid(); // JNA first: the main thread needs it as soon as the document is validated
             MessageDigest.getInstance("SHA-256").digest(new byte[64]);
             LinuxSyscalls.all();
             InetAddress.getByName("198.51.100.1"); // a literal: no lookup
             NetworkInterface.getNetworkInterfaces(); // the host's addresses, read again when the cell is planned
-            Syscalls.gettid();
             Landlock.abi();
             Nftables.requireLibrary();
             SigningKey key = SigningKey.generateEphemeral();

@@ -118,4 +118,29 @@ class OperatorPathsCliTest {
         assertThat(device.status()).isEqualTo(64);
         assertThat(device.err()).contains("is a character device");
     }
+
+    @Test
+    void aBadOptionIsReportedBeforeTheDocumentsOwnProblems() throws Exception {
+        // the runner reads and validates one document before it checks the options (start-up overlaps
+        // them); what it reports, and the exit status, are the option's, as if the document was never read
+        Path invalid = Files.writeString(dir.resolve("invalid.json"), "{\"apiVersion\": \"cellos.io/v1\"}");
+        Result withInvalid = cli("run", invalid.toString(), "--events", "jsonl:" + fifo("a.fifo"));
+        assertThat(withInvalid.status()).isEqualTo(64);
+        assertThat(withInvalid.err()).contains("a.fifo is a FIFO; a JSONL trail must be a regular file")
+                .doesNotContain("invalid.json");
+        Result withMissing = cli("run", dir.resolve("missing.json").toString(), "--events", "jsonl:" + fifo("b.fifo"));
+        assertThat(withMissing.status()).isEqualTo(64);
+        assertThat(withMissing.err()).contains("b.fifo is a FIFO").doesNotContain("missing.json");
+    }
+
+    @Test
+    void theDocumentsOwnProblemsFollowGoodOptions() throws Exception {
+        Path invalid = Files.writeString(dir.resolve("invalid.json"), "{\"apiVersion\": \"cellos.io/v1\"}");
+        Result withInvalid = cli("run", invalid.toString(), "--events", "none");
+        assertThat(withInvalid.status()).isEqualTo(65);
+        assertThat(withInvalid.err()).contains("invalid.json");
+        Result withMissing = cli("run", dir.resolve("missing.json").toString(), "--events", "none");
+        assertThat(withMissing.status()).isEqualTo(64);
+        assertThat(withMissing.err()).contains("cannot read " + dir.resolve("missing.json"));
+    }
 }
