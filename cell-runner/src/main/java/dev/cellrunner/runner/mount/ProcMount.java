@@ -26,9 +26,7 @@ public final class ProcMount implements AutoCloseable {
     /** Starts the helper for the cell whose launch thread, its mount program done, is {@code launchTid}. */
     public static ProcMount start(int launchTid, List<MountOp> program) {
         ProcMount proc = new ProcMount();
-        Thread helper = new Thread(() -> proc.run(launchTid, program), "cell-proc-" + launchTid);
-        helper.setDaemon(true);
-        helper.start();
+        FreshThreads.run("cell-proc-" + launchTid, () -> proc.run(launchTid, program));
         return proc;
     }
 

@@ -31,10 +31,8 @@ public final class StagedRoot {
             throw new IllegalStateException("a mount program ends with its pivot_root");
         }
         StagedRoot root = new StagedRoot();
-        Thread helper = new Thread(() -> root.build(launchTid, plan, program.subList(0, program.size() - 1)),
-                "cell-mounts-" + launchTid);
-        helper.setDaemon(true);
-        helper.start();
+        FreshThreads.run("cell-mounts-" + launchTid, () -> root.build(launchTid, plan,
+                program.subList(0, program.size() - 1)));
         return root;
     }
 
