@@ -1,4 +1,5 @@
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,39 +22,101 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Two steps of bench/verify-throughput.sh. {@code generate FILE MEGABYTES KEYDIR}: signed runs shaped
- * like a runner's (six events, about 1.3 KB a line), appended by the runner's JSONL sink (so runs are
- * chained by runprev) until the file holds MEGABYTES; the public key goes to KEYDIR.
+ * Two steps of bench/verify-throughput.sh. {@code generate FILE MEGABYTES KEYDIR [TEMPLATES]}: signed runs,
+ * appended by the runner's JSONL sink (so runs are chained by runprev) until the file holds MEGABYTES; the
+ * public key goes to KEYDIR. With TEMPLATES (a trail the runner wrote), each run repeats one of its runs in
+ * turn, the same event types with the same data, as a new run (new run and event ids, times, the bench's key)
+ * signed and chained by the runner's own code: the sizes, field shapes and digests of real trails. Without
+ * it, the earlier shape: six small events, about 1.3 KB a line.
  * {@code verify FILE PUBKEY [--every-signature]}: the streaming verifier over the file, printing MB/s and
  * the heap's peak (the sum of every heap pool's peak usage). Printed, never asserted.
  */
 public class VerifyThroughput {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("generate")) {
-            generate(Path.of(args[1]), Long.parseLong(args[2]) << 20, Path.of(args[3]));
+            generate(Path.of(args[1]), Long.parseLong(args[2]) << 20, Path.of(args[3]),
+                    args.length > 4 ? templates(Path.of(args[4])) : List.of());
         } else {
             verify(Path.of(args[1]), Path.of(args[2]), args.length > 3 && args[3].equals("--every-signature"));
         }
     }
 
-    static void generate(Path file, long bytes, Path keyDir) throws Exception {
+    /** A template run: its cell's id and its events' types and data (without runId and cellId), in chain order. */
+    record Template(String cellId, List<String> types, List<ObjectNode> data) {
+    }
+
+    /** The runs of a trail the runner wrote, each with its events in chainseq order. */
+    static List<Template> templates(Path trail) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        Map<String, TreeMap<Integer, JsonNode>> runs = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(trail)) {
+            if (!line.isBlank()) {
+                JsonNode event = mapper.readTree(line);
+                runs.computeIfAbsent(event.path("runid").asText(), r -> new TreeMap<>())
+                        .put(event.path("chainseq").asInt(), event);
+            }
+        }
+        List<Template> templates = new ArrayList<>();
+        for (TreeMap<Integer, JsonNode> events : runs.values()) {
+            List<String> types = new ArrayList<>();
+            List<ObjectNode> data = new ArrayList<>();
+            for (JsonNode event : events.values()) {
+                ObjectNode fields = ((ObjectNode) event.get("data")).deepCopy();
+                fields.remove(List.of("runId", "cellId"));
+                types.add(event.path("type").asText());
+                data.add(fields);
+            }
+            templates.add(new Template(events.firstEntry().getValue().path("cellid").asText(), types, data));
+        }
+        if (templates.isEmpty()) {
+            throw new IllegalArgumentException(trail + " holds no events");
+        }
+        return templates;
+    }
+
+    static void generate(Path file, long bytes, Path keyDir, List<Template> templates) throws Exception {
         KeyFiles.Written written = KeyFiles.writeNewPair(keyDir);
         SigningKey key = new SigningKey(KeyFiles.readPrivate(written.privateKey()), false, null);
         long runs = 0;
         // each run opens the runner's own JSONL sink, as a cell does: appends under the trail's lock, runs
         // chained by runprev
         while (!Files.exists(file) || Files.size(file) < bytes) {
-            RunIdentity run = new RunIdentity("bench-host", "cell-" + runs, UUID.randomUUID().toString(), null);
+            Template template = templates.isEmpty() ? null : templates.get((int) (runs % templates.size()));
+            RunIdentity run = new RunIdentity("bench-host", template == null ? "cell-" + runs : template.cellId(),
+                    UUID.randomUUID().toString(), null);
             try (EventTrail trail = new EventTrail(new CellEventFactory(run, Clock.systemUTC()), new ChainSigner(key),
                     List.of(new JsonlSink(file)), m -> { })) {
-                emit(trail, runs++);
+                if (template == null) {
+                    emit(trail, runs);
+                } else {
+                    replay(trail, template);
+                }
+                runs++;
             }
         }
-        System.out.printf("generated %d runs, %.0f MB%n", runs, Files.size(file) / 1e6);
+        System.out.printf("generated %d runs (%s), %.0f MB%n", runs, templates.isEmpty() ? "six small events each"
+                : "each repeating one of " + templates.size() + " template runs", Files.size(file) / 1e6);
+    }
+
+    /** The template's events again, the started event naming the bench's key as the runner names its own. */
+    static void replay(EventTrail trail, Template template) throws Exception {
+        for (int i = 0; i < template.types().size(); i++) {
+            ObjectNode fields = template.data().get(i).deepCopy();
+            if (fields.has("signingPublicKey")) {
+                fields.put("signingKeyId", trail.signingKey().keyId());
+                fields.put("signingPublicKey", trail.signingKey().publicKey().base64Url());
+                fields.put("signingKeyEphemeral", false);
+            }
+            trail.emit(template.types().get(i), fields);
+        }
     }
 
     static void emit(EventTrail trail, long n) throws Exception {
