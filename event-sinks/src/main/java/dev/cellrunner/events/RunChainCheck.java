@@ -26,7 +26,7 @@ public final class RunChainCheck {
     private String lastWhere;
     private String previousSource;
     private String previousLast;
-    private final Map<String, String> recent = bounded();
+    private final RecentDigests recent = new RecentDigests(REMEMBERED);
     /** Links to events not seen yet in this file: if one shows up later, the runs were reordered. */
     private final Map<String, String> ahead = bounded();
 
@@ -74,7 +74,7 @@ public final class RunChainCheck {
             Optional<Finding> linkFinding = link(event, runPrev, signsRunPrev);
             linkFinding.ifPresent(findings::add);
             if (linkFinding.isPresent() && linkFinding.get().runId() != null && !runPrev.equals(ChainSigner.NO_PREVIOUS)
-                    && !recent.containsKey(runPrev)) {
+                    && !recent.contains(runPrev)) {
                 ahead.put(runPrev, shortType(event) + " at " + event.where());
             }
         }
