@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -114,15 +115,12 @@ final class VerifyCommand implements Callable<Integer> {
 
     private int trails(List<Ed25519Key.PublicKey> trusted, PrintWriter out, PrintWriter err) {
         TrailVerifier verifier = new TrailVerifier(trusted, new TrailVerifier.Options(everySignature, !noRunChain),
-                verdict -> {
-                    out.println(verdict.line());
-                    out.flush();
-                });
+                verdict -> out.println(verdict.line()));
         for (String trail : trails) {
             boolean broker = BrokerTargets.isBroker(trail);
-            try (InputStream in = trail.equals("-") ? System.in
+            try (InputStream in = flushingBeforeReads(trail.equals("-") ? System.in
                     : broker ? BrokerTargets.trail(trail, brokers)
-                    : Files.newInputStream(Path.of(trail))) {
+                    : Files.newInputStream(Path.of(trail)), out)) {
                 if (broker) {
                     verifier.readMessages(trail, in);
                 } else {
@@ -165,6 +163,26 @@ final class VerifyCommand implements Callable<Integer> {
             return UNSIGNED_ATTRIBUTES;
         }
         return trusted.isEmpty() ? ORIGIN_NOT_PROVEN : ExitCodes.OK;
+    }
+
+    /**
+     * Verdicts go out whenever the verifier turns to its input for more, so none waits on a trail that is still
+     * being written (standard input, a broker), and a large file costs one write per read, not one per run.
+     */
+    private static InputStream flushingBeforeReads(InputStream in, PrintWriter out) {
+        return new FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                out.flush();
+                return super.read(b, off, len);
+            }
+
+            @Override
+            public int read() throws IOException {
+                out.flush();
+                return super.read();
+            }
+        };
     }
 
     /** One attestation: a line per subject that matched, then ok, or every problem; 0, 1 (does not hold) or 74. */
