@@ -14,7 +14,8 @@ import java.util.function.Function;
  * traffic from the cell is admitted only to the declared destinations, nothing unsolicited enters
  * the cell, the cell cannot talk to the host itself beyond neighbour discovery and replies, and what
  * leaves is masqueraded. What {@link HostEgress} says leads to the host (the uplink pools, link-local,
- * loopback, multicast and reserved ranges) is never forwarded, even inside a declared prefix, and
+ * loopback, multicast and reserved ranges) is never forwarded, even inside a declared prefix (a rule
+ * for each range a declared prefix overlaps; with answers or in audit mode, for every range), and
  * nothing from the cell is delivered to the host's own addresses, unless the runner allows host
  * egress: then declared destinations on the host are admitted too. A source address other than the
  * cell's own is dropped first: a workload that rewrote its address must not get replies delivered
@@ -48,7 +49,7 @@ public final class HostFilter {
         fromCell.add(CellRuleset.established());
         fromCell.add(CellRuleset.dnsElsewhere(Expr.drop()));
         if (!allowHostEgress) {
-            fromCell.addAll(rangeRules(HostEgress.neverForwarded(host), comment -> List.of(Expr.drop())));
+            fromCell.addAll(rangeRules(neverForwarded(host, sets, dns), comment -> List.of(Expr.drop())));
         }
         fromCell.addAll(allowDeclared(dns));
         chains.add(new NftChain(FROM_CELL, null, fromCell));
@@ -62,6 +63,22 @@ public final class HostFilter {
         cellIpv6.ifPresent(subnet -> nat.add(masquerade("masquerade-ip6", subnet, veth)));
         chains.add(new NftChain("cell_nat", NftChain.Hook.sourceNat(), nat));
         return new NftTable(tableName, sets.nftSets(dns), chains);
+    }
+
+    /**
+     * The ranges of {@link HostEgress#neverForwarded} this cell needs a rule for. After them the chain
+     * accepts only the allow sets and drops the rest: a range that no declared destination overlaps
+     * is dropped by that last rule anyway (counted as {@value #DROP}), so a rule of its own would only
+     * lengthen every cell's load. Answers and audit mode may open any address: they keep every range.
+     */
+    static List<HostEgress.Finding> neverForwarded(HostAddresses host, AllowSets sets, DnsPolicy dns) {
+        List<HostEgress.Finding> ranges = HostEgress.neverForwarded(host);
+        if (dns.redirected()) {
+            return ranges;
+        }
+        List<IpPrefix> declared = sets.nftSets().stream().flatMap(set -> set.elements().stream())
+                .map(SetElement::destination).toList();
+        return ranges.stream().filter(range -> declared.stream().anyMatch(d -> d.overlaps(range.range()))).toList();
     }
 
     /** The declared and answered destinations, then drop; in audit mode, everything left is accepted instead. */

@@ -51,6 +51,31 @@ class RulesetGoldenTest {
     }
 
     @Test
+    void aCellWithoutNamesGetsARangeRuleWhereADeclaredPrefixOverlapsARangeAndTheFinalDropElsewhere()
+            throws EgressRefusal {
+        List<PinnedRule> literals = EgressPinning.pin(List.of(new dev.cellrunner.spec.EgressRule("198.51.100.10", 443,
+                dev.cellrunner.spec.Protocol.TCP)), java.util.Map.of(), HOST, false);
+        String none = HostFilter.compile(TABLE, VETH, AllowSets.of(literals), DnsPolicy.REJECTED,
+                Optional.of(prefix("198.18.0.4/30")), Optional.empty(), HOST, false).text();
+        String fromCell = none.substring(none.indexOf("chain from_cell"), none.indexOf("chain to_host"));
+        assertThat(fromCell).as("no declared destination is near the host: nothing but the allow sets is accepted")
+                .doesNotContain("never-").doesNotContain("@dns_").endsWith("counter drop comment \"drop\"\n\t}\n\t");
+
+        List<PinnedRule> wide = EgressPinning.pin(List.of(
+                new dev.cellrunner.spec.EgressRule("128.0.0.0/2", 443, dev.cellrunner.spec.Protocol.TCP),
+                new dev.cellrunner.spec.EgressRule("fe80::/9", 443, dev.cellrunner.spec.Protocol.TCP)),
+                java.util.Map.of(), HOST, false);
+        String text = HostFilter.compile(TABLE, VETH, AllowSets.of(wide), DnsPolicy.REJECTED,
+                Optional.of(prefix("198.18.0.4/30")), Optional.of(prefix("fdc3:11f0:5a7e:1::/64")), HOST, false).text();
+        String chain = text.substring(text.indexOf("chain from_cell"), text.indexOf("chain to_host"));
+        assertThat(chain.lines().filter(line -> line.contains("never-")).toList()).as("the parts of the declared "
+                + "prefixes that lead to the host, dropped before the allow sets").containsExactly(
+                "\t\tip daddr 169.254.0.0/16 counter drop comment \"never-link-local-ip4\"",
+                "\t\tip6 daddr fe80::/10 counter drop comment \"never-link-local-ip6\"");
+        assertThat(chain.indexOf("never-link-local-ip4")).isLessThan(chain.indexOf("@allow_ip4_tcp"));
+    }
+
+    @Test
     void auditModeAcceptsAllButTheHostAndCountsTheDeclaredRulesOnTheWay() throws IOException {
         NftTable cell = CellRuleset.compile(TABLE, AllowSets.of(Fixtures.pinned()), DnsPolicy.FORWARDED,
                 HostEgress.ranges(HOST));
