@@ -286,8 +286,9 @@ public final class CellNetwork implements AutoCloseable {
     private void startRecording(CellThread launch, Map<String, String> env,
                                 Function<InetAddress, Optional<String>> neverAllowed) throws NetworkRefusal {
         try {
-            NameService settings = NameService.fromEnvironment(env, neverAllowed);
-            recorder = new NetworkRecorder(launch.call(NetworkRecorder::openHere), rules, settings.recordLimit());
+            recorder = new NetworkRecorder(launch.call(NetworkRecorder::openHere), rules, NameService.recordLimit(env));
+            // the upstream resolvers and the TTL policy serve a responder only: a cell without one skips them
+            NameService settings = dns.redirected() ? NameService.fromEnvironment(env, neverAllowed) : null;
             if (dns == DnsPolicy.ANSWERED) {
                 NetfilterNetlink cellSets = launch.call(() -> NetfilterNetlink.open(0, 0));
                 AnswerSets gate = new AnswerSets(names.table(), cellSets, true);
