@@ -95,7 +95,7 @@ public final class NetPath {
                 return null;
             });
             long t0 = System.nanoTime();
-            CellNetwork network = CellNetwork.setUp(launch::call, launch.tid(), rules, env, System.err::println);
+            CellNetwork network = CellNetwork.setUp(launch::submit, launch.tid(), rules, env, System.err::println);
             long t1 = System.nanoTime();
             launch.close();
             long t2 = System.nanoTime();

@@ -195,7 +195,7 @@ public final class CellRun {
             }
             root = StagedRoot.start(launch.tid(), plan.confinement().mounts());
             try {
-                network = CellNetwork.setUp(launch::call, launch.tid(), plan.egress(), runnerSettings,
+                network = CellNetwork.setUp(launch::submit, launch.tid(), plan.egress(), runnerSettings,
                         plan.hostAddresses(), plan.policy().allowHostEgress(), plan.egressMode(), log);
             } catch (NetworkRefusal refusal) {
                 trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, refusal.partial()));

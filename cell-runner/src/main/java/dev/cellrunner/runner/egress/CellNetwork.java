@@ -86,6 +86,12 @@ public final class CellNetwork implements AutoCloseable {
     private ResponderSockets responder;
     /** The socket, opened inside the cell, through which answers reach its answer sets. */
     private NetfilterNetlink answerSocket;
+    /** The records' sockets the launch thread opened, until the recorder takes them (or why they are missing). */
+    private NetworkRecorder.Sockets recordingSockets;
+    private Exception socketsFailed;
+    private long uplinkStart;
+    private boolean v4;
+    private boolean v6;
     private boolean closed;
 
     private CellNetwork(CellNetNames names, List<PinnedRule> rules, Consumer<String> log) {
@@ -137,9 +143,23 @@ public final class CellNetwork implements AutoCloseable {
         CellNetwork network = new CellNetwork(CellNetNames.next(), rules, log, mode, host, allowHostEgress);
         OPEN.add(network);
         try {
-            network.applyCellRuleset(launch, launchTid);
-            if (network.dns != DnsPolicy.NONE) {
-                network.connectUplink(launch, env, host, allowHostEgress);
+            boolean uplink = network.dns != DnsPolicy.NONE;
+            // the launch thread loads and reads back the cell's side while this thread prepares the host's
+            CompletableFuture<CellSide> cellSide = network.startCellSide(launch, launchTid, uplink);
+            NetworkRefusal hostRefusal = null;
+            if (uplink) {
+                try {
+                    network.loadHostFilter(host, allowHostEgress, env);
+                } catch (NetworkRefusal refusal) {
+                    hostRefusal = refusal;
+                }
+            }
+            network.finishCellRuleset(cellSide); // the cell's refusal, if any, comes first, as when done in turn
+            if (hostRefusal != null) {
+                throw network.refuse(hostRefusal.getMessage());
+            }
+            if (uplink) {
+                network.connectUplink(launch, env);
                 network.startRecording(launch, env, EgressPinning.neverAllowed(host, allowHostEgress));
             }
             return network;
@@ -159,12 +179,17 @@ public final class CellNetwork implements AutoCloseable {
         NetworkNamespace.enterNew();
         CellNetwork rehearsal = new CellNetwork(new CellNetNames(ProcessHandle.current().pid(), 0), List.of(), line -> { });
         try {
-            return rehearsal.applyCellRuleset(new CellThread() {
+            CellThread here = new CellThread() {
                 @Override
-                public <T> T call(Callable<T> step) throws Exception {
-                    return step.call();
+                public <T> CompletableFuture<T> submit(Callable<T> step) {
+                    try {
+                        return CompletableFuture.completedFuture(step.call());
+                    } catch (Exception e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
                 }
-            }, Syscalls.gettid());
+            };
+            return rehearsal.finishCellRuleset(rehearsal.startCellSide(here, Syscalls.gettid(), false));
         } finally {
             rehearsal.close();
         }
@@ -212,40 +237,97 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /**
-     * Loads the ruleset and reads it back on the launch thread (libnftables acts on that thread's
-     * namespace); returns the kernel's listing (JSON) it checked.
+     * What the launch thread did inside the cell: the ruleset loaded and listed, the listing parsed (or
+     * why it could not be), and for a cell with an uplink its recording sockets opened (or why not).
      */
-    private String applyCellRuleset(CellThread launch, int launchTid) throws NetworkRefusal {
+    private record CellSide(NftKernel.Loaded loaded, KernelRuleset kernel, String unreadable,
+                            NetworkRecorder.Sockets sockets, Exception socketsFailed, long doneNanos) {
+    }
+
+    /**
+     * Queues on the launch thread (libnftables acts on that thread's namespace): the cell's ruleset
+     * loaded, listed and parsed, its digest taken; then, with {@code recording}, the sockets of the
+     * cell's records opened ({@link NetworkRecorder#openHere}). The caller checks it all in
+     * {@link #finishCellRuleset}.
+     */
+    private CompletableFuture<CellSide> startCellSide(CellThread launch, int launchTid, boolean recording) {
         long start = System.nanoTime();
-        NftKernel.Loaded loaded;
         try {
             cellNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), launchTid);
-            loaded = launch.call(() -> NftKernel.loadOnce(cellTable.text(), "list ruleset"));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return launch.submit(() -> {
+            NftKernel.Loaded loaded = NftKernel.loadOnce(cellTable.text(), "list ruleset");
+            KernelRuleset kernel = null;
+            String unreadable = null;
+            if (loaded.applied().ok() && loaded.listed().ok()) {
+                try {
+                    kernel = KernelRuleset.parse(loaded.listed().output());
+                    kernel.digest();
+                } catch (IllegalArgumentException e) {
+                    unreadable = e.getMessage();
+                }
+            }
+            long done = System.nanoTime();
+            NetworkRecorder.Sockets sockets = null;
+            Exception socketsFailed = null;
+            if (recording && kernel != null) {
+                try {
+                    sockets = NetworkRecorder.openHere();
+                } catch (Exception e) {
+                    socketsFailed = e;
+                }
+            }
+            return new CellSide(loaded, kernel, unreadable, sockets, socketsFailed, done - start);
+        });
+    }
+
+    /**
+     * Waits for {@link #startCellSide} and checks that the kernel holds exactly the cell's ruleset;
+     * returns the kernel's listing (JSON) it checked.
+     */
+    private String finishCellRuleset(CompletableFuture<CellSide> started) throws NetworkRefusal {
+        CellSide side;
+        try {
+            side = CellThread.await(started);
         } catch (Exception e) {
             throw refuse(reason(e, "cannot apply the cell's ruleset"));
         }
+        recordingSockets = side.sockets();
+        socketsFailed = side.socketsFailed();
+        NftKernel.Loaded loaded = side.loaded();
         if (!loaded.applied().ok()) {
             throw refuse("the kernel refused the cell's ruleset: " + loaded.applied().error());
         }
-        KernelRuleset kernel = readBack(loaded.listed(), cellTable, true);
-        setup = new NetworkSetup(names.table(), true, kernel.digest(), (System.nanoTime() - start) / 1e6, 0,
+        if (!loaded.listed().ok()) {
+            throw refuse("cannot read the ruleset back: " + loaded.listed().error());
+        }
+        if (side.kernel() == null) {
+            throw refuse("cannot read the ruleset back: " + side.unreadable());
+        }
+        check(side.kernel(), cellTable, true);
+        setup = new NetworkSetup(names.table(), true, side.kernel().digest(), side.doneNanos() / 1e6, 0,
                 setup.ruleElements(), null, false, null);
         return loaded.listed().output();
     }
 
-    private void connectUplink(CellThread launch, Map<String, String> env, HostAddresses hostAddresses,
-                               boolean allowHostEgress) throws NetworkRefusal {
-        long start = System.nanoTime();
+    /**
+     * On this (a runner) thread, in the runner's namespace: the uplink slot taken, and the host-side
+     * filter for the slot's subnets loaded and read back.
+     */
+    private void loadHostFilter(HostAddresses hostAddresses, boolean allowHostEgress, Map<String, String> env)
+            throws NetworkRefusal {
+        uplinkStart = System.nanoTime();
         try {
             hostNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), Syscalls.gettid());
             UplinkPool pool = UplinkPool.fromEnvironment(env);
             slot = pool.take();
             // a name may be answered with addresses of either family
             boolean answered = dns.redirected();
-            boolean v4 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
-            boolean v6 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
-            String hostIf = names.hostInterface();
-            hostTable = HostFilter.compile(names.table(), hostIf, sets, dns,
+            v4 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(IpPrefix::isIpv4);
+            v6 = answered || rules.stream().flatMap(r -> r.destinations().stream()).anyMatch(d -> !d.isIpv4());
+            hostTable = HostFilter.compile(names.table(), names.hostInterface(), sets, dns,
                     v4 ? Optional.of(slot.ipv4Subnet()) : Optional.empty(),
                     v6 ? Optional.of(slot.ipv6Subnet()) : Optional.empty(),
                     new HostAddresses(hostAddresses.interfaces(), pool.prefixes()), allowHostEgress);
@@ -254,6 +336,21 @@ public final class CellNetwork implements AutoCloseable {
                 throw refuse("the kernel refused the host-side filter: " + loaded.applied().error());
             }
             readBack(loaded.listed(), hostTable, false);
+        } catch (NetworkRefusal refusal) {
+            throw refusal;
+        } catch (Exception e) {
+            throw refuse(reason(e, "cannot connect the cell's uplink"));
+        }
+    }
+
+    /**
+     * With the host filter in place: the veth pair, addresses and routes, and forwarding switched on.
+     * {@code uplinkMillis} counts from {@link #loadHostFilter}, which overlaps the cell's ruleset.
+     */
+    private void connectUplink(CellThread launch, Map<String, String> env) throws NetworkRefusal {
+        long start = uplinkStart;
+        try {
+            String hostIf = names.hostInterface();
             if (dns == DnsPolicy.ANSWERED) {
                 AnswerSets.hostSocket(); // opened here, on a thread in the runner's namespace
             }
@@ -286,7 +383,11 @@ public final class CellNetwork implements AutoCloseable {
     private void startRecording(CellThread launch, Map<String, String> env,
                                 Function<InetAddress, Optional<String>> neverAllowed) throws NetworkRefusal {
         try {
-            recorder = new NetworkRecorder(launch.call(NetworkRecorder::openHere), rules, NameService.recordLimit(env));
+            if (socketsFailed != null) {
+                throw socketsFailed;
+            }
+            recorder = new NetworkRecorder(recordingSockets, rules, NameService.recordLimit(env));
+            recordingSockets = null;
             // the upstream resolvers and the TTL policy serve a responder only: a cell without one skips them
             NameService settings = dns.redirected() ? NameService.fromEnvironment(env, neverAllowed) : null;
             if (dns == DnsPolicy.ANSWERED) {
@@ -363,6 +464,12 @@ public final class CellNetwork implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw refuse("cannot read the ruleset back: " + e.getMessage());
         }
+        check(kernel, expected, only);
+        return kernel;
+    }
+
+    /** Checks that {@code kernel} holds exactly {@code expected} ({@code only}: and no other table). */
+    private void check(KernelRuleset kernel, NftTable expected, boolean only) throws NetworkRefusal {
         List<String> differences = new ArrayList<>();
         if (only && !kernel.tableNames().equals(Set.of("inet " + expected.name()))) {
             differences.add("the namespace holds tables " + kernel.tableNames());
@@ -372,7 +479,6 @@ public final class CellNetwork implements AutoCloseable {
         if (!differences.isEmpty()) {
             throw refuse("the kernel's read-back differs from the ruleset applied: " + String.join("; ", differences));
         }
-        return kernel;
     }
 
     /**
@@ -499,6 +605,10 @@ public final class CellNetwork implements AutoCloseable {
             }
             if (recorder != null) {
                 recorder.close();
+            }
+            if (recordingSockets != null) {
+                recordingSockets.log().close();
+                recordingSockets.conntrack().close();
             }
             if (answerSocket != null) {
                 answerSocket.close();

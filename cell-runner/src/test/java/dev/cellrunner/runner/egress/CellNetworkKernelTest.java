@@ -147,7 +147,7 @@ class CellNetworkKernelTest {
 
     private CellNetwork setUp(LaunchThread cell) throws Exception {
         Map<String, String> env = Map.of("CELL_RUNNER_STATE_DIR", state.toString());
-        return runner.call(() -> CellNetwork.setUp(cell::call, cell.tid(), RULES, env, logs::add));
+        return runner.call(() -> CellNetwork.setUp(cell::submit, cell.tid(), RULES, env, logs::add));
     }
 
     private void close(CellNetwork network) throws Exception {
