@@ -27,20 +27,21 @@ for mode in default --every-signature; do
     taskset -c 1 java -XX:+UseSerialGC -Xmx256m -cp "$cp" bench/VerifyThroughput.java verify "$work/trail.jsonl" \
         "$work/keys/event-signing.pub" "$mode"
 done
-# the command as users run it (the launcher's JIT flags: C2 too from 256 MiB of trail), when the jar is built:
-# user+sys of the whole process, start-up and output included, on the same core
+# the command as users run it (the launcher's JIT: C1; from 64 MiB of trail C2 for SHA-256 and Ed25519's field
+# arithmetic only; from 1 GiB C2 for all), then the jar with C1 alone and with C2 for everything (the launcher's other flags), when the
+# jar is built: user+sys of the whole process, start-up and output included, on the same core, and its peak RSS
 if [[ -f cell-runner/target/cell-runner.jar ]]; then
     for jit in launcher c1 c2; do
         case "$jit" in
-            launcher) opts= ;;
-            c1) opts="-XX:TieredStopAtLevel=1" ;;
-            c2) opts="-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2" ;;
+            launcher) cmd=(bin/cell-runner) ;;
+            c1) cmd=(java -XX:+UseSerialGC -Xss512k -XX:-UsePerfData -XX:TieredStopAtLevel=1 -jar cell-runner/target/cell-runner.jar) ;;
+            c2) cmd=(java -XX:+UseSerialGC -Xss512k -XX:-UsePerfData -XX:CICompilerCount=2 -jar cell-runner/target/cell-runner.jar) ;;
         esac
-        CELL_RUNNER_JAVA_OPTS="$opts" /usr/bin/time -f '%U %S %e %M' -o "$work/time" taskset -c 1 bin/cell-runner \
+        /usr/bin/time -f '%U %S %e %M' -o "$work/time" taskset -c 1 "${cmd[@]}" \
             verify --key "$work/keys/event-signing.pub" "$work/trail.jsonl" >"$work/verdicts" 2>&1 || true
         read -r user sys real rss <"$work/time"
         awk -v u="$user" -v s="$sys" -v r="$real" -v rss="$rss" -v mb="$(stat -c %s "$work/trail.jsonl")" -v jit="$jit" \
-            -v ok="$(grep -c ': ok,' "$work/verdicts")" 'BEGIN { printf "bin/cell-runner verify (JIT: %s): %.1f s user+sys,'\
+            -v ok="$(grep -c ': ok,' "$work/verdicts")" 'BEGIN { printf "verify (JIT: %s): %.1f s user+sys,'\
 ' %.1f MB per CPU-second, %.1f s wall, peak RSS %.0f MB; %d runs ok\n", jit, u + s, mb / 1e6 / (u + s), r, rss / 1024, ok }'
     done
 fi
