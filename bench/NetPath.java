@@ -20,8 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the uplink), the counters are read as after a run, and the network is closed. Prints medians in ms:
  * apply and uplink as the runner reports them; setUp, counters and close (until the call returns) as
  * this loop sees them; teardown = from close until every host-side removal is done (awaited mode only);
- * path = setUp + counters + close (what a cell waits for); all = path + the rest of the teardown; and
- * cells/s over the whole measured loop (namespace creation included, last teardowns drained).
+ * path = setUp + counters + close (what a cell waits for); all = path + the rest of the teardown;
+ * cells/s over the whole measured loop (namespace creation included, last teardowns drained); and
+ * cpu/cell, the JVM's CPU time (all threads) over that loop per cell, which moves less with the load.
  *
  * <p>Modes: by default each cell's teardown is awaited before the next cell starts; with RESIDENT (or
  * PARALLEL above 1) the next cell starts while the last teardown runs in the background, as in a
@@ -32,6 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NetPath {
     static final List<String> COLUMNS = List.of("apply", "uplink", "setUp", "counters", "close", "teardown", "path", "all");
+    /** CPU time of the whole JVM (every thread: runner, launch, timers, GC, JIT) over the measured loop. */
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final Duration DRAIN = Duration.ofSeconds(60);
 
     public static void main(String[] args) throws Exception {
@@ -49,6 +53,7 @@ public final class NetPath {
         drain();
         Map<String, List<Double>> samples = new ConcurrentHashMap<>();
         long start = System.nanoTime();
+        long cpuStart = OS.getProcessCpuTime();
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         for (int w = 0; w < parallel; w++) {
@@ -70,18 +75,19 @@ public final class NetPath {
             throw new IllegalStateException(failures.get(0));
         }
         double cellsPerSecond = parallel * (iterations / parallel) / ((System.nanoTime() - start) / 1e9);
+        double cpuPerCell = (OS.getProcessCpuTime() - cpuStart) / 1e6 / (parallel * (iterations / parallel));
 
         if (flags.contains("header")) {
             StringBuilder header = new StringBuilder(String.format("%6s %3s", "rules", "par"));
             COLUMNS.forEach(c -> header.append(String.format(" %9s", c)));
-            System.out.println(header.append(String.format(" %9s", "cells/s")));
+            System.out.println(header.append(String.format(" %9s %9s", "cells/s", "cpu/cell")));
         }
         StringBuilder line = new StringBuilder(String.format("%6d %3d", ruleCount, parallel));
         for (String key : COLUMNS) {
             List<Double> values = samples.get(key);
             line.append(values == null ? String.format(" %9s", "-") : String.format(" %9.2f", median(values)));
         }
-        System.out.println(line.append(String.format(" %9.1f", cellsPerSecond)));
+        System.out.println(line.append(String.format(" %9.1f %9.2f", cellsPerSecond, cpuPerCell)));
     }
 
     /** Runs {@code count} cells' networks one after the other, adding their timings to {@code samples}. */
