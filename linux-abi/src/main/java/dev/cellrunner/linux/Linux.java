@@ -34,6 +34,7 @@ public final class Linux {
     public static final long SYS_FSOPEN = 430;
     public static final long SYS_FSCONFIG = 431;
     public static final long SYS_FSMOUNT = 432;
+    public static final long SYS_PIDFD_OPEN = 434;
     public static final long SYS_CLONE3 = 435;
     public static final long SYS_OPENAT2 = 437;
     public static final long SYS_MOUNT_SETATTR = 442;

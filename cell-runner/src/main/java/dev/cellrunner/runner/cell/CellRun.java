@@ -43,9 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import dev.cellrunner.linux.Linux;
@@ -535,29 +533,20 @@ public final class CellRun {
      */
     private Outcome await(SpawnedProcess init, Pid1 pid1, CellCgroup cgroup, Deadline lifetime, long startNanos,
                           OutputPump out, OutputPump err) throws InterruptedException {
-        CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
-        RunnerThreads.POOL.execute(() -> {
-            try {
-                exited.complete(init.waitFor());
-            } catch (OsError | RuntimeException e) {
-                exited.completeExceptionally(e);
-            }
-        });
         boolean timedOut = false;
         ExitStatus status;
         Deadline drained;
         try {
-            try {
-                status = exited.get(lifetime.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
-                drained = Deadline.after(System.nanoTime(), DRAIN_LIMIT);
-            } catch (TimeoutException e) {
+            // on this thread: a wait handed to another thread costs two wake-ups where this costs one
+            status = init.waitFor(() -> lifetime.pollMillis(System.nanoTime()));
+            drained = Deadline.after(System.nanoTime(), DRAIN_LIMIT);
+            if (status == null) {
                 timedOut = true;
-                drained = Deadline.after(System.nanoTime(), DRAIN_LIMIT);
                 killGroup(cgroup);
-                status = reapedAfterKill(exited, init.pid(), drained);
+                status = reapedAfterKill(init, drained);
             }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot reap the cell's process", e.getCause());
+        } catch (OsError e) {
+            throw new IllegalStateException("cannot reap the cell's process", e);
         }
         Pid1.Ending ending = pid1.ending(status, drained);
         long durationMs = (System.nanoTime() - startNanos) / 1_000_000;
@@ -574,15 +563,23 @@ public final class CellRun {
      * PID 1's status once the kernel lets it go after the kill; SIGKILL as sent if it cannot before
      * {@code drained} (PID 1 is held until every process of its namespace has ended).
      */
-    private ExitStatus reapedAfterKill(CompletableFuture<ExitStatus> exited, int pid, Deadline drained)
-            throws InterruptedException, ExecutionException {
-        try {
-            return exited.get(drained.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            log.accept("the cell's PID 1 (" + pid + ") was not released " + DRAIN_LIMIT.toMillis() + " ms after "
+    private ExitStatus reapedAfterKill(SpawnedProcess init, Deadline drained) throws OsError {
+        ExitStatus status = init.waitFor(() -> drained.pollMillis(System.nanoTime()));
+        if (status == null) {
+            log.accept("the cell's PID 1 (" + init.pid() + ") was not released " + DRAIN_LIMIT.toMillis() + " ms after "
                     + "SIGKILL: a process of the cell is stuck in the kernel (a hung filesystem?) and ignores it; "
                     + "the run ends without it");
+            RunnerThreads.POOL.execute(() -> reapWhenReleased(init)); // not left a zombie once it is let go
             return ExitStatus.killed(Linux.SIGKILL, false);
+        }
+        return status;
+    }
+
+    private void reapWhenReleased(SpawnedProcess init) {
+        try {
+            init.waitFor();
+        } catch (OsError e) {
+            log.accept("cannot reap the cell's PID 1 (" + init.pid() + "): " + e.getMessage());
         }
     }
 

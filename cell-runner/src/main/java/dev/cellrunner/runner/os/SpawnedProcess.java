@@ -7,6 +7,7 @@ import dev.cellrunner.linux.Linux;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.IntSupplier;
 
 /**
  * A child started by {@link Spawner}. The runner reaps it itself with waitid(2), so it learns
@@ -48,6 +49,41 @@ public final class SpawnedProcess {
 
     /** Blocks until the child ends and reaps it. */
     public ExitStatus waitFor() throws OsError {
+        return reap();
+    }
+
+    /**
+     * Waits on the calling thread, through poll(2) on a pidfd, until the child ends or the wait's time
+     * is up; reaps it and returns its status, or null while it still runs. {@code pollMillis} gives the
+     * time left, asked again after a signal so that a signal never lengthens the wait. No waiting
+     * thread: the caller is woken by the kernel itself when the child ends.
+     */
+    public ExitStatus waitFor(IntSupplier pollMillis) throws OsError {
+        int pidfd;
+        try {
+            // not reaped yet, so the pid still names this child
+            pidfd = (int) LibC.INSTANCE.syscall(Linux.SYS_PIDFD_OPEN, pid, 0);
+        } catch (LastErrorException e) {
+            throw new OsError("pidfd_open(" + pid + ")", e);
+        }
+        try (Memory pollfd = new Memory(Linux.POLLFD_SIZE)) {
+            pollfd.clear();
+            pollfd.setInt(0, pidfd);
+            pollfd.setShort(Linux.POLLFD_EVENTS_OFFSET, (short) Linux.POLLIN);
+            long ready;
+            try {
+                ready = Eintr.retry(() -> LibC.INSTANCE.poll(pollfd, 1, pollMillis.getAsInt()));
+            } catch (LastErrorException e) {
+                throw new OsError("poll on the pidfd of " + pid, e);
+            }
+            // readable once the child is a zombie: the reap below does not wait
+            return ready == 0 ? null : reap();
+        } finally {
+            LibC.INSTANCE.close(pidfd);
+        }
+    }
+
+    private ExitStatus reap() throws OsError {
         try (Memory siginfo = new Memory(SIGINFO_SIZE)) {
             siginfo.clear();
             try {

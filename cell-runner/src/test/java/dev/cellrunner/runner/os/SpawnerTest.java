@@ -47,6 +47,20 @@ class SpawnerTest {
     }
 
     @Test
+    void aBoundedWaitTellsAChildStillRunningThenReapsItWithItsStatus() throws Exception {
+        SpawnedProcess sleeps = sh("read line", null, true); // runs until its stdin closes
+        assertThat(sleeps.waitFor(() -> 50)).as("still running after 50 ms").isNull();
+        sleeps.stdin().close();
+        assertThat(sleeps.waitFor(() -> 10_000)).isEqualTo(ExitStatus.exited(1));
+
+        SpawnedProcess killed = sh("kill -KILL $$", null, false);
+        ExitStatus status = killed.waitFor(() -> 10_000);
+        assertThat(status.signal()).isEqualTo(9);
+        assertThat(status.shellStatus()).isEqualTo(137);
+        assertThat(Path.of("/proc/" + killed.pid())).as("reaped, not left a zombie").doesNotExist();
+    }
+
+    @Test
     void stdinIsDevNullUnlessPiped() throws Exception {
         SpawnedProcess reads = sh("cat; echo end", null, false);
         assertThat(text(reads.stdout())).isEqualTo("end\n");
