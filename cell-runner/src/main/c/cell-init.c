@@ -16,7 +16,7 @@
  * Messages on descriptor 3:
  *   started PID           the workload's executable was loaded (PID in the cell's namespace)
  *   exec-failed ERRNO     execve of the workload failed
- *   init-failed ERRNO     this program could not start the workload (fork, pipe)
+ *   init-failed ERRNO     this program could not start the workload (vfork)
  *   exited STATUS LEFT    the workload's wait status (as waitpid gives it); LEFT is 1 when other
  *                         processes of the cell were still running, which the kernel now kills
  */
@@ -34,6 +34,9 @@
 
 #define STATUS_FD 3
 #define RUNNER_FD 4
+
+/* written by the vfork child when its exec fails (it shares this memory) */
+static volatile int exec_errno;
 
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -85,33 +88,21 @@ int main(int argc, char **argv) {
     }
     sigprocmask(SIG_BLOCK, &waited, NULL);
 
-    int exec_pipe[2];
-    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
-        report("init-failed %ld\n", errno, 0);
-        return 126;
+    /* vfork: the child borrows this process's memory until its exec, so there is nothing to copy, and
+     * this process sleeps until the exec has succeeded or failed: no pipe is needed to learn which. */
+    exec_errno = 0;
+    pid_t workload = vfork();
+    if (workload == 0) {
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[1], argv + 2);
+        exec_errno = errno; /* seen by the parent, which resumes when this child exits */
+        _exit(127);
     }
-    pid_t workload = fork();
     if (workload < 0) {
         report("init-failed %ld\n", errno, 0);
         return 126;
     }
-    if (workload == 0) {
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        close(exec_pipe[0]);
-        execv(argv[1], argv + 2);
-        int error = errno;
-        while (write(exec_pipe[1], &error, sizeof error) < 0 && errno == EINTR) {
-        }
-        _exit(127);
-    }
-    close(exec_pipe[1]);
-    int exec_errno = 0;
-    ssize_t got;
-    do {
-        got = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-    } while (got < 0 && errno == EINTR);
-    close(exec_pipe[0]);
-    if (got == (ssize_t) sizeof exec_errno) {
+    if (exec_errno != 0) {
         report("exec-failed %ld\n", exec_errno, 0);
         while (waitpid(workload, NULL, 0) < 0 && errno == EINTR) {
         }
