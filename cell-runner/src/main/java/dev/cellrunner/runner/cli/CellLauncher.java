@@ -184,15 +184,17 @@ final class CellLauncher {
             return ExitCodes.INVALID_SPEC;
         }
         SpecReadResult.Valid valid = (SpecReadResult.Valid) read;
-        List<EventSink> sinks = EventSinkOptions.open(targets, http, brokers, env, log, new ArrayList<>());
-        if (!targets.isEmpty() && sinks.isEmpty()) {
-            log.accept("no event sink can take events; nothing ran");
-            return ExitCodes.SINK_FAILED;
-        }
-        sinks.addAll(io.extraSinks());
-        LaunchStart launch = LaunchStart.begin(valid.document().spec().id()); // its namespace is made meanwhile
-        CompletableFuture<UidAllocator.Lease> uid = allocateMeanwhile(valid.document()); // its NSS lookups too
+        // first: its namespaces are made, and its uid taken, while the sinks open and the cell is planned
+        LaunchStart launch = LaunchStart.begin(valid.document().spec().id());
+        CompletableFuture<UidAllocator.Lease> uid = null;
         try {
+            uid = allocateMeanwhile(valid.document()); // its NSS lookups too
+            List<EventSink> sinks = EventSinkOptions.open(targets, http, brokers, env, log, new ArrayList<>());
+            if (!targets.isEmpty() && sinks.isEmpty()) {
+                log.accept("no event sink can take events; nothing ran");
+                return ExitCodes.SINK_FAILED;
+            }
+            sinks.addAll(io.extraSinks());
             SigningKey key = fixedKey != null ? fixedKey : SigningKeyOptions.ephemeral(!sinks.isEmpty(), log);
             Phases.mark("sinks-open");
             EventTrail trail = new EventTrail(new CellEventFactory(identity(valid.document(), io.workItem()), Clock.systemUTC()),
