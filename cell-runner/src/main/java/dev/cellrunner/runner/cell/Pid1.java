@@ -26,6 +26,10 @@ final class Pid1 implements AutoCloseable {
     private final int aliveRead;
     private final int aliveWrite;
     private final FdInputStream status;
+    /** What one read(2) brought beyond the byte asked for: a message comes whole, in one read, not a call per byte. */
+    private final byte[] received = new byte[256];
+    private int receivedFrom;
+    private int receivedTo;
     private boolean childEndsClosed;
 
     private Pid1(int statusRead, int statusWrite, int aliveRead, int aliveWrite) {
@@ -103,6 +107,9 @@ final class Pid1 implements AutoCloseable {
 
     /** One byte of the status pipe (-1 at its end) once poll(2) says there is one, before {@code deadline}. */
     private int read(Memory pollfd, Deadline deadline) throws IOException, LifetimeExpired {
+        if (receivedFrom < receivedTo) {
+            return received[receivedFrom++] & 0xff;
+        }
         pollfd.clear();
         pollfd.setInt(0, statusRead);
         pollfd.setShort(Linux.POLLFD_EVENTS_OFFSET, (short) Linux.POLLIN);
@@ -116,7 +123,13 @@ final class Pid1 implements AutoCloseable {
         if (ready == 0) {
             throw new LifetimeExpired();
         }
-        return status.read(); // readable, or at its end (POLLHUP): never blocks
+        int got = status.read(received, 0, received.length); // readable, or at its end (POLLHUP): never blocks
+        if (got < 0) {
+            return -1;
+        }
+        receivedFrom = 1;
+        receivedTo = got;
+        return received[0] & 0xff;
     }
 
     /**

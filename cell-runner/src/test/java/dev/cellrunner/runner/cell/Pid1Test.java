@@ -1,9 +1,15 @@
 package dev.cellrunner.runner.cell;
 
+import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.ExitStatus;
+import dev.cellrunner.runner.os.LibC;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,6 +42,28 @@ class Pid1Test {
         try (Pid1 pid1 = Pid1.open()) {
             pid1.spawned(); // the child's ends closed, as after a PID 1 that exited without a word
             assertThat(pid1.next(Deadline.after(System.nanoTime(), Duration.ZERO))).isNull();
+        }
+    }
+
+    @Test
+    void messagesAreReadOneLineAtATimeHoweverTheyArrive() throws Exception {
+        try (Pid1 pid1 = Pid1.open()) {
+            int statusWrite = pid1.request("/bin/true", List.of("true"), Map.of(), Path.of("/")).passedFds().get(0);
+            Deadline deadline = Deadline.after(System.nanoTime(), Duration.ofSeconds(10));
+            write(statusWrite, "started 2\nexi"); // one read brings a whole message and the start of the next
+            assertThat(pid1.next(deadline)).isEqualTo(new InitMessage.Started(2));
+            write(statusWrite, "ted 256 1\n");
+            pid1.spawned(); // the writer gone: the last message is still read whole, then the end
+            assertThat(pid1.next(deadline)).isEqualTo(new InitMessage.Exited(ExitStatus.exited(1), true));
+            assertThat(pid1.next(deadline)).isNull();
+        }
+    }
+
+    private static void write(int fd, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        try (Memory buffer = new Memory(bytes.length)) {
+            buffer.write(0, bytes, 0, bytes.length);
+            assertThat(LibC.INSTANCE.write(fd, buffer, bytes.length)).isEqualTo(bytes.length);
         }
     }
 }
