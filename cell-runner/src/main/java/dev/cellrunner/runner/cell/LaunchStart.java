@@ -5,25 +5,68 @@ import dev.cellrunner.runner.os.NetworkNamespace;
 import dev.cellrunner.runner.os.Nftables;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A cell's launch thread, started as soon as its document is valid: it enters the cell's fresh
  * namespaces (network, mount, PID, IPC, UTS; see {@link CellNamespaces}) and brings {@code lo} up
  * while the runner plans the cell and opens its trail.
  *
+ * <p>A resident runner ({@link #keepOneAhead}) makes the next cell's thread and its network namespace,
+ * the costly one, once a cell has ended: the next cell takes that thread, which has never served
+ * another cell, and it enters the other namespaces then. The mount namespace is never made ahead: it
+ * copies the host's mount table, which must be the table of the cell's start.
+ *
  * @param namespace completes when the thread is in its new namespaces, or with the reason it is not
  */
 public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace) {
+    private static final AtomicReference<LaunchStart> AHEAD = new AtomicReference<>();
+    private static volatile boolean keepOneAhead;
+
     public static LaunchStart begin(String cellId) {
         Nftables.prepareForLaunchThreads();
         LaunchClasses.loadIfFromDirectory();
-        LaunchThread thread = LaunchThread.start("cell-launch-" + cellId);
         String hostname = CellHostname.of(cellId);
+        LaunchStart ahead = AHEAD.getAndSet(null);
+        LaunchStart network = ahead != null ? ahead : inFreshNetwork("cell-launch-" + cellId);
+        CompletableFuture<Void> rest = network.thread.submit(() -> {
+            CellNamespaces.enterAllButNetwork(hostname);
+            return null;
+        });
+        return new LaunchStart(network.thread, network.namespace.thenCombine(rest, (done, alsoDone) -> null));
+    }
+
+    /** From now on, a thread in a fresh network namespace waits for the next cell (serve, work). */
+    public static void keepOneAhead() {
+        keepOneAhead = true;
+    }
+
+    /** Back to one-shot behaviour; the thread waiting, if any, ends. */
+    static void keepNoneAhead() {
+        keepOneAhead = false;
+        LaunchStart waiting = AHEAD.getAndSet(null);
+        if (waiting != null) {
+            waiting.end();
+        }
+    }
+
+    private static LaunchStart inFreshNetwork(String threadName) {
+        LaunchThread thread = LaunchThread.start(threadName);
         return new LaunchStart(thread, thread.submit(() -> {
-            CellNamespaces.enter(hostname);
+            CellNamespaces.enterNetwork();
             NetworkNamespace.bringLoopbackUp();
             return null;
         }));
+    }
+
+    /** The next cell's thread, made on a runner thread, off this cell's path; at most one waits. */
+    private static void makeOneAhead() {
+        if (AHEAD.get() == null) {
+            LaunchStart made = inFreshNetwork("cell-launch-next");
+            if (!AHEAD.compareAndSet(null, made)) {
+                made.end();
+            }
+        }
     }
 
     /** Ends the thread (its namespaces go with it); for a cell that does not run, and safe to repeat. */
@@ -32,6 +75,9 @@ public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace
             thread.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (keepOneAhead && AHEAD.get() == null) {
+            RunnerThreads.POOL.execute(LaunchStart::makeOneAhead);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.cli;
 
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.LaunchStart;
 import dev.cellrunner.runner.serve.CellServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,6 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "serve-stop"));
         log.accept("listening on " + server.socket());
+        LaunchStart.keepOneAhead(); // resident: each cell's network namespace is made before it comes
         ServeWarmup.begin(log);
         server.serve();
         return ExitCodes.OK;

@@ -4,6 +4,7 @@ import dev.cellrunner.events.Ed25519Key;
 import dev.cellrunner.events.SigningKey;
 import dev.cellrunner.events.nats.NatsAddress;
 import dev.cellrunner.runner.cell.ExitCodes;
+import dev.cellrunner.runner.cell.LaunchStart;
 import dev.cellrunner.runner.work.DeadLetters;
 import dev.cellrunner.runner.work.NatsWorkQueue;
 import dev.cellrunner.runner.work.RunRecords;
@@ -65,6 +66,7 @@ final class WorkerSetup {
                     new Worker.Settings(options.parallel, POLL, Duration.ofMillis(options.retryDelayMs),
                             options.idleExitMs == null ? null : Duration.ofMillis(options.idleExitMs)), log);
             StopSignals.install(worker::stop, log);
+            LaunchStart.keepOneAhead(); // resident: each cell's network namespace is made before it comes
             log.accept("taking work from " + from.describe() + " as consumer " + options.consumer + ", "
                     + options.parallel + " at once (ack wait " + queue.ackWait().toMillis() + " ms); runs are looked up in "
                     + records.describe() + "; dead letters to " + deadSubject);

@@ -16,22 +16,31 @@ import java.util.List;
 public final class CellNamespaces {
     /** The namespaces a cell gets, as /proc/&lt;pid&gt;/ns names them. */
     public static final List<String> KINDS = List.of("mnt", "pid", "ipc", "uts", "net");
-    static final int FLAGS = Linux.CLONE_NEWNET | Linux.CLONE_NEWNS | Linux.CLONE_NEWPID
+    private static final int ALL_BUT_NETWORK = Linux.CLONE_NEWNS | Linux.CLONE_NEWPID
             | Linux.CLONE_NEWIPC | Linux.CLONE_NEWUTS;
 
     private CellNamespaces() {
     }
 
+    /** Enters a new network namespace: the first of the cell's, and the costly one to make. */
+    public static void enterNetwork() throws OsError {
+        try {
+            LibC.INSTANCE.unshare(Linux.CLONE_NEWNET);
+        } catch (LastErrorException e) {
+            throw new OsError("unshare(CLONE_NEWNET)", e);
+        }
+    }
+
     /**
-     * Enters the new namespaces, makes every mount private (nothing the cell mounts reaches the host,
-     * nothing the host mounts later reaches the cell) and names the new UTS namespace {@code hostname}.
+     * Enters the other new namespaces, makes every mount private (nothing the cell mounts reaches the
+     * host, nothing the host mounts later reaches the cell) and names the new UTS namespace {@code hostname}.
      */
-    public static void enter(String hostname) throws OsError {
+    public static void enterAllButNetwork(String hostname) throws OsError {
         LibC libc = LibC.INSTANCE;
         try {
-            libc.unshare(FLAGS);
+            libc.unshare(ALL_BUT_NETWORK);
         } catch (LastErrorException e) {
-            throw new OsError("unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)", e);
+            throw new OsError("unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS)", e);
         }
         try {
             libc.mount(null, "/", null, Linux.MS_REC | Linux.MS_PRIVATE, null);
