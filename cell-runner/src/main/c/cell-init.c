@@ -7,8 +7,8 @@
  * capabilities, no_new_privs, landlock, seccomp), with two descriptors besides 0-2:
  *   3  the status pipe to the runner (written here, one text line per message);
  *   4  the read end of a pipe whose write end only the runner holds: one byte means "start the
- *      workload" (the runner has observed this process's confinement); end of file means the runner
- *      is gone.
+ *      workload" (the runner has observed this process's confinement), a second one "the workload's
+ *      host PID is read" (it is not reaped before); end of file means the runner is gone.
  * It arms a parent-death signal, waits for that byte, starts the workload, passes SIGTERM, SIGINT, SIGHUP, SIGQUIT,
  * SIGUSR1 and SIGUSR2 on to it, reaps every process that ends up as its child, and when the workload
  * ends it reports how and exits; the kernel then kills whatever is left in the namespace.
@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     if (got_go != 1) {
         return 137;
     }
-    close(RUNNER_FD);
+    fcntl(RUNNER_FD, F_SETFD, FD_CLOEXEC);
     fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
 
     sigset_t waited, none;
@@ -109,6 +109,7 @@ int main(int argc, char **argv) {
         return exec_errno == ENOENT ? 127 : 126;
     }
     report("started %ld\n", workload, 0);
+    int seen = 0;
 
     for (;;) {
         siginfo_t info;
@@ -119,6 +120,16 @@ int main(int argc, char **argv) {
         if (sig != SIGCHLD) {
             kill(workload, sig);
             continue;
+        }
+        if (!seen) {
+            /* The runner's second byte: it has read the workload's host PID in /proc, which it can only
+             * while the workload is not reaped; end of file if it died. */
+            ssize_t got_seen;
+            do {
+                got_seen = read(RUNNER_FD, &go, 1);
+            } while (got_seen < 0 && errno == EINTR);
+            close(RUNNER_FD);
+            seen = 1;
         }
         int status;
         pid_t reaped;

@@ -416,9 +416,11 @@ public final class CellRun {
                 if (observed.report() != null) {
                     observed.report().workload(workloadHostPid(init.pid(), started.pid()), started.pid());
                 }
+                pid1.workloadSeen(); // cell-init kept the workload unreaped, so /proc still showed it
                 emitConfinement(observed);
                 return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err));
             }
+            pid1.workloadSeen(); // whatever it said (or not): it must not wait for this byte
             emitConfinement(observed);
             Outcome ended = await(init, pid1, groups.leaf(), lifetime, startNanos, out, err);
             String executable = plan.executable().get().toString();

@@ -75,8 +75,17 @@ final class Pid1 implements AutoCloseable {
 
     /** Tells cell-init to start the workload (its confinement was observed); false if it is gone. */
     boolean go() {
+        return signal((byte) 'g');
+    }
+
+    /** Tells cell-init the workload's host PID is read: until then it does not reap the workload. */
+    void workloadSeen() {
+        signal((byte) 's');
+    }
+
+    private boolean signal(byte what) {
         try (com.sun.jna.Memory one = new com.sun.jna.Memory(1)) {
-            one.setByte(0, (byte) 'g');
+            one.setByte(0, what);
             return Eintr.retry(() -> LibC.INSTANCE.write(aliveWrite, one, 1)) == 1;
         } catch (LastErrorException e) {
             return false; // EPIPE: it has ended

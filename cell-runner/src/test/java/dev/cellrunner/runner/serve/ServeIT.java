@@ -85,6 +85,25 @@ class ServeIT {
                         events.stream().map(e -> e.get("id").asText()).toList());
     }
 
+    /**
+     * A workload that ends at once (true) is still named by its host PID in {@code confinement}: cell-init
+     * does not reap it before the runner has read /proc (before, about one cell in ten said -1).
+     */
+    @Test
+    void everyConfinementNamesTheWorkloadsHostPidEvenWhenItEndsAtOnce() throws Exception {
+        Path document = runner.document("/bin/true");
+        for (int round = 0; round < 12; round++) {
+            Path clientTrail = runner.scratch.resolve("true-" + round + ".jsonl");
+            RunnerProcesses.Result submitted = runner.run("submit", "submit", "--socket", socket.toString(),
+                    "--events-out", clientTrail.toString(), document.toString());
+            assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+            JsonNode workload = RunnerProcesses.data(RunnerProcesses.events(clientTrail), "confinement")
+                    .path("pid1").path("workload");
+            assertThat(workload.path("cellPid").asInt()).as("round %d: %s", round, workload).isEqualTo(2);
+            assertThat(workload.path("hostPid").asLong()).as("round %d: %s", round, workload).isPositive();
+        }
+    }
+
     @Test
     void submitAsksForAnEgressModeAndAServerThatDeniesAuditRefusesIt() throws Exception {
         Path denySocket = runner.scratch.resolve("private-deny").resolve("serve.sock");
