@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 /**
  * IP forwarding is one switch per network namespace, shared by every cell with an uplink, so runners
  * coordinate through files under {@code <state>/forwarding/<netns inode>/}, changed only under an fcntl
- * lock: {@code users/<cell>} (named with the runner's PID) for every cell that needs forwarding now,
- * and {@code turned-on-<family>} when a runner switched it on. The last user to leave switches off
+ * lock: {@code users/<cell>} (named with the runner's PID, holding its start time, as PIDs are reused)
+ * for every cell that needs forwarding now, and {@code turned-on-<family>} when a runner switched it on. The last user to leave switches off
  * only what a runner switched on, never what the administrator had on; a dead runner's users are
  * pruned by the next runner or by {@code cell-runner gc}. Forwarding is never switched off while a
  * live cell is registered. Every record is handled relative to the open state directory, never
@@ -50,6 +50,8 @@ public final class Forwarding {
 
     /** How long a runner waits for another to finish with the forwarding records. */
     static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
+    /** Between a user record's families and its runner's start time. */
+    private static final String STARTED = " started ";
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
     private final Path stateDirectory;
     private final String namespace;
@@ -69,7 +71,8 @@ public final class Forwarding {
     public Set<Family> acquire(String user, Set<Family> families) throws IOException {
         return locked(dir -> {
             try (StateDir users = dir.directory("users")) {
-                users.write(user, families.toString());
+                users.write(user, families + STARTED + RunnerProcesses.startTicks(ProcessHandle.current().pid())
+                        .orElse(-1));
             }
             Set<Family> switched = EnumSet.noneOf(Family.class);
             for (Family family : families) {
@@ -121,7 +124,8 @@ public final class Forwarding {
         List<String> live = new ArrayList<>();
         try (StateDir users = dir.directory("users")) {
             for (String name : users.names()) {
-                boolean alive = CellNetNames.ownerOf(name).map(RunnerProcesses::isLive).orElse(false);
+                java.util.Optional<Long> owner = CellNetNames.ownerOf(name);
+                boolean alive = owner.isPresent() && isLive(owner.get(), users.read(name, 256));
                 if (alive) {
                     live.add(name);
                 } else {
@@ -131,6 +135,25 @@ public final class Forwarding {
             }
         }
         return live;
+    }
+
+    /**
+     * The record's runner is alive and is the one that wrote it: its start time, kept in the record,
+     * tells a runner given a dead one's PID from the dead one (records without it: the PID alone).
+     */
+    static boolean isLive(long pid, String record) {
+        int at = record.lastIndexOf(STARTED);
+        if (at < 0) {
+            return RunnerProcesses.isLive(pid);
+        }
+        long started;
+        try {
+            started = Long.parseLong(record.substring(at + STARTED.length()).trim());
+        } catch (NumberFormatException e) {
+            return RunnerProcesses.isLive(pid);
+        }
+        // -1: the writer could not read its own start time; never forget a live cell's record for that
+        return started < 0 ? RunnerProcesses.isLive(pid) : RunnerProcesses.isLive(pid, started);
     }
 
     private interface Step<T> {

@@ -30,6 +30,44 @@ public final class RunnerProcesses {
         return isRunnerCommandLine(new String(cmdline, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Whether {@code pid} is a live runner that started at {@code startTicks} (field 22 of
+     * /proc/&lt;pid&gt;/stat, clock ticks since boot): PIDs wrap within hours on a busy host (pid_max is
+     * often 32768), and a later runner given a dead one's PID must not keep the dead one's records.
+     */
+    public static boolean isLive(long pid, long startTicks) {
+        return isLive(pid) && startTicks(pid).equals(java.util.OptionalLong.of(startTicks));
+    }
+
+    /** Field 22 of /proc/&lt;pid&gt;/stat, when the process exists. */
+    public static java.util.OptionalLong startTicks(long pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+        } catch (IOException gone) {
+            return java.util.OptionalLong.empty();
+        }
+        return startTicksOf(stat);
+    }
+
+    /** The start time in a /proc/&lt;pid&gt;/stat line; the command name may hold spaces and ')'. */
+    static java.util.OptionalLong startTicksOf(String stat) {
+        int afterName = stat.lastIndexOf(')');
+        if (afterName < 0) {
+            return java.util.OptionalLong.empty();
+        }
+        String[] fields = stat.substring(afterName + 1).trim().split(" ");
+        // fields[0] is field 3 (state), so field 22 is fields[19]
+        if (fields.length < 20) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            return java.util.OptionalLong.of(Long.parseLong(fields[19]));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** A zombie has an empty command line: its resources are released, it is no longer a runner. */
     static boolean isRunnerCommandLine(String cmdline) {
         for (String mark : RUNNER_MARKS) {

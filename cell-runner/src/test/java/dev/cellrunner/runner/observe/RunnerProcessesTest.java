@@ -25,4 +25,12 @@ class RunnerProcessesTest {
         assertThat(RunnerProcesses.isRunnerCommandLine("sleep\0" + "60")).isFalse();
         assertThat(RunnerProcesses.isRunnerCommandLine("")).as("a zombie").isFalse();
     }
+
+    @Test
+    void startTimeIsField22EvenWhenTheCommandNameHoldsSpacesAndParentheses() {
+        String stat = "4242 (a b) (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+        assertThat(RunnerProcesses.startTicksOf(stat)).hasValue(987654);
+        assertThat(RunnerProcesses.startTicksOf("4242 (short) S 1")).isEmpty();
+        assertThat(RunnerProcesses.startTicks(ProcessHandle.current().pid())).isPresent();
+    }
 }
