@@ -65,3 +65,13 @@ stop_server() {
 median() {
   sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m}'
 }
+
+# Starts bench/dns_fixture.py (a DNS server answering names under DOMAIN) on a random loopback port and
+# waits until it answers; sets $fixture (its PID, for the caller's cleanup) and $port.
+start_dns_fixture() {
+  local work="$1" domain="$2"
+  port=$((20000 + RANDOM % 20000))
+  python3 "$here/bench/dns_fixture.py" "$port" "$domain" >"$work/fixture.out" &
+  fixture=$!
+  until grep -q ready "$work/fixture.out" 2>/dev/null; do sleep 0.05; done
+}

@@ -13,10 +13,7 @@ work="$(mktemp -d /tmp/verify-templates.XXXXXX)"
 export CELL_RUNNER_STATE_DIR="$work/state"
 cleanup() { [[ -n "${fixture:-}" ]] && kill "$fixture" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-port=$((20000 + RANDOM % 20000))
-python3 "$here/bench/dns_fixture.py" "$port" bench.test >"$work/fixture.out" &
-fixture=$!
-until grep -q ready "$work/fixture.out" 2>/dev/null; do sleep 0.05; done
+start_dns_fixture "$work" bench.test
 write_true_cell "$work/true.json" 1
 cat >"$work/names.json" <<JSON
 {"apiVersion":"cellos.io/v1","kind":"ExecutionCell",

@@ -40,7 +40,7 @@ public final class HungFilesystem implements AutoCloseable {
     private static final int MAX_WRITE = 128 * 1024;
     private static final int ROOT = 1;
     private static final int NODE = 2;
-    private static final int ENOSYS = -38;
+    private static final int ENOSYS = -Linux.ENOSYS; // FUSE replies carry a negated errno
 
     private final Path mountPoint;
     private final int fd;
