@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -124,7 +125,7 @@ public final class Forwarding {
         List<String> live = new ArrayList<>();
         try (StateDir users = dir.directory("users")) {
             for (String name : users.names()) {
-                java.util.Optional<Long> owner = CellNetNames.ownerOf(name);
+                Optional<Long> owner = CellNetNames.ownerOf(name);
                 boolean alive = owner.isPresent() && isLive(owner.get(), users.read(name, 256));
                 if (alive) {
                     live.add(name);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /**
  * Whether a runner PID found in the name of a host object (cgroup, veth, nft table, temp dir) still
@@ -36,35 +37,35 @@ public final class RunnerProcesses {
      * often 32768), and a later runner given a dead one's PID must not keep the dead one's records.
      */
     public static boolean isLive(long pid, long startTicks) {
-        return isLive(pid) && startTicks(pid).equals(java.util.OptionalLong.of(startTicks));
+        return isLive(pid) && startTicks(pid).equals(OptionalLong.of(startTicks));
     }
 
     /** Field 22 of /proc/&lt;pid&gt;/stat, when the process exists. */
-    public static java.util.OptionalLong startTicks(long pid) {
+    public static OptionalLong startTicks(long pid) {
         String stat;
         try {
             stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
         } catch (IOException gone) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         return startTicksOf(stat);
     }
 
     /** The start time in a /proc/&lt;pid&gt;/stat line; the command name may hold spaces and ')'. */
-    static java.util.OptionalLong startTicksOf(String stat) {
+    static OptionalLong startTicksOf(String stat) {
         int afterName = stat.lastIndexOf(')');
         if (afterName < 0) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         String[] fields = stat.substring(afterName + 1).trim().split(" ");
         // fields[0] is field 3 (state), so field 22 is fields[19]
         if (fields.length < 20) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         try {
-            return java.util.OptionalLong.of(Long.parseLong(fields[19]));
+            return OptionalLong.of(Long.parseLong(fields[19]));
         } catch (NumberFormatException e) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
     }
 
