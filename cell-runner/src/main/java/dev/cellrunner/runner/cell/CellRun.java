@@ -69,7 +69,8 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
  *       ({@link ProcMount}: a helper thread joins the cell's mount namespace once the mounts are done,
  *       while the launch thread confines itself and spawns);</li>
- *   <li>observation from outside of PID 1 while it waits, then its go: it starts the workload
+ *   <li>observation from outside of PID 1 while it waits (its cgroups, status and namespaces while the helper
+ *       mounts /proc, its mount table once that is done), then its go: it starts the workload
  *       ({@link #launchAndWait}), unless a stop from outside came first ({@link WorkloadRelease}).</li>
  * </ol>
  * The launch thread lives until the cell has ended: cell-init's parent-death signal follows it.
@@ -383,15 +384,8 @@ public final class CellRun {
             tightenLimits(launch);
             OutputPump out = new OutputPump(init.stdout(), stdout);
             OutputPump err = new OutputPump(init.stderr(), stderr);
-            Observed observed;
-            try {
-                String proc = procMount.mount(init.pid());
-                Phases.mark("proc-mounted");
-                observed = observeConfinement(init.pid(), probes, new MountedCell(mounted.declared(), proc));
-            } catch (OsError e) {
-                String reason = "cannot mount the cell's /proc: " + e.getMessage();
-                observed = new Observed(null, CellEventData.refused(new Refusal("mounts", reason)), reason);
-            }
+            procMount.begin(init.pid());
+            Observed observed = observeConfinement(init.pid(), probes, mounted, procMount);
             Phases.mark("observed");
             if (observed.mismatch() != null) {
                 emitConfinement(observed);
@@ -503,21 +497,43 @@ public final class CellRun {
     private record Observed(ConfinementReport report, ObjectNode refusedData, String mismatch) {
     }
 
-    /** Reads PID 1's confinement from outside, before it starts the workload; requested next to observed. */
-    private Observed observeConfinement(int pid, List<Probe> probes, MountedCell mounted) {
-        ProcStatus status;
-        CgroupObservation cgroups;
-        CellView view;
+    /**
+     * Reads PID 1's confinement from outside, before it starts the workload; requested next to observed. Its
+     * cgroups, status and namespaces are read while {@code procMount}'s helper mounts the cell's /proc; its mount
+     * table and private paths once that is done. A /proc that cannot be mounted refuses the cell first.
+     */
+    private Observed observeConfinement(int pid, List<Probe> probes, MountedCell mounted, ProcMount procMount) {
+        ProcStatus status = null;
+        CgroupObservation cgroups = null;
+        List<CellView.Namespace> namespaces = null;
+        IOException unobserved = null;
         try {
             cgroups = CgroupObservation.of(pid, groups);
             status = ProcStatus.read(pid); // second: if it shows an exited process, the cgroup lines may be stale
-            view = CellView.of(pid, plan.confinement().mounts().privatePaths());
+            namespaces = CellView.namespacesOf(pid);
+        } catch (IOException e) {
+            unobserved = e;
+        }
+        String proc;
+        try {
+            proc = procMount.mounted();
+        } catch (OsError e) {
+            String reason = "cannot mount the cell's /proc: " + e.getMessage();
+            return new Observed(null, CellEventData.refused(new Refusal("mounts", reason)), reason);
+        }
+        Phases.mark("proc-mounted");
+        CellView view;
+        try {
+            if (unobserved != null) {
+                throw unobserved;
+            }
+            view = CellView.of(pid, namespaces, plan.confinement().mounts().privatePaths());
         } catch (IOException e) {
             String reason = "cannot observe the cell's PID 1 in /proc/" + pid + ": " + e.getMessage();
             return new Observed(null, CellEventData.refused(new Refusal("confinement", reason)), reason);
         }
-        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups, view, mounted,
-                CellHostname.of(plan.cellId()));
+        ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups, view,
+                new MountedCell(mounted.declared(), proc), CellHostname.of(plan.cellId()));
         return new Observed(report, null, report.mismatches().isEmpty() ? null
                 : "confinement mismatch: " + String.join("; ", report.mismatches()));
     }

@@ -31,11 +31,15 @@ public final class ProcMount implements AutoCloseable {
     }
 
     /**
-     * Mounts the cell's /proc now that its PID 1 ({@code pid1}, a host PID) exists. Returns "pidns", or
-     * why the cell keeps an empty /proc.
+     * Has the helper mount the cell's /proc now that its PID 1 ({@code pid1}, a host PID) exists; returns
+     * at once, so the caller reads what does not depend on it meanwhile ({@link #mounted} waits).
      */
-    public String mount(long pid1) throws OsError {
+    public void begin(long pid1) {
         this.pid1.complete(pid1);
+    }
+
+    /** Waits for the mounts {@link #begin} asked for: "pidns", or why the cell keeps an empty /proc. */
+    public String mounted() throws OsError {
         try {
             return mounted.get();
         } catch (InterruptedException e) {
@@ -47,7 +51,7 @@ public final class ProcMount implements AutoCloseable {
         }
     }
 
-    /** Lets the helper end when no PID 1 was given (a no-op after {@link #mount}). */
+    /** Lets the helper end when no PID 1 was given (a no-op after {@link #begin}). */
     @Override
     public void close() {
         pid1.complete(NO_PID1);

@@ -40,13 +40,22 @@ public record CellView(List<Namespace> namespaces, MountInfo mounts, List<Privat
         }
     }
 
-    public static CellView of(long pid, List<Path> privatePaths) throws IOException {
-        Path proc = Path.of("/proc", Long.toString(pid));
+    /** The namespaces of process {@code pid}, each next to the runner's (they do not depend on its mounts). */
+    public static List<Namespace> namespacesOf(long pid) throws IOException {
+        Path ns = Path.of("/proc", Long.toString(pid), "ns");
         List<Namespace> namespaces = new ArrayList<>();
         for (String kind : CellNamespaces.KINDS) {
-            namespaces.add(new Namespace(kind, link(proc.resolve("ns").resolve(kind)),
-                    link(Path.of("/proc/self/ns").resolve(kind))));
+            namespaces.add(new Namespace(kind, link(ns.resolve(kind)), link(Path.of("/proc/self/ns").resolve(kind))));
         }
+        return namespaces;
+    }
+
+    /**
+     * The view of process {@code pid}, its {@code namespaces} read already ({@link #namespacesOf}): its mount
+     * table and private paths are read now, so once every mount of the cell is made.
+     */
+    public static CellView of(long pid, List<Namespace> namespaces, List<Path> privatePaths) throws IOException {
+        Path proc = Path.of("/proc", Long.toString(pid));
         MountInfo mounts = MountInfo.parse(Files.readAllLines(proc.resolve("mountinfo")));
         List<PrivatePath> privates = new ArrayList<>();
         for (Path path : privatePaths) {
