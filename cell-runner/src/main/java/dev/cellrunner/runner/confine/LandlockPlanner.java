@@ -59,6 +59,8 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  * <p>In both cases runner-private paths (the event trail, the other cells' temp dirs) are carved out:
  * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
  * rule that could modify one is refused. Names in their directories stay listable, contents do not.
+ * The cell's own fresh mounts below such a rule keep its access by rules on them in the cell (see
+ * {@link #keptOnFreshMounts}); else a trail outside them would leave cell-init, in /run, unexecutable.
  * With egress declared and ABI >= 4, TCP connect is limited to the declared TCP ports and bind is
  * denied (a cell with names may bind port 0, below); with ABI >= 6 abstract unix sockets and signals are scoped to the cell.
  */
@@ -68,6 +70,7 @@ public final class LandlockPlanner {
     static final List<String> READABLE_DEVICES = List.of("/dev/zero", "/dev/random", "/dev/urandom");
     static final String DEFAULT_SOURCE = "default: read-only host";
     static final String TEMP_SOURCE = "baseline: the cell's temp space";
+    private static final String PROC = "/proc";
 
     private LandlockPlanner() {
     }
@@ -123,6 +126,9 @@ public final class LandlockPlanner {
         for (LandlockRule rule : masked(cellSide, handledFs)) {
             atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
         }
+        for (LandlockRule rule : keptOnFreshMounts(requested, privates, mounts)) {
+            atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
+        }
         List<LandlockRule> listed = new ArrayList<>(requested);
         listed.addAll(masked(cellSide, handledFs));
         long handledNet = egress.isEmpty() ? 0 : LandlockAccess.network(abi);
@@ -156,6 +162,32 @@ public final class LandlockPlanner {
                 return false;
             }
         });
+    }
+
+    /**
+     * What carving must not take from the cell's own fresh mounts (/run with cell-init, /dev, the temp space):
+     * landlock's walk up from a file skips the directory a mount covers, so from inside them only a rule on
+     * one of their own directories or on a directory above their mount point (e.g. "/") counts, never the
+     * host's /run or /dev that {@link #carve} puts in that rule's place. Each fresh mount below a carved rule,
+     * with no private path inside, keeps the rule's access by a rule on it in the cell. Not /proc: the
+     * cell's own is mounted over it only once PID 1 exists, after the domain is made, and hides that rule.
+     */
+    private static List<LandlockRule> keptOnFreshMounts(List<LandlockRule> requested, List<Path> privates,
+                                                        MountPlan mounts) {
+        List<LandlockRule> kept = new ArrayList<>();
+        for (LandlockRule rule : requested) {
+            boolean carved = (rule.access() & ~READ_DIR) != 0
+                    && privates.stream().anyMatch(secret -> secret.startsWith(rule.path()));
+            for (String fresh : carved ? MountPlan.FRESH : List.<String>of()) {
+                Path mount = Path.of(fresh);
+                boolean inCell = !MountPlan.OPTIONAL_DIRS.contains(fresh) || mounts.hostDirs().contains(fresh);
+                if (inCell && !fresh.equals(PROC) && mount.startsWith(rule.path()) && !mount.equals(rule.path())
+                        && privates.stream().noneMatch(secret -> secret.startsWith(mount))) {
+                    kept.add(new LandlockRule(mount, rule.access(), rule.source()));
+                }
+            }
+        }
+        return kept;
     }
 
     /** Only rights the ABI knows; a rule left with none is dropped. */

@@ -25,7 +25,12 @@ final class CellRunnerCli implements AutoCloseable {
     private final Path scratch;
 
     CellRunnerCli() throws IOException {
-        scratch = Files.createTempDirectory("confine-it-");
+        this(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** With the scratch directory (and so the trail) below {@code parent}. */
+    CellRunnerCli(Path parent) throws IOException {
+        scratch = Files.createTempDirectory(parent, "confine-it-");
         // cells run as an allocated uid: they pass through to the paths a test declares for them
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -107,6 +107,23 @@ class LandlockIT extends CellRunnerCase {
     }
 
     @Test
+    void withTheTrailOutsideTheCellsFreshMountsTheyKeepTheReadOnlyHostsAccess() throws Exception {
+        // the module's target directory, not /tmp: the trail is then a private path the cell's view still has,
+        // which landlock carves out of the read-only host; its own /dev and /run must stay as readable as without
+        try (CellRunnerCli beside = new CellRunnerCli(Path.of("target").toAbsolutePath())) {
+            ObjectNode document = CellRunnerCli.cell("/bin/sh", "-c", "");
+            Path trail = beside.scratch().resolve(document.get("spec").get("id").asText() + ".events.jsonl");
+            ((ArrayNode) document.get("spec").get("run").get("argv")).set(2, "head -c 3 /dev/zero | wc -c; ls /run; "
+                    + "echo \"trail=$(cat " + trail + " 2>/dev/null | wc -c)\"");
+            CellRunnerCli.Run run = beside.run(document);
+            assertThat(run.stdout()).as(run.toString()).isEqualTo("3\ncell-init\ntrail=0\n");
+            assertThat(run.exitCode()).isZero();
+            assertThat(run.event("confinement").get("landlock").get("rules").get(0).get("except").toString())
+                    .contains(trail.toString());
+        }
+    }
+
+    @Test
     void tcpConnectIsLimitedToDeclaredPortsAndBindIsDenied() throws Exception {
         Path perl = perl();
         String script = String.join("\n",

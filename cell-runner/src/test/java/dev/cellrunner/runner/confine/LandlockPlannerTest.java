@@ -167,6 +167,22 @@ class LandlockPlannerTest {
         assertThat(plan.requested()).extracting(LandlockRule::path).contains(Path.of("/"));
     }
 
+    @Test
+    void aCarvedRuleStillCoversTheCellsOwnMountsBelowIt() throws Exception {
+        Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
+        LandlockPlan plan = plan(null, List.of(), 7, List.of(trail));
+        // landlock skips the host's /run and /dev under these mounts: only rules on the cell's side reach them
+        assertThat(plan.launchRules()).contains(
+                new LandlockPlan.LaunchRule(Path.of("/run"), EXEC, LandlockPlanner.DEFAULT_SOURCE, -1),
+                new LandlockPlan.LaunchRule(Path.of("/dev"), EXEC, LandlockPlanner.DEFAULT_SOURCE, -1));
+        assertThat(plan.launchRules()).filteredOn(rule -> rule.source().equals(LandlockPlanner.DEFAULT_SOURCE))
+                .as("none on a fresh mount holding a private path, none on /proc")
+                .noneMatch(rule -> trail.startsWith(rule.path()))
+                .noneMatch(rule -> rule.path().equals(Path.of("/proc")));
+        assertThat(plan(null, List.of(), 7, List.of()).launchRules()).as("nothing carved, nothing added")
+                .allMatch(rule -> rule.source().equals(LandlockPlanner.TEMP_SOURCE));
+    }
+
     private LandlockPlan plan(FilesystemAuthority fs, List<EgressRule> egress, int abi, List<Path> privates)
             throws Refusal {
         return LandlockPlanner.plan(fs, egress, Optional.empty(), mounts(), abi, privates).orElseThrow();
