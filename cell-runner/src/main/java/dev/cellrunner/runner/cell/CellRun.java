@@ -554,6 +554,7 @@ public final class CellRun {
         boolean timedOut = false;
         ExitStatus status;
         Deadline drained;
+        network.readyToObserve(); // its counters are read once the cell has ended: no thread start then
         try {
             // on this thread: a wait handed to another thread costs two wake-ups where this costs one
             status = init.waitFor(() -> lifetime.pollMillis(System.nanoTime()));

@@ -75,6 +75,8 @@ public final class CellNetwork implements AutoCloseable {
     private final Consumer<String> log;
     /** The cell's namespace, for reading the counters after the launch thread is gone. */
     private NetnsHandle cellNetns;
+    /** The thread that lists the cell's ruleset after the run, once started ahead ({@link #readyToObserve}). */
+    private NetnsHandle.Ahead<Nftables.Result> cellProbe;
     /** The runner's namespace: where the veth's peer is born and where the teardown runs. */
     private NetnsHandle hostNetns;
     private UplinkPool.Slot slot;
@@ -489,6 +491,16 @@ public final class CellNetwork implements AutoCloseable {
         return observeAfterRun(LandlockDenials.notRecorded("the cell's landlock audit records were not read"));
     }
 
+    /**
+     * Starts, while the cell runs, the thread that lists its ruleset after the run: it enters the cell's
+     * namespace now and waits, so the cell's end does not wait for a thread's start.
+     */
+    public synchronized void readyToObserve() {
+        if (setup.nftRulesApplied() && !closed && cellProbe == null) {
+            cellProbe = cellNetns.startAhead("cell-netns-probe");
+        }
+    }
+
     /** @param landlock the cell's landlock denials: its refused TCP connects join the denied connections */
     public synchronized NetworkEnforcement observeAfterRun(LandlockDenials landlock) {
         if (!setup.nftRulesApplied() || closed) {
@@ -498,8 +510,8 @@ public final class CellNetwork implements AutoCloseable {
         if (responder != null) {
             responder.close(); // the workload is gone: no more queries
         }
-        CompletableFuture<Nftables.Result> cellListing = cellNetns.startInside("cell-netns-probe",
-                () -> NftKernel.listOnce("list ruleset"));
+        readyToObserve();
+        CompletableFuture<Nftables.Result> cellListing = cellProbe.run(() -> NftKernel.listOnce("list ruleset"));
         try {
             Long hostDropped = hostDroppedPackets();
             Nftables.Result listed = cellListing.get();
@@ -520,7 +532,8 @@ public final class CellNetwork implements AutoCloseable {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage(), null);
         } finally {
-            cellListing.handle((done, failed) -> null).join(); // keep the handle open until the probe is done
+            cellProbe.ended().join(); // keep the handle open until the probe is done
+            cellProbe = null;
         }
     }
 
@@ -612,6 +625,10 @@ public final class CellNetwork implements AutoCloseable {
             }
             if (answerSocket != null) {
                 answerSocket.close();
+            }
+            if (cellProbe != null) {
+                cellProbe.cancel(); // readied, but the counters were never read
+                cellProbe.ended().join();
             }
             if (cellNetns != null) {
                 cellNetns.close();

@@ -63,6 +63,39 @@ public final class NetnsHandle implements AutoCloseable {
         return result;
     }
 
+    /**
+     * As {@link #startInside}, for a job known only later: the thread is started and enters the namespace
+     * now, then waits for {@link Ahead#run}, so that the job does not wait for a thread's start. Keep this
+     * handle open until {@link Ahead#ended} completes.
+     */
+    <T> Ahead<T> startAhead(String threadName) {
+        Ahead<T> ahead = new Ahead<>();
+        ahead.result = startInside(threadName, () -> ahead.job.get().call());
+        return ahead;
+    }
+
+    /** A thread inside the namespace waiting for its one job ({@link #startAhead}). */
+    static final class Ahead<T> {
+        private final CompletableFuture<Callable<T>> job = new CompletableFuture<>();
+        private CompletableFuture<T> result;
+
+        /** Gives the thread its job; the job's result. */
+        CompletableFuture<T> run(Callable<T> given) {
+            job.complete(given);
+            return result;
+        }
+
+        /** Lets the thread end without a job (nothing once it has one). */
+        void cancel() {
+            job.cancel(false);
+        }
+
+        /** Completes once the thread is done with the namespace, whether its job ran or failed. */
+        CompletableFuture<Void> ended() {
+            return result.handle((done, failed) -> null);
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (!closed) {
