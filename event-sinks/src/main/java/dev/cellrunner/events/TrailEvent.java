@@ -1,9 +1,16 @@
 package dev.cellrunner.events;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,8 +27,6 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
             "dataschema", "subject", "time", "data", "data_base64");
     /** The members of {@code data} a verifier reads; a scanned event's {@code data} holds only these. */
     private static final Set<String> DATA_READ = Set.of("runId", "cellId", "signingPublicKey");
-    private static final com.fasterxml.jackson.databind.ObjectReader VALUE = Jcs.STRICT.reader()
-            .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public static TrailEvent parse(byte[] json, String where) throws IOException {
         return of(Jcs.parse(json), where);
@@ -39,17 +44,17 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
                 subject = null, time = null;
         int dataStart = -1;
         int dataEnd = -1;
-        com.fasterxml.jackson.databind.node.ObjectNode read = null;
+        ObjectNode read = null;
         byte[] dsse = null;
         Map<String, String> extensions = new LinkedHashMap<>(8);
-        try (com.fasterxml.jackson.core.JsonParser p = Jcs.STRICT.createParser(json)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        try (JsonParser p = Jcs.STRICT.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
                 return parse(json, where);
             }
-            com.fasterxml.jackson.core.JsonToken token;
-            while ((token = p.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            JsonToken token;
+            while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                JsonToken value = p.nextToken();
                 switch (name) {
                     case "specversion" -> specversion = scannedText(p, value, name);
                     case "id" -> id = scannedText(p, value, name);
@@ -60,18 +65,21 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
                     case "subject" -> subject = scannedText(p, value, name);
                     case "time" -> time = scannedText(p, value, name);
                     case "data" -> {
-                        if (value != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                        if (value != JsonToken.START_OBJECT) {
                             return parse(json, where);
                         }
                         dataStart = (int) p.currentTokenLocation().getByteOffset();
                         read = scanData(p);
+                        if (read == null) {
+                            return parse(json, where);
+                        }
                         dataEnd = (int) p.currentLocation().getByteOffset();
                     }
                     case "data_base64" -> {
                         return parse(json, where);
                     }
                     case ExtensionNames.DSSE_MATERIAL -> {
-                        if (value != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                        if (value != JsonToken.VALUE_STRING) {
                             throw new IOException("a Binary attribute is not Base64 text");
                         }
                         try {
@@ -91,7 +99,7 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
                     }
                 }
             }
-            if (token != com.fasterxml.jackson.core.JsonToken.END_OBJECT || p.nextToken() != null) {
+            if (token != JsonToken.END_OBJECT || p.nextToken() != null) {
                 return parse(json, where);
             }
         }
@@ -102,7 +110,7 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
         if (!jsonData) {
             return parse(json, where);
         }
-        byte[] data = dataStart < 0 ? new byte[0] : java.util.Arrays.copyOfRange(json, dataStart, dataEnd);
+        byte[] data = dataStart < 0 ? new byte[0] : Arrays.copyOfRange(json, dataStart, dataEnd);
         SignedContent content = new SignedContent(id, source, specversion, type, contentType, dataschema, subject,
                 SignedContent.parseTime(time), data, extensions);
         return new TrailEvent(where, content, dsse, read, dataStart >= 0);
@@ -122,29 +130,138 @@ public record TrailEvent(String where, SignedContent content, byte[] dsseMateria
                 c.dataschema(), c.subject(), c.time(), Jcs.canonicalize(tree), c.extensions()), dsseMaterial, tree, false);
     }
 
-    /** Walks data's members, keeping those a verifier reads; the parser ends on data's closing brace. */
-    private static com.fasterxml.jackson.databind.node.ObjectNode scanData(com.fasterxml.jackson.core.JsonParser p)
+    /**
+     * Walks data's members, keeping those a verifier reads (null when one is no string: the caller then reads the
+     * line as a tree); the parser ends on data's closing brace. A member
+     * named twice in any object of data is refused, as the strict parser refuses it elsewhere; data's objects are
+     * checked by {@link MemberNames} rather than by the parser, whose check makes a hash set for every object of
+     * three members or more (a tenth of verify's time on a runner's trail, whose data is mostly small objects).
+     */
+    private static ObjectNode scanData(JsonParser p)
             throws IOException {
-        com.fasterxml.jackson.databind.node.ObjectNode read = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        ObjectNode read = JsonNodeFactory.instance.objectNode();
+        MemberNames names = new MemberNames();
+        p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // data and all below it
+        names.open();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            com.fasterxml.jackson.core.JsonToken value = p.nextToken();
-            if (DATA_READ.contains(name)) {
-                read.set(name, value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
-                        ? com.fasterxml.jackson.databind.node.TextNode.valueOf(p.getText()) : VALUE.readTree(p));
+            names.add(name, p);
+            JsonToken value = p.nextToken();
+            if (!DATA_READ.contains(name)) {
+                skipChecked(p, value, names);
+            } else if (value == JsonToken.VALUE_STRING) {
+                read.set(name, TextNode.valueOf(p.getText()));
             } else {
-                p.skipChildren();
+                return null; // unusual: the caller reads the line as a tree
             }
         }
+        // back to the event's own object, whose members the parser still checks
+        p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return read;
     }
 
-    private static String scannedText(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken value,
+    /** Passes over {@code value} (its first token read), refusing a member named twice in any of its objects. */
+    private static void skipChecked(JsonParser p, JsonToken value,
+                                    MemberNames names) throws IOException {
+        if (value == JsonToken.START_OBJECT) {
+            names.open();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                names.add(p.currentName(), p);
+                skipChecked(p, p.nextToken(), names);
+            }
+            names.close();
+        } else if (value == JsonToken.START_ARRAY) {
+            JsonToken element;
+            while ((element = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (element == null) {
+                    throw new JsonParseException(p, "Unexpected end-of-input in an array");
+                }
+                skipChecked(p, element, names);
+            }
+        }
+    }
+
+    /**
+     * The member names of each object open on the way down data (the parser bounds the depth), in one open-addressing
+     * table per depth that is never cleared: a slot counts only if it carries the object's own stamp, so opening an
+     * object costs nothing and no object allocates. (The names' hash codes are cached in the parser's canonical
+     * strings.) A table grows when half full, so an object of many members costs no quadratic time.
+     */
+    static final class MemberNames {
+        private String[][] names = new String[8][];
+        private int[][] stamps = new int[8][];
+        private int[] stamp = new int[8];
+        private int[] counts = new int[8];
+        private int nextStamp;
+        private int depth = -1;
+
+        void open() {
+            depth++;
+            if (depth == counts.length) {
+                names = Arrays.copyOf(names, depth * 2);
+                stamps = Arrays.copyOf(stamps, depth * 2);
+                stamp = Arrays.copyOf(stamp, depth * 2);
+                counts = Arrays.copyOf(counts, depth * 2);
+            }
+            if (names[depth] == null) {
+                names[depth] = new String[32];
+                stamps[depth] = new int[32];
+            }
+            stamp[depth] = ++nextStamp; // a line has far fewer than 2^31 objects (its length is bounded)
+            counts[depth] = 0;
+        }
+
+        void close() {
+            depth--;
+        }
+
+        void add(String name, JsonParser p) throws IOException {
+            if (!insert(names[depth], stamps[depth], stamp[depth], name)) {
+                throw new JsonParseException(p, "Duplicate field '" + name + "'");
+            }
+            if (++counts[depth] * 2 > names[depth].length) {
+                grow();
+            }
+        }
+
+        /** False if {@code name} is in the table already. */
+        private static boolean insert(String[] table, int[] stamps, int stamp, String name) {
+            int mask = table.length - 1;
+            int h = name.hashCode();
+            for (int i = (h ^ (h >>> 16)) & mask; ; i = (i + 1) & mask) {
+                if (stamps[i] != stamp) {
+                    table[i] = name;
+                    stamps[i] = stamp;
+                    return true;
+                }
+                if (table[i].equals(name)) {
+                    return false;
+                }
+            }
+        }
+
+        private void grow() {
+            String[] old = names[depth];
+            int[] oldStamps = stamps[depth];
+            int current = stamp[depth];
+            String[] table = new String[old.length * 2];
+            int[] tableStamps = new int[old.length * 2];
+            for (int i = 0; i < old.length; i++) {
+                if (oldStamps[i] == current) {
+                    insert(table, tableStamps, current, old[i]);
+                }
+            }
+            names[depth] = table;
+            stamps[depth] = tableStamps;
+        }
+    }
+
+    private static String scannedText(JsonParser p, JsonToken value,
                                       String name) throws IOException {
-        if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+        if (value == JsonToken.VALUE_NULL) {
             return null;
         }
-        if (value != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+        if (value != JsonToken.VALUE_STRING) {
             throw new IOException(name + " is not a string");
         }
         return p.getText();

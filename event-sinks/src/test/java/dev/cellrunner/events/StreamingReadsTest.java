@@ -23,6 +23,9 @@ class StreamingReadsTest {
     private static final String SIG = Base64.getEncoder().encodeToString(new byte[64]);
     private static final String PAYLOAD = Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8));
     private static final String DIGEST = Base64.getEncoder().encodeToString(new byte[32]);
+    /** k0 to k19, and m0 to m199: more members than the first table for an object's names holds. */
+    private static final String TWENTY_MEMBERS = members("k", 20);
+    private static final String MANY_MEMBERS = members("m", 200);
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -74,6 +77,52 @@ class StreamingReadsTest {
         byte[] json = shape.replace("\"D\"", "\"" + DIGEST + "\"").getBytes(StandardCharsets.UTF_8);
         assertThat(outcome(() -> VerificationMaterial.parse(json)))
                 .isEqualTo(outcome(() -> VerificationMaterial.parseTree(json)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"a\":1,\"a\":2}",
+            "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}",
+            "{\"a\":[{\"x\":1},{\"x\":2,\"y\":3,\"x\":4}]}",
+            "{\"a\":[[{\"z\":1,\"z\":1}]]}",
+            "{\"a\":{\"b\":1},\"c\":{\"b\":1},\"b\":{\"b\":{\"b\":1}},\"d\":[{\"b\":1},{\"b\":2}]}",
+            "{K20,\"k3\":0}",
+            "{K20,\"k20\":0}",
+            "{\"o1\":{K20},\"o2\":{\"k0\":1,\"k1\":1}}",
+            "{\"o1\":{K20},\"o2\":{\"k0\":1,\"k0\":2}}",
+            "{\"o1\":{K20,\"k19\":1},\"o2\":{}}",
+            "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":1,\"b\":2}}}}}}}}}}",
+            "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"b\":1,\"b\":2}}}}}}}}}}",
+            "{\"runId\":{\"x\":1,\"x\":2}}",
+            "{\"runId\":\"r\",\"cellId\":\"c\",\"runId\":\"r\"}",
+            "{\"a\":[1,{\"b\":[{}]},\"s\",null]}",
+            "{\"o\":{M200}}",
+            "{\"o\":{M200,\"m150\":0}}",
+            "{\"o\":{M200},\"p\":{M200},\"q\":[{M200,\"k0\":0}]}"})
+    void duplicateMembersInDataFailAsTheTreeFailsThem(String data) {
+        byte[] json = ("{\"specversion\":\"1.0\",\"id\":\"i\",\"source\":\"/s\",\"type\":\"t\",\"data\":"
+                + data.replace("K20", TWENTY_MEMBERS).replace("M200", MANY_MEMBERS) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        String scanned = verdict(() -> TrailEvent.scan(json, "line"));
+        assertThat(scanned).isEqualTo(verdict(() -> TrailEvent.parse(json, "line")));
+        assertThat(scanned).isEqualTo(data.matches(".*(\"a\":1,\"a\"|\"b\":3|\"x\":4|\"z\":1,\"z|k3\":0|\"k0\":2"
+                + "|k19\":1|m150\":0|\"b\":1,\"b\"|\"x\":1,\"x|\"runId\":\"r\"}).*") ? "duplicate" : "ok");
+    }
+
+    private static String members(String prefix, int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(i -> "\"" + prefix + i + "\":" + i)
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** "ok", "duplicate" for the strict parser's refusal of a member named twice, or the failure. */
+    private static String verdict(Read read) {
+        try {
+            read.get();
+            return "ok";
+        } catch (Exception e) {
+            return e.getMessage() != null && e.getMessage().startsWith("Duplicate field '") ? "duplicate"
+                    : e.getClass().getName() + ": " + e.getMessage();
+        }
     }
 
     @Test
