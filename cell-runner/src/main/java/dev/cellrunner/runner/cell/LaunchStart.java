@@ -13,9 +13,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * while the runner plans the cell and opens its trail.
  *
  * <p>A resident runner ({@link #keepOneAhead}) makes the next cell's thread and its network namespace,
- * the costly one, once a cell has ended: the next cell takes that thread, which has never served
- * another cell, and it enters the other namespaces then. The mount namespace is never made ahead: it
- * copies the host's mount table, which must be the table of the cell's start.
+ * the costly one, while a cell's workload runs ({@link #makeNextAhead}; or once a cell has ended without
+ * one): the next cell takes that thread, which has never served another cell, and it enters the other
+ * namespaces then. The mount namespace is never made ahead: it copies the host's mount table, which
+ * must be the table of the cell's start.
  *
  * @param namespace completes when the thread is in its new namespaces, or with the reason it is not
  */
@@ -59,6 +60,16 @@ public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace
         }));
     }
 
+    /**
+     * In a resident runner, has the next cell's thread made on a runner thread unless one waits already:
+     * called once a cell's workload runs, when the cell's own threads only wait for it to end.
+     */
+    public static void makeNextAhead() {
+        if (keepOneAhead && AHEAD.get() == null) {
+            RunnerThreads.POOL.execute(LaunchStart::makeOneAhead);
+        }
+    }
+
     /** The next cell's thread, made on a runner thread, off this cell's path; at most one waits. */
     private static void makeOneAhead() {
         if (AHEAD.get() == null) {
@@ -76,8 +87,6 @@ public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (keepOneAhead && AHEAD.get() == null) {
-            RunnerThreads.POOL.execute(LaunchStart::makeOneAhead);
-        }
+        makeNextAhead();
     }
 }
