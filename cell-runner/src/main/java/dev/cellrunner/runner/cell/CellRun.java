@@ -554,7 +554,7 @@ public final class CellRun {
         boolean timedOut = false;
         ExitStatus status;
         Deadline drained;
-        network.readyToObserve(); // its counters are read once the cell has ended: no thread start then
+        network.readyForEnd(); // what reads its counters and removes it after the run: no thread start then
         LaunchStart.makeNextAhead(); // while the workload runs, not on the way to the next cell
         try {
             // on this thread: a wait handed to another thread costs two wake-ups where this costs one

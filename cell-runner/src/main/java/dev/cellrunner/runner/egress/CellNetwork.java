@@ -75,8 +75,10 @@ public final class CellNetwork implements AutoCloseable {
     private final Consumer<String> log;
     /** The cell's namespace, for reading the counters after the launch thread is gone. */
     private NetnsHandle cellNetns;
-    /** The thread that lists the cell's ruleset after the run, once started ahead ({@link #readyToObserve}). */
+    /** The thread that lists the cell's ruleset after the run, once started ahead ({@link #readyForEnd}). */
     private NetnsHandle.Ahead<Nftables.Result> cellProbe;
+    /** The thread that removes the cell's objects from the host, once started ahead ({@link #readyForEnd}). */
+    private NetnsHandle.Ahead<Void> teardown;
     /** The runner's namespace: where the veth's peer is born and where the teardown runs. */
     private NetnsHandle hostNetns;
     private UplinkPool.Slot slot;
@@ -492,12 +494,19 @@ public final class CellNetwork implements AutoCloseable {
     }
 
     /**
-     * Starts, while the cell runs, the thread that lists its ruleset after the run: it enters the cell's
-     * namespace now and waits, so the cell's end does not wait for a thread's start.
+     * Starts, while the cell runs, the threads its end needs: one that enters the cell's namespace to list
+     * its ruleset after the run, one in the runner's that removes the cell's objects from the host ({@link
+     * Teardowns}). They wait, so the cell's end does not wait for threads to start.
      */
-    public synchronized void readyToObserve() {
-        if (setup.nftRulesApplied() && !closed && cellProbe == null) {
+    public synchronized void readyForEnd() {
+        if (closed) {
+            return;
+        }
+        if (setup.nftRulesApplied() && cellProbe == null) {
             cellProbe = cellNetns.startAhead("cell-netns-probe");
+        }
+        if (hostNetns != null && teardown == null) {
+            teardown = hostNetns.startAhead(Teardowns.THREAD);
         }
     }
 
@@ -510,7 +519,7 @@ public final class CellNetwork implements AutoCloseable {
         if (responder != null) {
             responder.close(); // the workload is gone: no more queries
         }
-        readyToObserve();
+        readyForEnd();
         CompletableFuture<Nftables.Result> cellListing = cellProbe.run(() -> NftKernel.listOnce("list ruleset"));
         try {
             Long hostDropped = hostDroppedPackets();
@@ -634,7 +643,8 @@ public final class CellNetwork implements AutoCloseable {
                 cellNetns.close();
             }
             if (hostNetns != null) {
-                Teardowns.start(hostNetns, this::removeFromHost, log);
+                Teardowns.start(hostNetns, teardown, this::removeFromHost, log);
+                teardown = null;
             }
         } finally {
             // Only once its teardown counts as running: the shutdown hook reads an empty OPEN and no

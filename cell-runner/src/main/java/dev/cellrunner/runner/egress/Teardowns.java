@@ -9,22 +9,27 @@ import java.util.function.Consumer;
  * Removing a cell's objects from the host waits on the kernel: deleting a veth waits for RCU grace
  * periods (15-20 ms on a small VM, nearly all of it idle), and the next cell need not wait for that.
  * So a cell's host-side teardown runs on a thread of its own that has entered the runner's namespace,
- * in order, while the runner goes on. At most {@link #AT_ONCE} run at a time (the kernel serialises
+ * in order, while the runner goes on (the thread is best started while the cell still runs, {@link
+ * CellNetwork#readyForEnd}). At most {@link #AT_ONCE} run at a time (the kernel serialises
  * veth deletions anyway; further callers wait, so a busy runner slows down instead of piling up), and
  * the runner does not exit before they are done ({@link #awaitAll}, from the shutdown hook).
  */
 final class Teardowns {
     static final int AT_ONCE = 4;
+    static final String THREAD = "cell-network-teardown";
     private static final Semaphore RUNNING = new Semaphore(AT_ONCE);
 
     private Teardowns() {
     }
 
-    /** Runs {@code job} inside {@code runnerNamespace}, then closes that handle. */
-    static void start(NetnsHandle runnerNamespace, Runnable job, Consumer<String> log) {
+    /**
+     * Runs {@code job} inside {@code runnerNamespace}, on {@code inside} (its thread started ahead there,
+     * {@link NetnsHandle#startAhead}) or else a thread started now, then closes that handle.
+     */
+    static void start(NetnsHandle runnerNamespace, NetnsHandle.Ahead<Void> inside, Runnable job, Consumer<String> log) {
         RUNNING.acquireUninterruptibly();
         try {
-            runnerNamespace.startInside("cell-network-teardown", () -> {
+            (inside != null ? inside : runnerNamespace.<Void>startAhead(THREAD)).run(() -> {
                 job.run();
                 return null;
             }).whenComplete((done, failure) -> {
