@@ -90,9 +90,12 @@ public final class CellNetwork implements AutoCloseable {
     private ResponderSockets responder;
     /** The socket, opened inside the cell, through which answers reach its answer sets. */
     private NetfilterNetlink answerSocket;
-    /** The records' sockets the launch thread opened, until the recorder takes them (or why they are missing). */
-    private NetworkRecorder.Sockets recordingSockets;
-    private Exception socketsFailed;
+    /** The records' sockets, opened by the launch thread after the cell side, until the recorder takes them. */
+    private CompletableFuture<NetworkRecorder.Sockets> recordingSockets;
+    /** The route sockets of the cell's and the runner's namespace, opened ahead, until the uplink takes them. */
+    private RouteNetlink cellRoute;
+    private Exception cellRouteFailed;
+    private RouteNetlink hostRoute;
     private long uplinkStart;
     private boolean v4;
     private boolean v6;
@@ -163,7 +166,7 @@ public final class CellNetwork implements AutoCloseable {
                 throw network.refuse(hostRefusal.getMessage());
             }
             if (uplink) {
-                network.connectUplink(launch, env);
+                network.connectUplink(env);
                 network.startRecording(launch, env, EgressPinning.neverAllowed(host, allowHostEgress));
             }
             return network;
@@ -242,26 +245,28 @@ public final class CellNetwork implements AutoCloseable {
 
     /**
      * What the launch thread did inside the cell: the ruleset loaded and listed, the listing parsed (or
-     * why it could not be), and for a cell with an uplink its recording sockets opened (or why not).
+     * why it could not be), and for a cell with an uplink its route socket opened (or why not).
      */
     private record CellSide(NftKernel.Loaded loaded, KernelRuleset kernel, String unreadable,
-                            NetworkRecorder.Sockets sockets, Exception socketsFailed, long doneNanos) {
+                            RouteNetlink route, Exception routeFailed, long doneNanos) {
     }
 
     /**
      * Queues on the launch thread (libnftables acts on that thread's namespace): the cell's ruleset
-     * loaded, listed and parsed, its digest taken; then, with {@code recording}, the sockets of the
-     * cell's records opened ({@link NetworkRecorder#openHere}). The caller checks it all in
-     * {@link #finishCellRuleset}.
+     * loaded, listed and parsed, its digest taken; then, with {@code uplink}, the route socket the veth
+     * is made through, so the uplink needs no further turn of the launch thread. The caller checks it
+     * all in {@link #finishCellRuleset}. With {@code uplink}, a second step opens the sockets of the
+     * cell's records ({@link NetworkRecorder#openHere}) while this thread connects the uplink;
+     * {@link #startRecording} takes them.
      */
-    private CompletableFuture<CellSide> startCellSide(CellThread launch, int launchTid, boolean recording) {
+    private CompletableFuture<CellSide> startCellSide(CellThread launch, int launchTid, boolean uplink) {
         long start = System.nanoTime();
         try {
             cellNetns = NetnsHandle.ofThread(ProcessHandle.current().pid(), launchTid);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
-        return launch.submit(() -> {
+        CompletableFuture<CellSide> side = launch.submit(() -> {
             NftKernel.Loaded loaded = NftKernel.loadOnce(cellTable.text(), "list ruleset");
             KernelRuleset kernel = null;
             String unreadable = null;
@@ -274,17 +279,27 @@ public final class CellNetwork implements AutoCloseable {
                 }
             }
             long done = System.nanoTime();
-            NetworkRecorder.Sockets sockets = null;
-            Exception socketsFailed = null;
-            if (recording && kernel != null) {
+            RouteNetlink route = null;
+            Exception routeFailed = null;
+            if (uplink && kernel != null) {
                 try {
-                    sockets = NetworkRecorder.openHere();
+                    route = RouteNetlink.open();
                 } catch (Exception e) {
-                    socketsFailed = e;
+                    routeFailed = e;
                 }
             }
-            return new CellSide(loaded, kernel, unreadable, sockets, socketsFailed, done - start);
+            return new CellSide(loaded, kernel, unreadable, route, routeFailed, done - start);
         });
+        if (uplink) {
+            // runs after the step above, on the same thread: only for a ruleset that was read back
+            recordingSockets = launch.submit(() -> readBack(side) ? NetworkRecorder.openHere() : null);
+        }
+        return side;
+    }
+
+    /** Whether the cell side is done and its listing was parsed. */
+    private static boolean readBack(CompletableFuture<CellSide> side) {
+        return side.isDone() && !side.isCompletedExceptionally() && side.join().kernel() != null;
     }
 
     /**
@@ -298,8 +313,8 @@ public final class CellNetwork implements AutoCloseable {
         } catch (Exception e) {
             throw refuse(reason(e, "cannot apply the cell's ruleset"));
         }
-        recordingSockets = side.sockets();
-        socketsFailed = side.socketsFailed();
+        cellRoute = side.route();
+        cellRouteFailed = side.routeFailed();
         NftKernel.Loaded loaded = side.loaded();
         if (!loaded.applied().ok()) {
             throw refuse("the kernel refused the cell's ruleset: " + loaded.applied().error());
@@ -340,6 +355,7 @@ public final class CellNetwork implements AutoCloseable {
                 throw refuse("the kernel refused the host-side filter: " + loaded.applied().error());
             }
             readBack(loaded.listed(), hostTable, false);
+            hostRoute = RouteNetlink.open(); // for the veth, while the cell side may still be running
         } catch (NetworkRefusal refusal) {
             throw refusal;
         } catch (Exception e) {
@@ -351,15 +367,20 @@ public final class CellNetwork implements AutoCloseable {
      * With the host filter in place: the veth pair, addresses and routes, and forwarding switched on.
      * {@code uplinkMillis} counts from {@link #loadHostFilter}, which overlaps the cell's ruleset.
      */
-    private void connectUplink(CellThread launch, Map<String, String> env) throws NetworkRefusal {
+    private void connectUplink(Map<String, String> env) throws NetworkRefusal {
         long start = uplinkStart;
         try {
             String hostIf = names.hostInterface();
             if (dns == DnsPolicy.ANSWERED) {
                 AnswerSets.hostSocket(); // opened here, on a thread in the runner's namespace
             }
+            if (cellRouteFailed != null) {
+                throw cellRouteFailed;
+            }
             hostInterfaceCreated = true;
-            try (RouteNetlink host = RouteNetlink.open(); RouteNetlink cell = launch.call(RouteNetlink::open)) {
+            try (RouteNetlink host = hostRoute; RouteNetlink cell = cellRoute) {
+                hostRoute = null;
+                cellRoute = null;
                 VethUplink.connect(cell, host, hostNetns.fd(), hostIf, slot, v4, v6, log);
             }
             forwarding = Forwarding.forThisNamespace(StateDirectory.of(env));
@@ -387,10 +408,7 @@ public final class CellNetwork implements AutoCloseable {
     private void startRecording(CellThread launch, Map<String, String> env,
                                 Function<InetAddress, Optional<String>> neverAllowed) throws NetworkRefusal {
         try {
-            if (socketsFailed != null) {
-                throw socketsFailed;
-            }
-            recorder = new NetworkRecorder(recordingSockets, rules, NameService.recordLimit(env));
+            recorder = new NetworkRecorder(CellThread.await(recordingSockets), rules, NameService.recordLimit(env));
             recordingSockets = null;
             // the upstream resolvers and the TTL policy serve a responder only: a cell without one skips them
             NameService settings = dns.redirected() ? NameService.fromEnvironment(env, neverAllowed) : null;
@@ -629,8 +647,19 @@ public final class CellNetwork implements AutoCloseable {
                 recorder.close();
             }
             if (recordingSockets != null) {
-                recordingSockets.log().close();
-                recordingSockets.conntrack().close();
+                // closed once the launch thread has opened them, if it does
+                recordingSockets.thenAccept(sockets -> {
+                    if (sockets != null) {
+                        sockets.log().close();
+                        sockets.conntrack().close();
+                    }
+                });
+            }
+            if (cellRoute != null) {
+                cellRoute.close();
+            }
+            if (hostRoute != null) {
+                hostRoute.close();
             }
             if (answerSocket != null) {
                 answerSocket.close();
