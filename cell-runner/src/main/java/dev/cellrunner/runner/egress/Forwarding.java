@@ -54,6 +54,8 @@ public final class Forwarding {
     /** Between a user record's families and its runner's start time. */
     private static final String STARTED = " started ";
     private static final ReentrantLock IN_PROCESS = new ReentrantLock();
+    /** This runner's start time, the same in every record it writes: read once it could be read, not per cell. */
+    private static volatile long startedAt = -1;
     private final Path stateDirectory;
     private final String namespace;
 
@@ -72,8 +74,7 @@ public final class Forwarding {
     public Set<Family> acquire(String user, Set<Family> families) throws IOException {
         return locked(dir -> {
             try (StateDir users = dir.directory("users")) {
-                users.write(user, families + STARTED + RunnerProcesses.startTicks(ProcessHandle.current().pid())
-                        .orElse(-1));
+                users.write(user, families + STARTED + startedAt());
             }
             Set<Family> switched = EnumSet.noneOf(Family.class);
             for (Family family : families) {
@@ -85,6 +86,15 @@ public final class Forwarding {
             }
             return switched;
         });
+    }
+
+    private static long startedAt() {
+        long ticks = startedAt;
+        if (ticks < 0) {
+            ticks = RunnerProcesses.startTicks(ProcessHandle.current().pid()).orElse(-1);
+            startedAt = ticks;
+        }
+        return ticks;
     }
 
     /** Unregisters {@code user}; when no live user is left, switches off what runners switched on. */

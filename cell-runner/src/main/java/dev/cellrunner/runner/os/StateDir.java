@@ -42,7 +42,9 @@ public final class StateDir implements AutoCloseable {
         if (parent == null) {
             throw new IOException("the state directory cannot be /");
         }
-        java.nio.file.Files.createDirectories(parent);
+        if (!java.nio.file.Files.isDirectory(parent)) { // as a rule it is: no exception thrown and caught per open
+            java.nio.file.Files.createDirectories(parent);
+        }
         LibC libc = LibC.INSTANCE;
         int parentFd;
         try {
@@ -252,9 +254,21 @@ public final class StateDir implements AutoCloseable {
         }
     }
 
-    /** mkdirat (if missing) and open without following a link; fails if a link or a file is there. */
+    /**
+     * Opens without following a link, made (mkdirat) when missing; fails if a link or a file is there.
+     * The open comes first: the directory exists on every call but the first, and a refused mkdirat
+     * costs an exception.
+     */
     private static int openDirectory(int parent, String name, int mode, Path shown) throws IOException {
         LibC libc = LibC.INSTANCE;
+        try {
+            return openExisting(parent, name);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Linux.ENOENT) {
+                throw new IOException("cannot open " + shown + " as a directory without following a link: "
+                        + libc.strerror(e.getErrorCode()));
+            }
+        }
         try {
             libc.mkdirat(parent, name, mode);
         } catch (LastErrorException e) {
@@ -263,12 +277,16 @@ public final class StateDir implements AutoCloseable {
             }
         }
         try {
-            return libc.openat(parent, name, Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_NOFOLLOW
-                    | Linux.O_CLOEXEC, 0);
+            return openExisting(parent, name);
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + shown + " as a directory without following a link: "
                     + libc.strerror(e.getErrorCode()));
         }
+    }
+
+    private static int openExisting(int parent, String name) {
+        return LibC.INSTANCE.openat(parent, name, Linux.O_RDONLY | Linux.O_DIRECTORY | Linux.O_NOFOLLOW
+                | Linux.O_CLOEXEC, 0);
     }
 
     private IOException failure(String what, String name, LastErrorException e) {
