@@ -393,6 +393,8 @@ public final class CellRun {
                 return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err), observed.mismatch());
             }
             boolean released = release.release(pid1::go);
+            // the threads the cell's end needs are started by a runner thread while PID 1 starts the workload
+            RunnerThreads.POOL.execute(network::readyForEnd);
             if (!released) {
                 killGroup(groups.leaf()); // PID 1 waits for a go that will not come (or has ended already)
             }
@@ -554,7 +556,6 @@ public final class CellRun {
         boolean timedOut = false;
         ExitStatus status;
         Deadline drained;
-        network.readyForEnd(); // what reads its counters and removes it after the run: no thread start then
         LaunchStart.makeNextAhead(); // while the workload runs, not on the way to the next cell
         try {
             // on this thread: a wait handed to another thread costs two wake-ups where this costs one

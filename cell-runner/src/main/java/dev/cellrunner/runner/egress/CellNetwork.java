@@ -79,6 +79,8 @@ public final class CellNetwork implements AutoCloseable {
     private NetnsHandle.Ahead<Nftables.Result> cellProbe;
     /** The thread that removes the cell's objects from the host, once started ahead ({@link #readyForEnd}). */
     private NetnsHandle.Ahead<Void> teardown;
+    /** {@link #readyForEnd} ran: a later call (another thread's, late) starts nothing. */
+    private boolean readiedForEnd;
     /** The runner's namespace: where the veth's peer is born and where the teardown runs. */
     private NetnsHandle hostNetns;
     private UplinkPool.Slot slot;
@@ -514,16 +516,17 @@ public final class CellNetwork implements AutoCloseable {
     /**
      * Starts, while the cell runs, the threads its end needs: one that enters the cell's namespace to list
      * its ruleset after the run, one in the runner's that removes the cell's objects from the host ({@link
-     * Teardowns}). They wait, so the cell's end does not wait for threads to start.
+     * Teardowns}). They wait, so the cell's end does not wait for threads to start. Once only: any thread.
      */
     public synchronized void readyForEnd() {
-        if (closed) {
+        if (closed || readiedForEnd) {
             return;
         }
-        if (setup.nftRulesApplied() && cellProbe == null) {
+        readiedForEnd = true;
+        if (setup.nftRulesApplied()) {
             cellProbe = cellNetns.startAhead("cell-netns-probe");
         }
-        if (hostNetns != null && teardown == null) {
+        if (hostNetns != null) {
             teardown = hostNetns.startAhead(Teardowns.THREAD);
         }
     }
@@ -538,7 +541,9 @@ public final class CellNetwork implements AutoCloseable {
             responder.close(); // the workload is gone: no more queries
         }
         readyForEnd();
-        CompletableFuture<Nftables.Result> cellListing = cellProbe.run(() -> NftKernel.listOnce("list ruleset"));
+        NetnsHandle.Ahead<Nftables.Result> probe = cellProbe != null ? cellProbe : cellNetns.startAhead("cell-netns-probe");
+        cellProbe = null;
+        CompletableFuture<Nftables.Result> cellListing = probe.run(() -> NftKernel.listOnce("list ruleset"));
         try {
             Long hostDropped = hostDroppedPackets();
             Nftables.Result listed = cellListing.get();
@@ -559,8 +564,7 @@ public final class CellNetwork implements AutoCloseable {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             return new NetworkEnforcement(null, null, false, null, "cannot read the counters: " + cause.getMessage(), null);
         } finally {
-            cellProbe.ended().join(); // keep the handle open until the probe is done
-            cellProbe = null;
+            probe.ended().join(); // keep the handle open until the probe is done
         }
     }
 
