@@ -49,7 +49,7 @@ class VerifyLauncherIT {
                 out.write(blank);
             }
         }
-        assertThat(Files.size(trail)).isGreaterThan(64L << 20).isLessThan(1L << 30);
+        assertThat(Files.size(trail)).isGreaterThan(64L << 20).isLessThan(256L << 20);
 
         MainProcess.Result result = MainProcess.launcher(dir, "verify", "--key", keys.publicKey().toString(),
                 trail.toString());
