@@ -3,6 +3,7 @@ package dev.cellrunner.runner.confine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cellrunner.runner.mount.MountPlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -108,9 +109,9 @@ class LandlockIT extends CellRunnerCase {
 
     @Test
     void withTheTrailOutsideTheCellsFreshMountsTheyKeepTheReadOnlyHostsAccess() throws Exception {
-        // the module's target directory, not /tmp: the trail is then a private path the cell's view still has,
+        // a directory outside the cell's fresh mounts: the trail is then a private path the cell's view still has,
         // which landlock carves out of the read-only host; its own /dev and /run must stay as readable as without
-        try (CellRunnerCli beside = new CellRunnerCli(Path.of("target").toAbsolutePath())) {
+        try (CellRunnerCli beside = new CellRunnerCli(outsideFreshMounts())) {
             ObjectNode document = CellRunnerCli.cell("/bin/sh", "-c", "");
             Path trail = beside.scratch().resolve(document.get("spec").get("id").asText() + ".events.jsonl");
             ((ArrayNode) document.get("spec").get("run").get("argv")).set(2, "head -c 3 /dev/zero | wc -c; ls /run; "
@@ -121,6 +122,16 @@ class LandlockIT extends CellRunnerCase {
             assertThat(run.event("confinement").get("landlock").get("rules").get(0).get("except").toString())
                     .contains(trail.toString());
         }
+    }
+
+    /**
+     * The module's target directory, or /var/lib when the checkout itself lies in one of the cell's fresh mounts
+     * (a clone in /tmp): a trail there would not be carved, and the case would prove nothing.
+     */
+    private static Path outsideFreshMounts() throws java.io.IOException {
+        Path target = Path.of("target").toRealPath();
+        boolean fresh = MountPlan.FRESH.stream().anyMatch(mount -> target.startsWith(mount));
+        return fresh ? Path.of("/var/lib").toRealPath() : target;
     }
 
     @Test
