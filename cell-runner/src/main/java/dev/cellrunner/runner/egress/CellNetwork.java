@@ -294,13 +294,13 @@ public final class CellNetwork implements AutoCloseable {
         });
         if (uplink) {
             // runs after the step above, on the same thread: only for a ruleset that was read back
-            recordingSockets = launch.submit(() -> readBack(side) ? NetworkRecorder.openHere() : null);
+            recordingSockets = launch.submit(() -> listingParsed(side) ? NetworkRecorder.openHere() : null);
         }
         return side;
     }
 
     /** Whether the cell side is done and its listing was parsed. */
-    private static boolean readBack(CompletableFuture<CellSide> side) {
+    private static boolean listingParsed(CompletableFuture<CellSide> side) {
         return side.isDone() && !side.isCompletedExceptionally() && side.join().kernel() != null;
     }
 

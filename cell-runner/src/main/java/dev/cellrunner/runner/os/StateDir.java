@@ -265,8 +265,7 @@ public final class StateDir implements AutoCloseable {
             return openExisting(parent, name);
         } catch (LastErrorException e) {
             if (e.getErrorCode() != Linux.ENOENT) {
-                throw new IOException("cannot open " + shown + " as a directory without following a link: "
-                        + libc.strerror(e.getErrorCode()));
+                throw notADirectory(shown, e);
             }
         }
         try {
@@ -279,9 +278,13 @@ public final class StateDir implements AutoCloseable {
         try {
             return openExisting(parent, name);
         } catch (LastErrorException e) {
-            throw new IOException("cannot open " + shown + " as a directory without following a link: "
-                    + libc.strerror(e.getErrorCode()));
+            throw notADirectory(shown, e);
         }
+    }
+
+    private static IOException notADirectory(Path shown, LastErrorException e) {
+        return new IOException("cannot open " + shown + " as a directory without following a link: "
+                + LibC.INSTANCE.strerror(e.getErrorCode()));
     }
 
     private static int openExisting(int parent, String name) {
