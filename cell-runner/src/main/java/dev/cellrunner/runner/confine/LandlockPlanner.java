@@ -56,9 +56,11 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  * added on the launch thread once the mounts exist ({@link LandlockPlan.LaunchRule}): a declared
  * path's rule then comes from the same descriptor as its bind mount, so both name one object.
  *
- * <p>In both cases runner-private paths (the event trail, the other cells' temp dirs) are carved out:
+ * <p>Runner-private paths (the event trail, the other cells' temp dirs) are carved out of declared rules:
  * a read rule that covers one is replaced by rules on each of its siblings, level by level, and a
  * rule that could modify one is refused. Names in their directories stay listable, contents do not.
+ * The read-only host's "/" is not carved: the mount view hides every private path below it, and a
+ * carved "/" would leave the cell's own /proc without a rule ({@link #carveDeclared}).
  * The cell's own fresh mounts below such a rule keep its access by rules on them in the cell (see
  * {@link #keptOnFreshMounts}); else a trail outside them would leave cell-init, in /run, unexecutable.
  * With egress declared and ABI >= 4, TCP connect is limited to the declared TCP ports and bind is
@@ -111,7 +113,7 @@ public final class LandlockPlanner {
         List<LandlockRule> requested = masked(rules, handledFs);
         List<LandlockRule> ahead = new ArrayList<>();
         List<LandlockPlan.LaunchRule> atLaunch = new ArrayList<>();
-        for (LandlockRule rule : carve(requested, privates)) {
+        for (LandlockRule rule : carveDeclared(requested, privates)) {
             Optional<MountPlan.DeclaredMount> bound = rule.carved() || !rule.source().startsWith("authority.")
                     ? Optional.empty()
                     : mounts.declared().stream().filter(d -> d.planned().equals(rule.path())).findFirst();
@@ -126,7 +128,7 @@ public final class LandlockPlanner {
         for (LandlockRule rule : masked(cellSide, handledFs)) {
             atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
         }
-        for (LandlockRule rule : keptOnFreshMounts(requested, privates, mounts)) {
+        for (LandlockRule rule : keptOnFreshMounts(declaredOnly(requested), privates, mounts)) {
             atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
         }
         List<LandlockRule> listed = new ArrayList<>(requested);
@@ -256,6 +258,29 @@ public final class LandlockPlanner {
     /** Landlock refuses directory rights on a file rule. */
     private static long fitted(Path real, long access) {
         return Files.isDirectory(real) ? access : access & FILE_RIGHTS;
+    }
+
+    /**
+     * The declared rules carved ({@link #carve}); the read-only host's rule as it is. Every private path
+     * that rule covers is hidden by the mount view already (masked by an empty file or directory, or
+     * absent from a fresh mount), and the cell's observation checks each one, so carving it would add no
+     * protection, only take away the cell's own /proc: that is mounted once PID 1 exists, after the domain
+     * is made, and landlock's walk up from it skips the directory it covers, so only a rule on "/" reaches it.
+     */
+    private static List<LandlockRule> carveDeclared(List<LandlockRule> requested, List<Path> privates) throws Refusal {
+        List<LandlockRule> result = new ArrayList<>();
+        for (LandlockRule rule : requested) {
+            result.addAll(isReadOnlyHost(rule) ? List.of(rule) : carve(List.of(rule), privates));
+        }
+        return result;
+    }
+
+    private static List<LandlockRule> declaredOnly(List<LandlockRule> rules) {
+        return rules.stream().filter(rule -> !isReadOnlyHost(rule)).toList();
+    }
+
+    private static boolean isReadOnlyHost(LandlockRule rule) {
+        return rule.source().equals(DEFAULT_SOURCE);
     }
 
     /** Replaces every rule that covers a private path by rules on the siblings along the way. */

@@ -156,31 +156,45 @@ class LandlockPlannerTest {
     }
 
     @Test
-    void theDefaultIsAReadOnlyHostWithoutPrivatePaths() throws Exception {
+    void theDefaultIsAReadOnlyHostWhoseRootIsNotCarved() throws Exception {
         Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
         LandlockPlan plan = plan(null, List.of(), 7, List.of(trail));
         assertThat(plan.declared()).isFalse();
-        assertThat(plan.rules()).noneMatch(rule -> trail.startsWith(rule.path()) && (rule.access() & ~READ_DIR) != 0);
+        // the mount view masks the trail; a carved "/" would leave the cell's own /proc without any rule
+        assertThat(plan.rules()).contains(new LandlockRule(Path.of("/"), EXEC, LandlockPlanner.DEFAULT_SOURCE));
+        assertThat(plan.rules()).noneMatch(LandlockRule::carved);
         assertThat(plan.rules()).noneMatch(rule -> (rule.access() & LandlockAccess.MODIFY) != 0
                 && !rule.path().equals(Path.of("/dev/null")));
-        assertThat(plan.privatePaths()).containsExactly(trail);
-        assertThat(plan.requested()).extracting(LandlockRule::path).contains(Path.of("/"));
+        assertThat(plan.privatePaths()).as("still probed: landlock or the mount view must show nothing there")
+                .containsExactly(trail);
+        assertThat(plan.launchRules()).as("nothing carved, nothing added on the cell's side")
+                .allMatch(rule -> rule.source().equals(LandlockPlanner.TEMP_SOURCE));
+    }
+
+    @Test
+    void aDeclaredRuleIsCarvedAroundPrivatePaths() throws Exception {
+        Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
+        FilesystemAuthority fs = new FilesystemAuthority(List.of(root.toString()), null, null);
+        LandlockPlan plan = plan(fs, List.of(), 7, List.of(trail));
+        assertThat(plan.rules()).noneMatch(rule -> trail.startsWith(rule.path()) && (rule.access() & ~READ_DIR) != 0);
+        assertThat(plan.rules()).contains(new LandlockRule(root.toRealPath(), READ_DIR,
+                "authority.filesystem.readOnly except " + trail, true));
     }
 
     @Test
     void aCarvedRuleStillCoversTheCellsOwnMountsBelowIt() throws Exception {
         Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
-        LandlockPlan plan = plan(null, List.of(), 7, List.of(trail));
+        FilesystemAuthority fs = new FilesystemAuthority(List.of("/"), null, null);
+        LandlockPlan plan = plan(fs, List.of(), 7, List.of(trail));
+        String declared = "authority.filesystem.readOnly";
         // landlock skips the host's /run and /dev under these mounts: only rules on the cell's side reach them
         assertThat(plan.launchRules()).contains(
-                new LandlockPlan.LaunchRule(Path.of("/run"), EXEC, LandlockPlanner.DEFAULT_SOURCE, -1),
-                new LandlockPlan.LaunchRule(Path.of("/dev"), EXEC, LandlockPlanner.DEFAULT_SOURCE, -1));
-        assertThat(plan.launchRules()).filteredOn(rule -> rule.source().equals(LandlockPlanner.DEFAULT_SOURCE))
+                new LandlockPlan.LaunchRule(Path.of("/run"), EXEC, declared, -1),
+                new LandlockPlan.LaunchRule(Path.of("/dev"), EXEC, declared, -1));
+        assertThat(plan.launchRules()).filteredOn(rule -> rule.source().equals(declared))
                 .as("none on a fresh mount holding a private path, none on /proc")
                 .noneMatch(rule -> trail.startsWith(rule.path()))
                 .noneMatch(rule -> rule.path().equals(Path.of("/proc")));
-        assertThat(plan(null, List.of(), 7, List.of()).launchRules()).as("nothing carved, nothing added")
-                .allMatch(rule -> rule.source().equals(LandlockPlanner.TEMP_SOURCE));
     }
 
     private LandlockPlan plan(FilesystemAuthority fs, List<EgressRule> egress, int abi, List<Path> privates)
