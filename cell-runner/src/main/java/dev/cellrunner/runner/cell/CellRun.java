@@ -36,12 +36,14 @@ import dev.cellrunner.runner.os.Spawner;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -59,7 +61,8 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *   <li>namespaces: net, mnt, pid, ipc, uts, every mount private, the hostname ({@link LaunchStart},
  *       while the runner plans);</li>
  *   <li>network: lo, the cell's ruleset, the uplink ({@link #isolateAndRun(CompletableFuture)});</li>
- *   <li>cgroup v1 placement of the launch thread ({@link #placeInV1Groups});</li>
+ *   <li>cgroup v1 placement of the launch thread, by a runner thread while the launch thread mounts and
+ *       confines itself, done before the spawn ({@link #placeInV1Groups});</li>
  *   <li>mounts: the read-only host root, the cell's tmpfs, /dev, /run, an empty /proc, the declared
  *       paths, masks ({@link StagedRoot}: built by a helper thread in the cell's mount namespace while the
  *       launch thread sets up the network), then pivot_root ({@link #mount});</li>
@@ -226,20 +229,25 @@ public final class CellRun {
         groups = prepared.groups();
         MountedCell mounted = null;
         ProcMount proc = null;
+        CompletableFuture<Void> placed = null;
         try {
             List<Probe> probes;
             try {
-                placeInV1Groups(launch);
+                placed = placeInV1Groups(launch);
                 mounted = mount(launch, root);
                 Phases.mark("mounted");
                 proc = ProcMount.start(launch.tid(), MountProgram.compileProc());
                 landlockAudit = watchLandlock(launch);
                 probes = confineLaunchThread(launch, prepared.confinement(), mounted);
+                awaitPlacement(placed);
                 Phases.mark("confined");
             } catch (Refusal refusal) {
                 trail.emit(EventTypes.CONFINEMENT, CellEventData.refused(refusal));
                 return refused(refusal.getMessage());
             } finally {
+                if (placed != null) {
+                    placed.exceptionally(failed -> null).join(); // done before the groups can be removed
+                }
                 if (mounted != null) {
                     mounted.close(); // landlock holds its rules; the bind mounts hold their objects
                 }
@@ -347,13 +355,29 @@ public final class CellRun {
         return probes;
     }
 
-    /** cgroup v1 places threads: the workload is born in the groups its launch thread is in. */
-    private void placeInV1Groups(LaunchThread launch) throws Refusal {
+    /**
+     * cgroup v1 places threads: the workload is born in the groups its launch thread is in. Started on a
+     * runner thread, as each write to a {@code tasks} file may wait for the kernel's RCU grace period;
+     * the spawn waits for it ({@link #awaitPlacement}).
+     */
+    private CompletableFuture<Void> placeInV1Groups(LaunchThread launch) {
+        int tid = launch.tid();
+        return CompletableFuture.runAsync(() -> {
+            try {
+                groups.limits().placeThread(tid);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, RunnerThreads.POOL);
+    }
+
+    private static void awaitPlacement(CompletableFuture<Void> placed) throws Refusal {
         try {
-            groups.limits().placeThread(launch.tid());
-        } catch (IOException e) {
+            placed.join();
+        } catch (CompletionException e) {
             throw new Refusal("run.limits", "cannot place the launch thread in the cell's cgroup v1 groups: "
-                    + e.getMessage(), e);
+                    + (e.getCause() instanceof UncheckedIOException io ? io.getCause().getMessage() : e.getCause()),
+                    e.getCause());
         }
     }
 
