@@ -178,6 +178,12 @@ public final class Linux {
     public static final int SOCKADDR_NL_SIZE = 12;
     public static final int SOCKADDR_NL_GROUPS_OFFSET = 8;
 
+    // ---- nftables netlink (linux/netfilter.h, linux/netfilter/nf_tables.h): what more than one message uses
+    /** The {@code nfgenmsg} family of the runner's tables ({@code table inet}). */
+    public static final int NFPROTO_INET = 1;
+    /** Each element of a nested list (a set's elements, a rule's expressions). */
+    public static final int NFTA_LIST_ELEM = 1;
+
     // ---- network interfaces (ioctl(2) on a socket)
     public static final long SIOCGIFFLAGS = 0x8913;
     public static final long SIOCSIFFLAGS = 0x8914;

@@ -15,6 +15,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.cellrunner.linux.Linux.NFPROTO_INET;
+import static dev.cellrunner.linux.Linux.NFTA_LIST_ELEM;
+
 /**
  * Adds answered addresses to a cell's answer sets ({@code dns_ip4_tcp} ...) in its own ruleset and in
  * its host filter, each element with a timeout, as raw nftables netlink messages (NEWSETELEM in one
@@ -25,11 +28,9 @@ import java.util.Map;
  */
 public final class AnswerSets implements AnswerGate {
     private static final int NFT_MSG_NEWSETELEM = 12;
-    private static final int NFPROTO_INET = 1;
     private static final int NFTA_SET_ELEM_LIST_TABLE = 1;
     private static final int NFTA_SET_ELEM_LIST_SET = 2;
     private static final int NFTA_SET_ELEM_LIST_ELEMENTS = 3;
-    private static final int NFTA_LIST_ELEM = 1;
     private static final int NFTA_SET_ELEM_KEY = 1;
     private static final int NFTA_SET_ELEM_TIMEOUT = 4;
     private static final int NFTA_SET_ELEM_EXPIRATION = 5;

@@ -606,22 +606,24 @@ public final class CellNetwork implements AutoCloseable {
         return mode;
     }
 
-    /** Packets the host-side filter dropped; listed from this (a runner) thread, in the runner's namespace. */
-    private Long hostDroppedPackets() throws Nftables.Unavailable, OsError {
+    /**
+     * Packets the host-side filter dropped, or null when its rules cannot be read: dumped through netlink
+     * from this (a runner) thread, in the runner's namespace, not listed through libnftables, whose lock
+     * the cell's own listing (on the probe thread) would wait for.
+     */
+    private Long hostDroppedPackets() {
         if (hostTable == null) {
             return null;
         }
-        Nftables.Result listed = NftKernel.runner().listJson("list table inet " + hostTable.name());
-        if (!listed.ok()) {
+        Optional<RuleCounters> kernel = RuleCounters.readHere(hostTable.name());
+        if (kernel.isEmpty()) {
             return null;
         }
-        KernelRuleset kernel = KernelRuleset.parse(listed.output());
         long dropped = 0;
         for (NftChain chain : hostTable.chains()) {
             for (NftRule rule : chain.rules()) {
                 if (rule.drops()) {
-                    dropped += kernel.ruleCounter(hostTable.name(), chain.name(), rule.comment()).orElse(Counter.ZERO)
-                            .packets();
+                    dropped += kernel.get().of(chain.name(), rule.comment()).orElse(Counter.ZERO).packets();
                 }
             }
         }

@@ -14,6 +14,8 @@ import java.util.Optional;
 public record NetlinkReply(int type, int flags, int sequence, byte[] payload) {
     public static final int NLMSG_ERROR = 2;
     public static final int NLMSG_DONE = 3;
+    /** Set on a dump's messages when what was dumped changed meanwhile: the dump may miss or repeat entries. */
+    public static final int NLM_F_DUMP_INTR = 0x10;
     private static final int NLM_F_CAPPED = 0x100;
     private static final int NLM_F_ACK_TLVS = 0x200;
     private static final int NLMSGERR_ATTR_MSG = 1;
@@ -54,28 +56,57 @@ public record NetlinkReply(int type, int flags, int sequence, byte[] payload) {
             offset = 4 + align(requestLength);
         }
         byte[] text = attributes(offset).get(NLMSGERR_ATTR_MSG);
-        if (text == null) {
-            return Optional.empty();
-        }
-        int end = 0;
-        while (end < text.length && text[end] != 0) {
-            end++;
-        }
-        return Optional.of(new String(text, 0, end, StandardCharsets.UTF_8));
+        return text == null ? Optional.empty() : Optional.of(string(text));
+    }
+
+    /** An attribute: its type without the nested and byte-order flags, and its value. */
+    public record Attribute(int type, byte[] value) {
     }
 
     /** The attributes after a fixed header of {@code offset} bytes, by type (first occurrence wins). */
     public Map<Integer, byte[]> attributes(int offset) {
+        return byType(attributeList(payload, offset));
+    }
+
+    /** The attributes a nest's value holds, in order, repeats kept (a list's elements); none for null. */
+    public static List<Attribute> nested(byte[] value) {
+        return value == null ? List.of() : attributeList(value, 0);
+    }
+
+    /** The attributes a nest's value holds, by type (first occurrence wins); none for null. */
+    public static Map<Integer, byte[]> nestedByType(byte[] value) {
+        return byType(nested(value));
+    }
+
+    /** A string attribute's value up to its terminating NUL. */
+    public static String string(byte[] value) {
+        int end = 0;
+        while (end < value.length && value[end] != 0) {
+            end++;
+        }
+        return new String(value, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private static Map<Integer, byte[]> byType(List<Attribute> list) {
         Map<Integer, byte[]> attributes = new HashMap<>();
-        ByteBuffer in = ByteBuffer.wrap(payload).order(ByteOrder.nativeOrder());
+        for (Attribute attribute : list) {
+            attributes.putIfAbsent(attribute.type(), attribute.value());
+        }
+        return attributes;
+    }
+
+    /** What does not fit (a length too short or beyond the end) ends the list. */
+    private static List<Attribute> attributeList(byte[] bytes, int offset) {
+        List<Attribute> attributes = new ArrayList<>();
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
         int at = offset;
-        while (at + 4 <= payload.length) {
+        while (at + 4 <= bytes.length) {
             int length = Short.toUnsignedInt(in.getShort(at));
-            if (length < 4 || at + length > payload.length) {
+            if (length < 4 || at + length > bytes.length) {
                 break;
             }
-            attributes.putIfAbsent(Short.toUnsignedInt(in.getShort(at + 2)) & NLA_TYPE_MASK,
-                    Arrays.copyOfRange(payload, at + 4, at + length));
+            attributes.add(new Attribute(Short.toUnsignedInt(in.getShort(at + 2)) & NLA_TYPE_MASK,
+                    Arrays.copyOfRange(bytes, at + 4, at + length)));
             at += align(length);
         }
         return attributes;

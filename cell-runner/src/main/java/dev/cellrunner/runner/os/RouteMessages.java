@@ -120,14 +120,7 @@ public final class RouteMessages {
     /** The IFLA_IFNAME of an RTM_NEWLINK answer, or null. */
     public static String linkName(NetlinkReply link) {
         byte[] name = link.attributes(16).get(IFLA_IFNAME);
-        if (name == null) {
-            return null;
-        }
-        int end = 0;
-        while (end < name.length && name[end] != 0) {
-            end++;
-        }
-        return new String(name, 0, end, StandardCharsets.UTF_8);
+        return name == null ? null : NetlinkReply.string(name);
     }
 
     /** struct ifinfomsg: family, pad, type, index, flags, change. */

@@ -67,6 +67,18 @@ class NetlinkReplyTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("length 120");
     }
 
+    @Test
+    void aNestsListKeepsItsElementsInOrderWhereByTypeTheFirstWins() {
+        byte[] request = new NetlinkMessage(16, 0).begin(4 | NetlinkMessage.NLA_F_NESTED).attribute(1, "first")
+                .attribute(1, "second").attribute(2, 7).end().encode(1);
+        byte[] nest = NetlinkReply.parse(request, request.length).get(0).attributes(0).get(4);
+        assertThat(NetlinkReply.nested(nest)).extracting(NetlinkReply.Attribute::type).containsExactly(1, 1, 2);
+        assertThat(NetlinkReply.nested(nest)).extracting(a -> a.type() == 1 ? NetlinkReply.string(a.value()) : "")
+                .containsExactly("first", "second", "");
+        assertThat(NetlinkReply.string(NetlinkReply.nestedByType(nest).get(1))).isEqualTo("first");
+        assertThat(NetlinkReply.nested(null)).isEmpty();
+    }
+
     private static NetlinkReply only(String hex) {
         byte[] datagram = HexFormat.of().parseHex(hex);
         List<NetlinkReply> replies = NetlinkReply.parse(datagram, datagram.length);
