@@ -69,9 +69,9 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *   <li>identity, capabilities, no_new_privs, landlock (rules on the new mounts added first), seccomp
  *       ({@link #confineLaunchThread});</li>
  *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
- *   <li>the cell's /proc, of its PID namespace, as soon as the namespace has its first process
+ *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
  *       ({@link ProcMount}: a helper thread joins the cell's mount namespace once the mounts are done,
- *       while the launch thread confines itself, and mounts once the spawn's clone has made PID 1);</li>
+ *       while the launch thread confines itself and spawns);</li>
  *   <li>observation from outside of PID 1 while it waits (its cgroups, status and namespaces while the helper
  *       mounts /proc, its mount table once that is done), then its go: it starts the workload
  *       ({@link #launchAndWait}), unless a stop from outside came first ({@link WorkloadRelease}).</li>
@@ -395,7 +395,6 @@ public final class CellRun {
         }
         try (Pid1 pid1 = Pid1.open()) {
             SpawnedProcess init;
-            procMount.spawning(); // its helper mounts the cell's /proc as soon as the clone has made PID 1
             try {
                 init = spawnInside(launch, pid1.request(plan.executable().orElseThrow().toString(), plan.argv(),
                         plan.environment(), plan.workingDirectory()));

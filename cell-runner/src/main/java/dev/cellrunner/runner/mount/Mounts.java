@@ -25,8 +25,6 @@ import static dev.cellrunner.linux.Linux.AT_RECURSIVE;
  * resolved without following links.
  */
 public final class Mounts {
-    /** How often the /proc helper looks for the cell's PID namespace while PID 1 is spawned (about 0.7 ms). */
-    private static final long PID_NAMESPACE_POLL_NANOS = 20_000;
 
     private final MountPlan plan;
     /** Where the cell's root is in the calling thread's view: the staging point, or "" once inside it. */
@@ -83,12 +81,11 @@ public final class Mounts {
     /**
      * Runs the /proc program ({@link MountProgram#compileProc}) on the calling thread, a fresh one of
      * {@link ProcMount}: enters the mount namespace of the launch thread {@code launchTid} (a thread with a
-     * filesystem context of its own may join another mount namespace), waits there for the cell's PID
-     * namespace ({@link #pidNamespaceOf}) and mounts.
+     * filesystem context of its own may join another mount namespace), waits there for the cell's PID 1
+     * ({@code pid1}, a host PID; {@link ProcMount#NO_PID1} when none will come) and mounts.
      * Returns "pidns", or why the cell keeps an empty /proc; null when no PID 1 came.
      */
-    static String mountProc(int launchTid, java.util.concurrent.CompletableFuture<Void> spawning,
-                            java.util.concurrent.CompletableFuture<Long> pid1, List<MountOp> program)
+    static String mountProc(int launchTid, java.util.concurrent.Future<Long> pid1, List<MountOp> program)
             throws OsError, InterruptedException {
         LibC libc = LibC.INSTANCE;
         int hostProc;
@@ -99,19 +96,20 @@ public final class Mounts {
         }
         try {
             enterMountNamespace(hostProc, "self/task/" + launchTid + "/ns/mnt");
-            int pidNamespace = pidNamespaceOf(hostProc, launchTid, spawning, pid1);
-            if (pidNamespace < 0) {
+            long pid = waitFor(pid1);
+            if (pid == ProcMount.NO_PID1) {
                 return null;
             }
             Mounts mounts = new Mounts(null, "");
-            mounts.pidNamespace = pidNamespace;
             try {
+                // the host's /proc, opened before the cell's namespace was entered: there /proc is the cell's
+                mounts.pidNamespace = libc.openat(hostProc, pid + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
                 mounts.rootFd = libc.open("/", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
                 for (MountOp op : program) {
                     mounts.perform(op);
                 }
             } catch (LastErrorException e) {
-                throw new OsError("open(/) of the cell's root", e);
+                throw new OsError("open(/proc/" + pid + "/ns/pid) or the cell's root", e);
             } catch (Refusal e) {
                 throw new OsError(e.getMessage());
             } finally {
@@ -145,36 +143,11 @@ public final class Mounts {
         }
     }
 
-    /**
-     * The cell's PID namespace, opened, or -1 when no PID 1 came. Once the spawn begins ({@code spawning}),
-     * the launch thread's {@code pid_for_children} is tried every {@link #PID_NAMESPACE_POLL_NANOS}: it
-     * answers ENOENT until the clone has made PID 1, which is well before the spawn returns (PID 1's exec
-     * is still to come). When the spawn has returned ({@code pid1}) PID 1's own namespace is opened
-     * instead. {@code hostProc} is the host's /proc, opened before the cell's mount namespace was entered.
-     */
-    private static int pidNamespaceOf(int hostProc, int launchTid, java.util.concurrent.CompletableFuture<Void> spawning,
-                                      java.util.concurrent.CompletableFuture<Long> pid1)
-            throws InterruptedException, OsError {
-        LibC libc = LibC.INSTANCE;
-        String forChildren = "self/task/" + launchTid + "/ns/pid_for_children";
+    private static long waitFor(java.util.concurrent.Future<Long> pid1) throws InterruptedException, OsError {
         try {
-            java.util.concurrent.CompletableFuture.anyOf(spawning, pid1).get();
-            while (!pid1.isDone()) {
-                try {
-                    return libc.openat(hostProc, forChildren, Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != Linux.ENOENT) {
-                        throw new OsError("open(/proc/" + forChildren + ")", e);
-                    }
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(PID_NAMESPACE_POLL_NANOS);
-            }
-            long pid = pid1.get();
-            return pid == ProcMount.NO_PID1 ? -1 : libc.openat(hostProc, pid + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            return pid1.get();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
             throw new OsError("no PID 1 for the cell's /proc: " + e);
-        } catch (LastErrorException e) {
-            throw new OsError("open(/proc/<PID 1>/ns/pid)", e);
         }
     }
 

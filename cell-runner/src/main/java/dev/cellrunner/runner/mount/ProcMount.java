@@ -9,18 +9,14 @@ import java.util.concurrent.ExecutionException;
 /**
  * The cell's /proc ({@link MountProgram#compileProc}), mounted once its PID 1 exists: the kernel resolves
  * a PID namespace only once it has a first process. A helper thread, started as soon as the cell's mount
- * program is done, enters the cell's mount namespace while the launch thread confines itself and spawns.
- * Told that the spawn begins ({@link #spawning}), it looks for the namespace through the launch thread's
- * {@code pid_for_children} until the kernel resolves it (at the clone, before PID 1's exec and before the
- * spawn returns), so the mounts are mostly done by the time the runner reads PID 1. The helper ends after
- * them, or when closed without a PID 1 (a refused or failed start); it holds the cell's namespace no
- * longer than that.
+ * program is done, enters the cell's mount namespace while the launch thread confines itself and spawns,
+ * so that after the spawn only the mounts themselves remain. The helper ends after them, or when closed
+ * without a PID 1 (a refused or failed start); it holds the cell's namespace no longer than that.
  */
 public final class ProcMount implements AutoCloseable {
     /** Given instead of a PID 1 when none will come. */
     static final long NO_PID1 = -1;
 
-    private final CompletableFuture<Void> spawning = new CompletableFuture<>();
     private final CompletableFuture<Long> pid1 = new CompletableFuture<>();
     private final CompletableFuture<String> mounted = new CompletableFuture<>();
 
@@ -32,11 +28,6 @@ public final class ProcMount implements AutoCloseable {
         ProcMount proc = new ProcMount();
         FreshThreads.run("cell-proc-" + launchTid, () -> proc.run(launchTid, program));
         return proc;
-    }
-
-    /** The launch thread is about to spawn PID 1: the helper may look for its PID namespace from now on. */
-    public void spawning() {
-        spawning.complete(null);
     }
 
     /**
@@ -68,7 +59,7 @@ public final class ProcMount implements AutoCloseable {
 
     private void run(int launchTid, List<MountOp> program) {
         try {
-            mounted.complete(Mounts.mountProc(launchTid, spawning, pid1, program));
+            mounted.complete(Mounts.mountProc(launchTid, pid1, program));
         } catch (OsError | RuntimeException e) {
             mounted.completeExceptionally(e);
         } catch (InterruptedException e) {
