@@ -397,7 +397,7 @@ public final class CellRun {
             SpawnedProcess init;
             try {
                 init = spawnInside(launch, pid1.request(plan.executable().orElseThrow().toString(), plan.argv(),
-                        plan.environment(), plan.workingDirectory()));
+                        plan.environment(), plan.workingDirectory()), procMount::begin);
             } catch (SpawnException e) {
                 return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start the cell's PID 1: "
                         + e.getMessage()));
@@ -408,7 +408,6 @@ public final class CellRun {
             tightenLimits(launch);
             OutputPump out = new OutputPump(init.stdout(), stdout);
             OutputPump err = new OutputPump(init.stderr(), stderr);
-            procMount.begin(init.pid());
             Observed observed = observeConfinement(init.pid(), probes, mounted, procMount);
             Phases.mark("observed");
             if (observed.mismatch() != null) {
@@ -481,9 +480,13 @@ public final class CellRun {
         return -1;
     }
 
-    /** Moves the runner into the cell's group for the instant of the spawn, so the child is born there. */
-    private SpawnedProcess spawnInside(LaunchThread launch, SpawnRequest request) throws SpawnException, OsError,
-            InterruptedException {
+    /**
+     * Moves the runner into the cell's group for the instant of the spawn, so the child is born there;
+     * {@code born} gets the child's PID as soon as it exists, before the runner moves back (a wait on the
+     * kernel that the /proc helper's mounts then overlap).
+     */
+    private SpawnedProcess spawnInside(LaunchThread launch, SpawnRequest request, java.util.function.LongConsumer born)
+            throws SpawnException, OsError, InterruptedException {
         Path home = groups.runnerHome();
         SpawnLock.LOCK.lock();
         try {
@@ -494,7 +497,9 @@ public final class CellRun {
             }
             RunnerMigration.moveRunnerTo(groups.leaf().dir());
             try {
-                return launch.call(() -> Spawner.spawn(request));
+                SpawnedProcess spawned = launch.call(() -> Spawner.spawn(request));
+                born.accept(spawned.pid());
+                return spawned;
             } catch (SpawnException | OsError | InterruptedException e) {
                 throw e;
             } catch (Exception e) {
