@@ -1,6 +1,7 @@
 package dev.cellrunner.runner.confine;
 
 import dev.cellrunner.linux.Linux;
+import dev.cellrunner.runner.cell.RunnerThreads;
 import dev.cellrunner.runner.os.NetfilterNetlink;
 import dev.cellrunner.runner.os.NetlinkMessage;
 import dev.cellrunner.runner.os.NetlinkReply;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,7 +48,7 @@ public final class LandlockAuditLog {
     private static final long BARRIER_MILLIS = 250;
     /**
      * The kernel sends AUDIT_GET's answer from a thread of its own, tens of microseconds after the
-     * request: polled this often, not every 2 ms (each cell asks once, before its workload starts).
+     * request: polled this often, not every 2 ms (each cell asks once, beside its start).
      */
     private static final long ANSWER_POLL_NANOS = 100_000;
     private static final long QUIET_NANOS = 30_000_000;
@@ -92,20 +94,33 @@ public final class LandlockAuditLog {
         } catch (OsError e) {
             return new Watching(null, "cannot listen to the kernel's audit records: " + e.getMessage());
         }
-        Optional<String> off = log.auditOff();
-        if (off.isPresent()) {
-            return new Watching(null, off.get());
-        }
         Watch watch = new Watch(log, launchTid, new BoundedLog<>(limit));
         log.watches.put(launchTid, watch);
-        return new Watching(watch, null);
+        // whether the kernel writes records at all is asked beside the cell's start, not on its way: the
+        // answer comes from a kernel thread made for it (about 0.4 ms here), and only the cell's end needs it
+        return new Watching(watch, null, CompletableFuture.supplyAsync(log::auditOff, RunnerThreads.POOL));
     }
 
-    /** A watch, or why there is none. */
-    public record Watching(Watch watch, String reason) {
+    /**
+     * A watch, or why there is none; {@code auditOff} says, once asked, why the kernel writes no records
+     * (its audit disabled when the cell started), or is empty when it does.
+     */
+    public record Watching(Watch watch, String reason, CompletableFuture<Optional<String>> auditOff) {
+        public Watching(Watch watch, String reason) {
+            this(watch, reason, CompletableFuture.completedFuture(Optional.empty()));
+        }
+
         /** What the kernel told of the cell's denials up to now, and the watch ended; call after the cell ended. */
         public LandlockDenials finish() {
-            return watch == null ? LandlockDenials.notRecorded(reason) : watch.finish();
+            if (watch == null) {
+                return LandlockDenials.notRecorded(reason);
+            }
+            Optional<String> off = auditOff.join();
+            if (off.isPresent()) {
+                watch.end();
+                return LandlockDenials.notRecorded(off.get());
+            }
+            return watch.finish();
         }
     }
 
@@ -123,9 +138,13 @@ public final class LandlockAuditLog {
 
         private LandlockDenials finish() {
             log.barrier();
+            end();
+            return new LandlockDenials(true, null, denials.entries(), denials.totals());
+        }
+
+        private void end() {
             log.watches.remove(launchTid);
             log.domains.values().removeIf(tid -> tid == launchTid);
-            return new LandlockDenials(true, null, denials.entries(), denials.totals());
         }
 
         private void add(LandlockAuditRecord record, Instant at) {
