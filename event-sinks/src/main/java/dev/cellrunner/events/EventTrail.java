@@ -5,6 +5,9 @@ import io.cloudevents.CloudEvent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +23,8 @@ public final class EventTrail implements AutoCloseable {
     private final List<String> failures = new ArrayList<>();
     private final boolean wantsEvents;
     private final RunLines lines = new RunLines();
+    /** The events handed to other threads ({@link #emitBeside}), in order; done when none is pending. */
+    private CompletableFuture<Void> beside = CompletableFuture.completedFuture(null);
 
     public EventTrail(CellEventFactory factory, EventSigner signer, List<EventSink> sinks, Consumer<String> warnings) {
         this.factory = factory;
@@ -37,8 +42,51 @@ public final class EventTrail implements AutoCloseable {
         return signer.key();
     }
 
-    /** Builds and appends one event; throws when events were asked for and no sink can take them. */
-    public synchronized CloudEvent emit(String type, ObjectNode fields) throws SinkException {
+    /**
+     * Builds and appends one event, after any handed to another thread ({@link #emitBeside}); throws when
+     * events were asked for and no sink can take them.
+     */
+    public CloudEvent emit(String type, ObjectNode fields) throws SinkException {
+        awaitBeside();
+        return emitNow(type, fields);
+    }
+
+    /**
+     * Emits on {@code executor} while the caller goes on with the run: the event keeps its place in the
+     * trail (every later emit, {@link #sync} and {@link #close} waits for it first), and what it met (no
+     * sink left) is thrown by the next of them or by {@link #awaitBeside}. For events whose content is
+     * final and whose writing need not hold the run up (the run's start, its network policy).
+     */
+    public synchronized void emitBeside(String type, ObjectNode fields, Executor executor) {
+        beside = beside.thenRunAsync(() -> {
+            try {
+                emitNow(type, fields);
+            } catch (SinkException e) {
+                throw new CompletionException(e);
+            }
+        }, executor);
+    }
+
+    /** Waits for the events handed to other threads; throws what the first that failed met. */
+    public void awaitBeside() throws SinkException {
+        CompletableFuture<Void> pending;
+        synchronized (this) {
+            pending = beside;
+        }
+        try {
+            pending.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SinkException failed) {
+                throw failed;
+            }
+            if (e.getCause() instanceof RuntimeException failed) {
+                throw failed;
+            }
+            throw e;
+        }
+    }
+
+    private synchronized CloudEvent emitNow(String type, ObjectNode fields) throws SinkException {
         CloudEvent built = factory.build(type, fields);
         JsonlSink chain = linksRuns(type) ? chainSink() : null;
         JsonlSink.Linked[] made = {null};
@@ -111,7 +159,12 @@ public final class EventTrail implements AutoCloseable {
     }
 
     /** Makes all events durable; called before the run reports its end. */
-    public synchronized void sync() throws SinkException {
+    public void sync() throws SinkException {
+        awaitBeside();
+        syncNow();
+    }
+
+    private synchronized void syncNow() throws SinkException {
         for (EventSink sink : List.copyOf(healthy)) {
             try {
                 sink.sync();
@@ -127,7 +180,16 @@ public final class EventTrail implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        try {
+            awaitBeside();
+        } catch (SinkException | RuntimeException e) {
+            // reported where the run met it; the sinks are closed all the same
+        }
+        closeNow();
+    }
+
+    private synchronized void closeNow() {
         for (EventSink sink : healthy) {
             try {
                 sink.close();

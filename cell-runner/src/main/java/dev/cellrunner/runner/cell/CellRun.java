@@ -124,7 +124,9 @@ public final class CellRun {
             release.cancel(SHUTDOWN_BEFORE_START); // a resident runner got this cell while it was stopping
         }
         try {
-            trail.emit(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(), trail.signingKey()));
+            // written by a runner thread while the launch thread sets the network up; see launchAndWait
+            trail.emitBeside(EventTypes.STARTED, CellEventData.started(plan.document(), plan.specDigest(),
+                    trail.signingKey()), RunnerThreads.POOL);
             Phases.mark("started-emitted");
             return isolateAndRun();
         } catch (SinkException e) {
@@ -207,7 +209,8 @@ public final class CellRun {
             }
             Phases.mark("network");
             try (CellNetwork removedAfterRun = network) {
-                trail.emit(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()));
+                trail.emitBeside(EventTypes.NETWORK_POLICY, CellEventData.networkPolicy(plan, namespace, network.setup()),
+                        RunnerThreads.POOL);
                 return confineAndRun(launch, preparing.join(), root);
             }
         } catch (InterruptedException e) {
@@ -383,6 +386,9 @@ public final class CellRun {
 
     private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted, ProcMount procMount)
             throws SinkException, InterruptedException {
+        // the events handed to runner threads are written before any process of the cell exists: a trail
+        // that cannot take them ends the run here (exit 74), as it would have when they were emitted
+        trail.awaitBeside();
         long startNanos = System.nanoTime();
         // one bound for every wait of the run on its PID 1, counted from the cell's start
         Deadline lifetime = Deadline.after(startNanos, plan.lifetime());
