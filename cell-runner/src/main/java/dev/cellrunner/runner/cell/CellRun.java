@@ -591,7 +591,6 @@ public final class CellRun {
         boolean timedOut = false;
         ExitStatus status;
         Deadline drained;
-        LaunchStart.makeNextAhead(); // while the workload runs, not on the way to the next cell
         try {
             // on this thread: a wait handed to another thread costs two wake-ups where this costs one
             status = init.waitFor(() -> lifetime.pollMillis(System.nanoTime()));
@@ -689,6 +688,8 @@ public final class CellRun {
             completed.set("limits", CellEventData.JSON.valueToTree(groups.limits().counters()));
         }
         trail.emit(EventTypes.COMMAND_COMPLETED, completed);
+        // while the trail is synced (a wait on the disk, not on the processors), not on the way to the next cell
+        LaunchStart.makeNextAhead();
         trail.sync();
         if (confinementMismatch != null) {
             log.accept("killed: " + confinementMismatch);

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * while the runner plans the cell and opens its trail.
  *
  * <p>A resident runner ({@link #keepOneAhead}) makes the next cell's thread and its network namespace,
- * the costly one, while a cell's workload runs ({@link #makeNextAhead}; or once a cell has ended without
- * one): the next cell takes that thread, which has never served another cell, and it enters the other
+ * the costly one, while a cell's trail is synced at its end ({@link #makeNextAhead}; or once a cell has
+ * ended without a workload): the next cell takes that thread, which has never served another cell, and it enters the other
  * namespaces then. The mount namespace is never made ahead: it copies the host's mount table, which
  * must be the table of the cell's start.
  *
@@ -62,7 +62,8 @@ public record LaunchStart(LaunchThread thread, CompletableFuture<Void> namespace
 
     /**
      * In a resident runner, has the next cell's thread made on a runner thread unless one waits already:
-     * called once a cell's workload runs, when the cell's own threads only wait for it to end.
+     * called while a cell's trail is synced, when the cell's own threads wait on the disk (not while its
+     * workload runs, whose processors it would share).
      */
     public static void makeNextAhead() {
         if (keepOneAhead && AHEAD.get() == null) {
