@@ -158,6 +158,7 @@ public final class PlanDescription {
             entry.put("path", rule.path().toString());
             entry.put("access", String.join(",", LandlockAccess.filesystemNames(rule.access())));
             entry.put("source", rule.source());
+            landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
         }
         ArrayNode privatePaths = section.putArray("carvedOut");
         landlock.privatePaths().forEach(path -> privatePaths.add(path.toString()));

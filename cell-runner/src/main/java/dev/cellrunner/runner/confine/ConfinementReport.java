@@ -196,6 +196,7 @@ public final class ConfinementReport {
             entry.put("path", rule.path().toString());
             entry.set("access", strings(LandlockAccess.filesystemNames(rule.access())));
             entry.put("source", rule.source());
+            landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
             ArrayNode except = JSON.createArrayNode();
             landlock.privatePaths().stream().filter(path -> path.startsWith(rule.path()))
                     .forEach(path -> except.add(path.toString()));

@@ -32,6 +32,26 @@ public record LandlockPlan(int abi, boolean declared, long handledFs, long handl
                 launchRules, false);
     }
 
+    /**
+     * Why a declared rule does not reach what it names, or empty when it does: the cell's own /proc is
+     * mounted once PID 1 exists, after the landlock domain is made, and landlock's walk up from a file
+     * skips the directory a mount covers, so a rule at or below /proc never reaches it (docs/confinement.md).
+     */
+    public java.util.Optional<String> notGranted(LandlockRule rule) {
+        return declared && rule.source().startsWith("authority.") && rule.path().startsWith("/proc")
+                ? java.util.Optional.of(PROC_NOT_GRANTED) : java.util.Optional.empty();
+    }
+
+    /** The warnings a run prints for declared rules that grant nothing ({@link #notGranted}). */
+    public List<String> notGrantedWarnings() {
+        return requested.stream().flatMap(rule -> notGranted(rule).stream()
+                .map(why -> rule.source() + " " + rule.path() + ": not granted: " + why)).toList();
+    }
+
+    static final String PROC_NOT_GRANTED = "the cell's own /proc is mounted after its landlock domain is made, so "
+            + "no rule of a declared filesystem reaches it; without authority.filesystem (a read-only host) the cell "
+            + "reads its /proc";
+
     /** This plan, saying whether audit mode left its network rules out. */
     public LandlockPlan withNetworkAudited(boolean audited) {
         return new LandlockPlan(abi, declared, handledFs, handledNet, scoped, requested, rules, tcpConnectPorts,

@@ -172,6 +172,19 @@ class LandlockPlannerTest {
     }
 
     @Test
+    void aDeclaredRuleOnProcIsSaidToGrantNothing() throws Exception {
+        FilesystemAuthority fs = new FilesystemAuthority(List.of("/proc", root.toString()), null, null);
+        LandlockPlan plan = plan(fs, List.of(), 7, List.of());
+        LandlockRule proc = plan.requested().stream().filter(rule -> rule.path().equals(Path.of("/proc"))).findFirst()
+                .orElseThrow();
+        assertThat(plan.notGranted(proc)).get().asString().contains("mounted after its landlock domain is made");
+        assertThat(plan.notGrantedWarnings()).singleElement().asString()
+                .startsWith("authority.filesystem.readOnly /proc: not granted: ");
+        assertThat(plan(null, List.of(), 7, List.of()).notGrantedWarnings()).as("the read-only host reaches its /proc")
+                .isEmpty();
+    }
+
+    @Test
     void aDeclaredRuleIsCarvedAroundPrivatePaths() throws Exception {
         Path trail = Files.createFile(root.resolve("events.jsonl")).toRealPath();
         FilesystemAuthority fs = new FilesystemAuthority(List.of(root.toString()), null, null);
