@@ -34,8 +34,25 @@ final class RunLink {
         this.reader = reader;
     }
 
+    /**
+     * Opens the trail for reading its last event and its sidecar for keeping digests, creating the sidecar
+     * now rather than at the first append: a cell's mount view masks the runner's private files that exist
+     * when it is built, and the run's first event may be written while it is (EventTrail.emitBeside).
+     */
     static RunLink open(Path trail) throws IOException {
-        return new RunLink(sidecar(trail), FileChannel.open(trail, StandardOpenOption.READ));
+        RunLink link = new RunLink(sidecar(trail), FileChannel.open(trail, StandardOpenOption.READ));
+        try {
+            link.keep();
+        } catch (IOException e) {
+            link.close();
+            throw e;
+        }
+        return link;
+    }
+
+    private void keep() throws IOException {
+        kept = FileChannel.open(sidecar, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /** {@code .NAME.runprev} beside the trail: a runner-private file, as the trail is. */
@@ -63,10 +80,6 @@ final class RunLink {
         String digest = payloadDigest(event);
         if (digest == null) {
             return;
-        }
-        if (kept == null) {
-            kept = FileChannel.open(sidecar, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         kept.write(ByteBuffer.wrap((digest + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
     }

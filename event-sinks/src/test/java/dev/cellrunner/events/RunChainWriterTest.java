@@ -56,6 +56,18 @@ class RunChainWriterTest {
     }
 
     @Test
+    void theSidecarIsThereOnceTheSinkIsOpenBeforeAnyEvent() throws Exception {
+        // a cell's mount view masks the runner's files that exist when it is built, which may be before the first append
+        Path trail = dir.resolve("fresh.jsonl");
+        try (JsonlSink sink = new JsonlSink(trail)) {
+            Path sidecar = RunLink.sidecar(trail);
+            assertThat(sidecar).exists().isEmptyFile();
+            assertThat(java.nio.file.Files.getPosixFilePermissions(sidecar))
+                    .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
     void runsAppendedOneAfterAnotherNameTheLineBeforeTheirStartedAndDestroyed() throws Exception {
         Path trail = dir.resolve("trail.jsonl");
         for (int i = 0; i < 3; i++) {
