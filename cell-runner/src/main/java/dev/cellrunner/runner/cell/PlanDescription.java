@@ -160,7 +160,8 @@ public final class PlanDescription {
             entry.put("source", rule.source());
             landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
         }
-        ArrayNode privatePaths = section.putArray("carvedOut");
+        // masked by the mount view in every mode; carved out of the rules only when the rules are declared
+        ArrayNode privatePaths = section.putArray(landlock.declared() ? "carvedOut" : "maskedBelowReadOnlyHost");
         landlock.privatePaths().forEach(path -> privatePaths.add(path.toString()));
         ArrayNode ports = section.putArray("tcpConnectPorts");
         landlock.tcpConnectPorts().forEach(ports::add);
