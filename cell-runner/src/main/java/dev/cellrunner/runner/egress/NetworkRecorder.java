@@ -265,8 +265,8 @@ final class NetworkRecorder implements AutoCloseable {
         if (id != null && !seenConnections.add(ByteBuffer.wrap(id).getInt())) {
             return;
         }
-        Optional<Tuple> original = Tuple.of(nested(attributes.get(CTA_TUPLE_ORIG)));
-        Optional<Tuple> answer = Tuple.of(nested(attributes.get(CTA_TUPLE_REPLY)));
+        Optional<Tuple> original = Tuple.of(NetlinkReply.nestedByType(attributes.get(CTA_TUPLE_ORIG)));
+        Optional<Tuple> answer = Tuple.of(NetlinkReply.nestedByType(attributes.get(CTA_TUPLE_REPLY)));
         if (original.isEmpty() || answer.isEmpty()) {
             return;
         }
@@ -324,24 +324,16 @@ final class NetworkRecorder implements AutoCloseable {
         return new Explanation(matched, name);
     }
 
-    private static Map<Integer, byte[]> nested(byte[] data) {
-        return data == null ? Map.of() : new NetlinkReply(0, 0, 0, data).attributes(0);
-    }
-
     /** The two big-endian 64-bit values of a nest (packets and bytes, or start and stop); zeros when absent. */
     private static long[] counters(byte[] data) {
-        Map<Integer, byte[]> values = nested(data);
-        return new long[] {big64(values.get(1)), big64(values.get(2))};
-    }
-
-    private static long big64(byte[] value) {
-        return value == null || value.length < 8 ? 0 : ByteBuffer.wrap(value).getLong();
+        Map<Integer, byte[]> values = NetlinkReply.nestedByType(data);
+        return new long[] {NetlinkReply.bigEndianU64(values.get(1)), NetlinkReply.bigEndianU64(values.get(2))};
     }
 
     private record Tuple(InetAddress source, InetAddress destination, int protocol, int port) {
         static Optional<Tuple> of(Map<Integer, byte[]> tuple) {
-            Map<Integer, byte[]> ip = nested(tuple.get(1));
-            Map<Integer, byte[]> proto = nested(tuple.get(2));
+            Map<Integer, byte[]> ip = NetlinkReply.nestedByType(tuple.get(1));
+            Map<Integer, byte[]> proto = NetlinkReply.nestedByType(tuple.get(2));
             byte[] source = ip.containsKey(1) ? ip.get(1) : ip.get(3);
             byte[] destination = ip.containsKey(2) ? ip.get(2) : ip.get(4);
             byte[] number = proto.get(1);

@@ -8,7 +8,6 @@ import dev.cellrunner.runner.os.NetlinkReply;
 import dev.cellrunner.runner.os.Nftables;
 import dev.cellrunner.runner.os.OsError;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -138,7 +137,8 @@ final class RuleCounters {
             byte[] name = expression.get(NFTA_EXPR_NAME);
             if (name != null && "counter".equals(NetlinkReply.string(name))) {
                 Map<Integer, byte[]> data = NetlinkReply.nestedByType(expression.get(NFTA_EXPR_DATA));
-                counter = new Counter(u64(data.get(NFTA_COUNTER_PACKETS)), u64(data.get(NFTA_COUNTER_BYTES)));
+                counter = new Counter(NetlinkReply.bigEndianU64(data.get(NFTA_COUNTER_PACKETS)),
+                        NetlinkReply.bigEndianU64(data.get(NFTA_COUNTER_BYTES)));
             }
         }
         return counter;
@@ -162,11 +162,6 @@ final class RuleCounters {
             at += 2 + length;
         }
         return null;
-    }
-
-    /** A big-endian u64 (the kernel's counters); 0 when absent. */
-    private static long u64(byte[] value) {
-        return value == null || value.length < 8 ? 0 : ByteBuffer.wrap(value).getLong();
     }
 
     private static NetfilterNetlink socketHere() throws OsError {

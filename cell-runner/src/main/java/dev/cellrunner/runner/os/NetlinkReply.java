@@ -87,6 +87,11 @@ public record NetlinkReply(int type, int flags, int sequence, byte[] payload) {
         return new String(value, 0, end, StandardCharsets.UTF_8);
     }
 
+    /** A big-endian 64-bit attribute (the kernel's counters, whatever the host's byte order); 0 when absent or short. */
+    public static long bigEndianU64(byte[] value) {
+        return value == null || value.length < 8 ? 0 : ByteBuffer.wrap(value).getLong();
+    }
+
     private static Map<Integer, byte[]> byType(List<Attribute> list) {
         Map<Integer, byte[]> attributes = new HashMap<>();
         for (Attribute attribute : list) {
