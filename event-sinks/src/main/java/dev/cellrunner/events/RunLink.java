@@ -27,11 +27,12 @@ final class RunLink {
 
     private final Path sidecar;
     private final FileChannel reader;
-    private FileChannel kept;
+    private final FileChannel kept;
 
-    private RunLink(Path sidecar, FileChannel reader) {
+    private RunLink(Path sidecar, FileChannel reader, FileChannel kept) {
         this.sidecar = sidecar;
         this.reader = reader;
+        this.kept = kept;
     }
 
     /**
@@ -40,19 +41,16 @@ final class RunLink {
      * when it is built, and the run's first event may be written while it is (EventTrail.emitBeside).
      */
     static RunLink open(Path trail) throws IOException {
-        RunLink link = new RunLink(sidecar(trail), FileChannel.open(trail, StandardOpenOption.READ));
+        Path sidecar = sidecar(trail);
+        FileChannel reader = FileChannel.open(trail, StandardOpenOption.READ);
         try {
-            link.keep();
+            return new RunLink(sidecar, reader, FileChannel.open(sidecar,
+                    java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
         } catch (IOException e) {
-            link.close();
+            reader.close();
             throw e;
         }
-        return link;
-    }
-
-    private void keep() throws IOException {
-        kept = FileChannel.open(sidecar, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /** {@code .NAME.runprev} beside the trail: a runner-private file, as the trail is. */
@@ -88,9 +86,7 @@ final class RunLink {
         try {
             reader.close();
         } finally {
-            if (kept != null) {
-                kept.close();
-            }
+            kept.close();
         }
     }
 
