@@ -198,8 +198,7 @@ public final class ConfinementReport {
             entry.put("source", rule.source());
             landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
             ArrayNode except = JSON.createArrayNode();
-            landlock.privatePaths().stream().filter(path -> path.startsWith(rule.path()))
-                    .forEach(path -> except.add(path.toString()));
+            landlock.carvedFrom(rule).forEach(path -> except.add(path.toString()));
             if (!except.isEmpty()) {
                 entry.set("except", except);
             }

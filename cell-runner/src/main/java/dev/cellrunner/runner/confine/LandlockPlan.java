@@ -42,6 +42,12 @@ public record LandlockPlan(int abi, boolean declared, long handledFs, long handl
                 ? java.util.Optional.of(PROC_NOT_GRANTED) : java.util.Optional.empty();
     }
 
+    /** The runner-private paths carved out of {@code rule}: those below it, unless it is the read-only host's "/". */
+    public List<Path> carvedFrom(LandlockRule rule) {
+        return LandlockPlanner.isReadOnlyHost(rule) ? List.of()
+                : privatePaths.stream().filter(path -> path.startsWith(rule.path())).toList();
+    }
+
     /** The warnings a run prints for declared rules that grant nothing ({@link #notGranted}). */
     public List<String> notGrantedWarnings() {
         return requested.stream().flatMap(rule -> notGranted(rule).stream()

@@ -279,7 +279,8 @@ public final class LandlockPlanner {
         return rules.stream().filter(rule -> !isReadOnlyHost(rule)).toList();
     }
 
-    private static boolean isReadOnlyHost(LandlockRule rule) {
+    /** The read-only host's "/" rule, which is never carved: the mount view masks what is private below it. */
+    static boolean isReadOnlyHost(LandlockRule rule) {
         return rule.source().equals(DEFAULT_SOURCE);
     }
 

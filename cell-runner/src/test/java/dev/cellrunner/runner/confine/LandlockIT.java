@@ -122,6 +122,9 @@ class LandlockIT extends CellRunnerCase {
             assertThat(run.event("confinement").get("mounts").get("privatePaths").toString())
                     .as("the trail is there on the host, and masked in the cell")
                     .contains("{\"path\":\"" + trail + "\",\"seen\":\"masked\"}");
+            JsonNode root = run.event("confinement").get("landlock").get("rules").get(0);
+            assertThat(root.get("path").asText()).isEqualTo("/");
+            assertThat(root.has("except")).as("the read-only host's rule is not carved: " + root).isFalse();
         }
     }
 

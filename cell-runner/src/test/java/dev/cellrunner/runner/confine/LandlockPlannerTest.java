@@ -163,6 +163,8 @@ class LandlockPlannerTest {
         // the mount view masks the trail; a carved "/" would leave the cell's own /proc without any rule
         assertThat(plan.rules()).contains(new LandlockRule(Path.of("/"), EXEC, LandlockPlanner.DEFAULT_SOURCE));
         assertThat(plan.rules()).noneMatch(LandlockRule::carved);
+        assertThat(plan.carvedFrom(new LandlockRule(Path.of("/"), EXEC, LandlockPlanner.DEFAULT_SOURCE)))
+                .as("the confinement event names no exception of the uncarved root").isEmpty();
         assertThat(plan.rules()).noneMatch(rule -> (rule.access() & LandlockAccess.MODIFY) != 0
                 && !rule.path().equals(Path.of("/dev/null")));
         assertThat(plan.privatePaths()).as("still probed: landlock or the mount view must show nothing there")
@@ -192,6 +194,8 @@ class LandlockPlannerTest {
         assertThat(plan.rules()).noneMatch(rule -> trail.startsWith(rule.path()) && (rule.access() & ~READ_DIR) != 0);
         assertThat(plan.rules()).contains(new LandlockRule(root.toRealPath(), READ_DIR,
                 "authority.filesystem.readOnly except " + trail, true));
+        assertThat(plan.carvedFrom(new LandlockRule(root.toRealPath(), EXEC, "authority.filesystem.readOnly")))
+                .containsExactly(trail);
     }
 
     @Test
