@@ -47,6 +47,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 import dev.cellrunner.linux.Linux;
 
@@ -491,7 +492,7 @@ public final class CellRun {
      * {@code born} gets the child's PID as soon as it exists, before the runner moves back (a wait on the
      * kernel that the /proc helper's mounts then overlap).
      */
-    private SpawnedProcess spawnInside(LaunchThread launch, SpawnRequest request, java.util.function.LongConsumer born)
+    private SpawnedProcess spawnInside(LaunchThread launch, SpawnRequest request, LongConsumer born)
             throws SpawnException, OsError, InterruptedException {
         Path home = groups.runnerHome();
         SpawnLock.LOCK.lock();

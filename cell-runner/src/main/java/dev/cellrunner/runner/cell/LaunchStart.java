@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A resident runner ({@link #keepOneAhead}) makes the next cell's thread and its network namespace,
  * the costly one, while a cell's trail is synced at its end ({@link #makeNextAhead}; or once a cell has
- * ended without a workload): the next cell takes that thread, which has never served another cell, and it enters the other
- * namespaces then. The mount namespace is never made ahead: it copies the host's mount table, which
+ * ended without a workload): the next cell takes that thread, which has never served another cell, and
+ * it enters the other namespaces then. The mount namespace is never made ahead: it copies the host's mount table, which
  * must be the table of the cell's start.
  *
  * @param namespace completes when the thread is in its new namespaces, or with the reason it is not
