@@ -1,7 +1,7 @@
 /*
  * cell-init: PID 1 of a cell's PID namespace.
  *
- *   cell-init EXECUTABLE ARGV0 [ARG...]
+ *   cell-init [-l NAME FLAGS PROBE] EXECUTABLE ARGV0 [ARG...]
  *
  * Started by the runner from the cell's launch thread, already confined (namespaces, identity,
  * capabilities, no_new_privs, landlock, seccomp), with two descriptors besides 0-2:
@@ -9,6 +9,12 @@
  *   4  the read end of a pipe whose write end only the runner holds: one byte means "start the
  *      workload" (the runner has observed this process's confinement), a second one "the workload's
  *      host PID is read" (it is not reaped before); end of file means the runner is gone.
+ * With -l the launch thread made no landlock domain, and descriptor 5 is the cell's landlock ruleset,
+ * which the runner completes with rules on the cell's own /proc once that is mounted (a domain made
+ * before that mount cannot reach it). At the go this process restricts itself to it (FLAGS as
+ * landlock_restrict_self takes them, with its name set to NAME meanwhile, so that the kernel's audit
+ * records of the domain name the cell), then opens PROBE (unless it is "-"), which the domain must
+ * refuse with EACCES, and reports; it starts nothing if either fails.
  * It arms a parent-death signal, waits for that byte, starts the workload, passes SIGTERM, SIGINT, SIGHUP, SIGQUIT,
  * SIGUSR1 and SIGUSR2 on to it, reaps every process that ends up as its child, and when the workload
  * ends it reports how and exits; the kernel then kills whatever is left in the namespace.
@@ -19,6 +25,7 @@
  *   init-failed ERRNO     this program could not start the workload (vfork)
  *   exited STATUS LEFT    the workload's wait status (as waitpid gives it); LEFT is 1 when other
  *                         processes of the cell were still running, which the kernel now kills
+ *   landlocked ERRNO      (with -l, first) restricted; ERRNO is what opening PROBE answered (0: no probe)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,15 +35,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define STATUS_FD 3
 #define RUNNER_FD 4
+#define RULESET_FD 5
+
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
 
 /* written by the vfork child when its exec fails (it shares this memory) */
 static volatile int exec_errno;
+/* EXECUTABLE ARGV0 [ARG...]: static, as vfork's child uses it */
+static char **command;
 
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -55,12 +70,47 @@ static void report(const char *format, long a, long b) {
     }
 }
 
+/* Restricts this process to the ruleset on RULESET_FD and probes it; 0 when the workload may start. */
+static int restrict_self(const char *name, const char *flags, const char *probe) {
+    char own[16] = {0};
+    prctl(PR_GET_NAME, own);
+    prctl(PR_SET_NAME, name); /* the kernel keeps the maker's name with the domain */
+    long restricted = syscall(SYS_landlock_restrict_self, RULESET_FD, strtoul(flags, NULL, 10));
+    int restrict_errno = errno;
+    prctl(PR_SET_NAME, own);
+    close(RULESET_FD);
+    if (restricted != 0) {
+        report("init-failed %ld\n", restrict_errno, 0);
+        return -1;
+    }
+    int probe_errno = 0;
+    if (strcmp(probe, "-") != 0) {
+        int fd = open(probe, O_RDONLY | O_CLOEXEC);
+        probe_errno = fd < 0 ? errno : 0;
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    report("landlocked %ld\n", probe_errno, 0);
+    return strcmp(probe, "-") == 0 || probe_errno == EACCES ? 0 : -1;
+}
+
 static int exit_code(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
+    const char *landlock_name = NULL, *landlock_flags = NULL, *landlock_probe = NULL;
+    if (argc > 1 && strcmp(argv[1], "-l") == 0) {
+        if (argc < 5) {
+            return 125;
+        }
+        landlock_name = argv[2];
+        landlock_flags = argv[3];
+        landlock_probe = argv[4];
+    }
+    command = argv + (landlock_name != NULL ? 5 : 1);
+    if (argc - (command - argv) < 2) {
         return 125;
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
@@ -78,6 +128,9 @@ int main(int argc, char **argv) {
     }
     fcntl(RUNNER_FD, F_SETFD, FD_CLOEXEC);
     fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+    if (landlock_name != NULL && restrict_self(landlock_name, landlock_flags, landlock_probe) != 0) {
+        return 126;
+    }
 
     sigset_t waited, none;
     sigemptyset(&waited);
@@ -94,7 +147,7 @@ int main(int argc, char **argv) {
     pid_t workload = vfork();
     if (workload == 0) {
         sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(argv[1], argv + 2);
+        execv(command[0], command + 1);
         exec_errno = errno; /* seen by the parent, which resumes when this child exits */
         _exit(127);
     }

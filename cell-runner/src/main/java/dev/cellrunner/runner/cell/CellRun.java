@@ -10,7 +10,9 @@ import dev.cellrunner.runner.cgroup.CgroupObservation;
 import dev.cellrunner.runner.cgroup.RunnerMigration;
 import dev.cellrunner.runner.confine.ConfinementReport;
 import dev.cellrunner.runner.confine.Confiner;
+import dev.cellrunner.runner.confine.Landlock;
 import dev.cellrunner.runner.confine.LandlockAuditLog;
+import dev.cellrunner.runner.confine.LandlockPlan;
 import dev.cellrunner.runner.egress.NameService;
 import dev.cellrunner.runner.records.LandlockDenials;
 import dev.cellrunner.runner.confine.PreparedConfinement;
@@ -40,8 +42,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +72,8 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *       paths, masks ({@link StagedRoot}: built by a helper thread in the cell's mount namespace while the
  *       launch thread sets up the network), then pivot_root ({@link #mount});</li>
  *   <li>identity, capabilities, no_new_privs, landlock (rules on the new mounts added first), seccomp
- *       ({@link #confineLaunchThread});</li>
+ *       ({@link #confineLaunchThread}); landlock comes after the /proc mount below instead, by PID 1, when
+ *       rules name the cell's own /proc ({@link LandlockPlan#madeByPid1});</li>
  *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
  *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
  *       ({@link ProcMount}: a helper thread joins the cell's mount namespace once the mounts are done,
@@ -256,7 +261,7 @@ public final class CellRun {
                     mounted.close(); // landlock holds its rules; the bind mounts hold their objects
                 }
             }
-            return launchAndWait(launch, probes, mounted, proc);
+            return launchAndWait(launch, probes, mounted, proc, prepared.confinement());
         } finally {
             if (proc != null) {
                 proc.close(); // its helper ends if no PID 1 came
@@ -385,8 +390,8 @@ public final class CellRun {
         }
     }
 
-    private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted, ProcMount procMount)
-            throws SinkException, InterruptedException {
+    private int launchAndWait(LaunchThread launch, List<Probe> probes, MountedCell mounted, ProcMount procMount,
+                              PreparedConfinement confinement) throws SinkException, InterruptedException {
         // the events handed to runner threads are written before any process of the cell exists: a trail
         // that cannot take them ends the run here (exit 74), as it would have when they were emitted
         trail.awaitBeside();
@@ -400,11 +405,12 @@ public final class CellRun {
         if (release.stopReason() != null) {
             return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "not started: " + release.stopReason()));
         }
+        Optional<Pid1.DomainByPid1> domainByPid1 = domainByPid1(launch, confinement);
         try (Pid1 pid1 = Pid1.open()) {
             SpawnedProcess init;
             try {
                 init = spawnInside(launch, pid1.request(plan.executable().orElseThrow().toString(), plan.argv(),
-                        plan.environment(), plan.workingDirectory()), procMount::begin);
+                        plan.environment(), plan.workingDirectory(), domainByPid1), procMount::begin);
             } catch (SpawnException e) {
                 return finish(spawnFailed(startNanos, ExitCodes.CANNOT_EXECUTE, "cannot start the cell's PID 1: "
                         + e.getMessage()));
@@ -412,10 +418,14 @@ public final class CellRun {
                 pid1.spawned();
             }
             Phases.mark("spawned");
+            if (domainByPid1.isPresent() && landlockAudit != null) {
+                landlockAudit.madeBy(init.pid()); // PID 1 makes the domain its audit records name
+            }
             tightenLimits(launch);
             OutputPump out = new OutputPump(init.stdout(), stdout);
             OutputPump err = new OutputPump(init.stderr(), stderr);
-            Observed observed = observeConfinement(init.pid(), probes, mounted, procMount);
+            Observed observed = observeConfinement(launch, init.pid(), probes, mounted, procMount,
+                    domainByPid1.isPresent() ? confinement : null);
             Phases.mark("observed");
             if (observed.mismatch() != null) {
                 emitConfinement(observed);
@@ -436,6 +446,21 @@ public final class CellRun {
                     // PID 1 is held between the go and its report: await finds the lifetime passed and kills the cell
                     log.accept("the cell's PID 1 did not say whether the command started within the lifetime of "
                             + plan.lifetime().toMillis() + " ms");
+                }
+            }
+            if (first instanceof InitMessage.Landlocked landlocked) {
+                Optional<Probe> probe = domainByPid1.orElseThrow().probe().map(path -> pid1Probe(path, landlocked));
+                observed.report().landlockMadeByPid1(probe);
+                if (probe.isPresent() && !probe.get().holds()) { // PID 1 starts nothing then
+                    emitConfinement(observed);
+                    killGroup(groups.leaf());
+                    return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err),
+                            "confinement mismatch: " + String.join("; ", observed.report().mismatches()));
+                }
+                try {
+                    first = pid1.next(lifetime);
+                } catch (LifetimeExpired e) {
+                    first = null; // as above: await finds the lifetime passed
                 }
             }
             if (first instanceof InitMessage.Started started) {
@@ -471,6 +496,23 @@ public final class CellRun {
         }
     }
 
+
+    /** What PID 1 is told to do to make the cell's landlock domain, when it makes it ({@link LandlockPlan#madeByPid1}). */
+    private Optional<Pid1.DomainByPid1> domainByPid1(LaunchThread launch, PreparedConfinement confinement) {
+        int ruleset = confinement.rulesetForPid1(plan.confinement());
+        if (ruleset < 0) {
+            return Optional.empty();
+        }
+        LandlockPlan landlock = plan.confinement().landlock().orElseThrow();
+        return Optional.of(new Pid1.DomainByPid1(ruleset, LandlockAuditLog.threadName(launch.tid()),
+                Landlock.restrictFlags(landlock.abi()), landlock.pid1Probe()));
+    }
+
+    /** PID 1's own probe of the domain it made: opening {@code path} must be refused. */
+    private static Probe pid1Probe(Path path, InitMessage.Landlocked landlocked) {
+        return new Probe("landlock", "open(" + path + ", O_RDONLY) by PID 1 after its landlock_restrict_self", "EACCES",
+                landlocked.probeErrno() == 0 ? "success" : Linux.errnoName(landlocked.probeErrno()));
+    }
 
     /** The workload's PID on the host: the child of PID 1 whose PID in the cell is {@code cellPid}. */
     private static long workloadHostPid(long init, int cellPid) {
@@ -540,7 +582,8 @@ public final class CellRun {
      * cgroups, status and namespaces are read while {@code procMount}'s helper mounts the cell's /proc; its mount
      * table and private paths once that is done. A /proc that cannot be mounted refuses the cell first.
      */
-    private Observed observeConfinement(int pid, List<Probe> probes, MountedCell mounted, ProcMount procMount) {
+    private Observed observeConfinement(LaunchThread launch, int pid, List<Probe> probes, MountedCell mounted,
+                                        ProcMount procMount, PreparedConfinement forPid1) {
         ProcStatus status = null;
         CgroupObservation cgroups = null;
         List<CellView.Namespace> namespaces = null;
@@ -560,6 +603,18 @@ public final class CellRun {
             return new Observed(null, CellEventData.refused(new Refusal("mounts", reason)), reason);
         }
         Phases.mark("proc-mounted");
+        if (forPid1 != null) {
+            try {
+                probes = new ArrayList<>(probes);
+                probes.addAll(launch.call(() -> Confiner.completeForPid1(plan.confinement(), forPid1)));
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                String reason = "cannot complete the cell's landlock domain: " + e.getMessage();
+                return new Observed(null, CellEventData.refused(new Refusal("landlock", reason)), reason);
+            }
+        }
         CellView view;
         try {
             if (unobserved != null) {

@@ -8,6 +8,13 @@ sealed interface InitMessage {
     record Started(int pid) implements InitMessage {
     }
 
+    /**
+     * PID 1 restricted itself to the landlock ruleset it was given (cell-init -l); {@code probeErrno} is what
+     * opening its probe path answered afterwards (0: it had none to open).
+     */
+    record Landlocked(int probeErrno) implements InitMessage {
+    }
+
     /** execve of the workload failed with {@code errno}. */
     record ExecFailed(int errno) implements InitMessage {
     }
@@ -29,6 +36,7 @@ sealed interface InitMessage {
         try {
             return switch (words[0]) {
                 case "started" -> new Started(Integer.parseInt(words[1]));
+                case "landlocked" -> new Landlocked(Integer.parseInt(words[1]));
                 case "exec-failed" -> new ExecFailed(Integer.parseInt(words[1]));
                 case "init-failed" -> new InitFailed(Integer.parseInt(words[1]));
                 case "exited" -> new Exited(waitStatus(Integer.parseInt(words[1])), "1".equals(words[2]));

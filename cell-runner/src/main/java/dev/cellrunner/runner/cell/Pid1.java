@@ -14,6 +14,7 @@ import dev.cellrunner.runner.os.SpawnRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The runner's side of a cell's PID 1 (cell-init): the status pipe it reports on, and the pipe whose
@@ -53,15 +54,31 @@ final class Pid1 implements AutoCloseable {
         return new Pid1(status[0], status[1], alive[0], alive[1]);
     }
 
-    /** cell-init with the workload's executable and argv; its descriptors 3 and 4 are the two pipes. */
+    /**
+     * cell-init with the workload's executable and argv; its descriptors 3 and 4 are the two pipes, and 5
+     * the landlock ruleset it restricts itself to at the go, when it makes the cell's domain ({@code landlock}).
+     */
     SpawnRequest request(String executable, List<String> argv, java.util.Map<String, String> environment,
-                         java.nio.file.Path workingDirectory) {
+                         java.nio.file.Path workingDirectory, Optional<DomainByPid1> landlock) {
         List<String> initArgv = new ArrayList<>();
         initArgv.add("cell-init");
+        List<Integer> passed = new ArrayList<>(List.of(statusWrite, aliveRead));
+        landlock.ifPresent(domain -> {
+            initArgv.addAll(List.of("-l", domain.name(), Long.toUnsignedString(domain.flags()),
+                    domain.probe().map(java.nio.file.Path::toString).orElse("-")));
+            passed.add(domain.ruleset());
+        });
         initArgv.add(executable);
         initArgv.addAll(argv);
-        return new SpawnRequest(MountPlan.INIT_PATH, initArgv, environment, workingDirectory, false,
-                List.of(statusWrite, aliveRead));
+        return new SpawnRequest(MountPlan.INIT_PATH, initArgv, environment, workingDirectory, false, passed);
+    }
+
+    /**
+     * The landlock domain cell-init makes at its go: the ruleset it inherits, the name it takes meanwhile
+     * (its audit records name the cell), landlock_restrict_self's flags, and the path it then opens, which
+     * the domain must refuse with EACCES.
+     */
+    record DomainByPid1(int ruleset, String name, long flags, Optional<java.nio.file.Path> probe) {
     }
 
     /** After the spawn: the child's ends are its own now. */

@@ -152,13 +152,15 @@ public final class PlanDescription {
         }
         LandlockPlan landlock = plan.landlock().get();
         section.put("mode", landlock.declared() ? "declared" : "default: read-only host");
+        section.put("madeBy", landlock.madeByPid1()
+                ? "pid1: rules on the cell's own /proc are added once it is mounted, and PID 1 makes the domain at its go"
+                : "launch thread: the workload inherits the domain");
         ArrayNode rules = section.putArray("rules");
         for (LandlockRule rule : landlock.requested()) {
             ObjectNode entry = rules.addObject();
             entry.put("path", rule.path().toString());
             entry.put("access", String.join(",", LandlockAccess.filesystemNames(rule.access())));
             entry.put("source", rule.source());
-            landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
         }
         // masked by the mount view in every mode; carved out of the rules only when the rules are declared
         ArrayNode privatePaths = section.putArray(landlock.declared() ? "carvedOut" : "maskedBelowReadOnlyHost");

@@ -210,8 +210,6 @@ final class CellLauncher {
                 return new RefusedCell(trail, log).refuse(valid.document(), valid.specDigest(), refusal);
             }
             Phases.mark("planned");
-            plan.confinement().landlock().ifPresent(landlock -> landlock.notGrantedWarnings()
-                    .forEach(warning -> log.accept("warning: " + warning)));
             if (!plan.confinement().identity().resolved()) {
                 try {
                     plan = plan.withAllocatedUid(uid.join().uid());

@@ -196,7 +196,6 @@ public final class ConfinementReport {
             entry.put("path", rule.path().toString());
             entry.set("access", strings(LandlockAccess.filesystemNames(rule.access())));
             entry.put("source", rule.source());
-            landlock.notGranted(rule).ifPresent(why -> entry.put("notGranted", why));
             ArrayNode except = JSON.createArrayNode();
             landlock.carvedFrom(rule).forEach(path -> except.add(path.toString()));
             if (!except.isEmpty()) {
@@ -219,8 +218,37 @@ public final class ConfinementReport {
         }
         section.set("probes", probes(probes, "landlock"));
         boolean holds = probes.stream().filter(p -> p.control().equals("landlock")).allMatch(Probe::holds);
-        enforced(section, "landlock", holds,
-                "probes from the launch thread after landlock_restrict_self; the workload inherits its domain");
+        if (landlock.madeByPid1()) {
+            section.put("madeBy", "pid1");
+            enforced(section, "landlock", holds, "probes from the launch thread after landlock_restrict_self with "
+                    + "the ruleset PID 1 holds, completed with the rules on the cell's /proc once that was mounted; "
+                    + "PID 1 restricts itself to that ruleset at its go, before it starts the workload, and probes it");
+        } else {
+            section.put("madeBy", "launch thread");
+            enforced(section, "landlock", holds,
+                    "probes from the launch thread after landlock_restrict_self; the workload inherits its domain");
+        }
+    }
+
+    /**
+     * PID 1 has restricted itself to the cell's landlock ruleset ({@link LandlockPlan#madeByPid1}), and
+     * {@code probe} is what its own probe of the domain then answered (none when a rule grants "/").
+     */
+    public void landlockMadeByPid1(Optional<Probe> probe) {
+        ObjectNode section = (ObjectNode) data.get("landlock");
+        ObjectNode byPid1 = section.putObject("pid1");
+        byPid1.put("restricted", true);
+        if (probe.isPresent()) {
+            ((ArrayNode) section.get("probes")).addAll(probes(List.of(probe.get()), "landlock"));
+            if (!probe.get().holds()) {
+                mismatches.add("landlock: " + probe.get().probe() + " answered " + probe.get().observed() + ", expected "
+                        + probe.get().expected());
+                section.put("enforced", false);
+                data.put("enforced", false);
+                ArrayNode list = (ArrayNode) data.get("mismatches");
+                list.add(mismatches.get(mismatches.size() - 1));
+            }
+        }
     }
 
     private void noNewPrivs(ProcStatus status, String statusFile) {

@@ -101,6 +101,9 @@ public final class Landlock {
      */
     static void addLaunchRules(int ruleset, LandlockPlan plan, MountedCell mounted) throws OsError {
         for (LandlockPlan.LaunchRule rule : plan.launchRules()) {
+            if (LandlockPlan.onCellProc(rule)) {
+                continue; // added once the cell's /proc is mounted (addProcRules)
+            }
             if (rule.declaredIndex() >= 0) {
                 addRule(ruleset, mounted.declared(rule.declaredIndex()).fd(), rule.access(),
                         mounted.declared(rule.declaredIndex()).real().toString());
@@ -117,6 +120,29 @@ public final class Landlock {
             }
             try {
                 addRule(ruleset, fd, rule.access(), rule.path().toString());
+            } finally {
+                LibC.INSTANCE.close(fd);
+            }
+        }
+    }
+
+    /**
+     * Adds the rules on the cell's own /proc, once it is mounted (on the launch thread, as the cell's
+     * identity). A path there that does not exist before the workload starts cannot be granted: the cell
+     * is refused. /proc/self is one: it names the opener, which is no process of the cell.
+     */
+    static void addProcRules(int ruleset, LandlockPlan plan) throws OsError {
+        for (LandlockPlan.LaunchRule rule : plan.procRules()) {
+            int fd;
+            try {
+                fd = LibC.INSTANCE.open(rule.path().toString(), O_PATH | O_CLOEXEC);
+            } catch (LastErrorException e) {
+                throw new OsError(rule.source() + " " + rule.path() + ": cannot be opened in the cell's own /proc before "
+                        + "its workload starts (" + Linux.errnoName(e.getErrorCode()) + "); /proc/self and the "
+                        + "workload's own entries do not exist yet: declare /proc", e);
+            }
+            try {
+                addRule(ruleset, fd, rule.access(), rule.path() + " in the cell's /proc");
             } finally {
                 LibC.INSTANCE.close(fd);
             }
@@ -154,15 +180,19 @@ public final class Landlock {
      * (before the exec) and none for sandboxes the workload nests inside: {@link LandlockAuditLog} reads them.
      */
     static void restrictSelf(int ruleset, int abi) throws OsError {
-        long flags = abi >= 7 ? Linux.LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF | Linux.LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
-                | Linux.LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF : 0;
         try {
-            LibC.INSTANCE.syscall(SYS_LANDLOCK_RESTRICT_SELF, (long) ruleset, flags);
+            LibC.INSTANCE.syscall(SYS_LANDLOCK_RESTRICT_SELF, (long) ruleset, restrictFlags(abi));
         } catch (LastErrorException e) {
             throw new OsError("landlock_restrict_self", e);
         } finally {
             LibC.INSTANCE.close(ruleset);
         }
+    }
+
+    /** The flags landlock_restrict_self takes for a cell's domain on this ABI (see {@link #restrictSelf(int, int)}). */
+    public static long restrictFlags(int abi) {
+        return abi >= 7 ? Linux.LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF | Linux.LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+                | Linux.LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF : 0;
     }
 
     /**

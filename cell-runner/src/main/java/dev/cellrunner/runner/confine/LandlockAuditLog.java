@@ -110,6 +110,13 @@ public final class LandlockAuditLog {
             this(watch, reason, CompletableFuture.completedFuture(Optional.empty()));
         }
 
+        /** The cell's domain is made by its PID 1, host PID {@code pid}, not by the launch thread. */
+        public void madeBy(long pid) {
+            if (watch != null) {
+                watch.maker = pid;
+            }
+        }
+
         /** What the kernel told of the cell's denials up to now, and the watch ended; call after the cell ended. */
         public LandlockDenials finish() {
             if (watch == null) {
@@ -129,6 +136,8 @@ public final class LandlockAuditLog {
         private final LandlockAuditLog log;
         private final int launchTid;
         private final BoundedLog<LandlockDenialRecord.Key, LandlockDenialRecord> denials;
+        /** The host PID of the cell's PID 1 when that makes the domain ({@link Watching#madeBy}), else 0. */
+        private volatile long maker;
 
         private Watch(LandlockAuditLog log, int launchTid, BoundedLog<LandlockDenialRecord.Key, LandlockDenialRecord> denials) {
             this.log = log;
@@ -291,7 +300,10 @@ public final class LandlockAuditLog {
         }
     }
 
-    /** The launch thread a domain record names, when the runner that made the domain is this one. */
+    /**
+     * The launch thread a domain record names, when the runner that made the domain is this one: on the launch
+     * thread, or by the cell's PID 1, which takes the launch thread's name while it makes the domain.
+     */
     private Integer ownTid(LandlockAuditRecord record) {
         String comm = record.fields().getOrDefault("comm", "");
         if (!comm.startsWith(PREFIX)) {
@@ -300,7 +312,9 @@ public final class LandlockAuditLog {
         try {
             int tid = Integer.parseInt(comm.substring(PREFIX.length()));
             String maker = record.fields().get("pid"); // the thread group's id; the thread's own on some kernels
-            return Long.toString(pid).equals(maker) || Integer.toString(tid).equals(maker) ? tid : null;
+            Watch watch = watches.get(tid);
+            boolean byPid1 = watch != null && watch.maker != 0 && Long.toString(watch.maker).equals(maker);
+            return byPid1 || Long.toString(pid).equals(maker) || Integer.toString(tid).equals(maker) ? tid : null;
         } catch (NumberFormatException e) {
             return null;
         }

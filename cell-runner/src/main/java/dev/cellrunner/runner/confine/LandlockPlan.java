@@ -2,6 +2,7 @@ package dev.cellrunner.runner.confine;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The landlock domain of one cell.
@@ -33,13 +34,29 @@ public record LandlockPlan(int abi, boolean declared, long handledFs, long handl
     }
 
     /**
-     * Why a declared rule does not reach what it names, or empty when it does: the cell's own /proc is
-     * mounted once PID 1 exists, after the landlock domain is made, and landlock's walk up from a file
-     * skips the directory a mount covers, so a rule at or below /proc never reaches it (docs/confinement.md).
+     * The declared rules at or below /proc: they name the cell's own /proc, which is mounted once PID 1
+     * exists. Landlock's walk up from a file skips the directory a mount covers, so no rule made before that
+     * mount reaches it: with such rules the launch thread makes no domain, and PID 1 restricts itself to the
+     * ruleset once they are added ({@link #madeByPid1}).
      */
-    public java.util.Optional<String> notGranted(LandlockRule rule) {
-        return declared && rule.source().startsWith("authority.") && rule.path().startsWith("/proc")
-                ? java.util.Optional.of(PROC_NOT_GRANTED) : java.util.Optional.empty();
+    public List<LaunchRule> procRules() {
+        return launchRules.stream().filter(LandlockPlan::onCellProc).toList();
+    }
+
+    /** Whether PID 1 makes the cell's landlock domain, at its go, instead of the launch thread before the spawn. */
+    public boolean madeByPid1() {
+        return launchRules.stream().anyMatch(LandlockPlan::onCellProc);
+    }
+
+    /** Whether a rule names the cell's own /proc (declared by the document: the read-only host's "/" covers it). */
+    static boolean onCellProc(LaunchRule rule) {
+        return rule.source().startsWith("authority.") && rule.path().startsWith("/proc");
+    }
+
+    /** What PID 1 opens after restricting itself, which its domain must refuse: "/", unless a rule grants it. */
+    public Optional<Path> pid1Probe() {
+        return rules.stream().anyMatch(rule -> rule.path().equals(Path.of("/"))) ? Optional.empty()
+                : Optional.of(Path.of("/"));
     }
 
     /** The runner-private paths carved out of {@code rule}: those below it, unless it is the read-only host's "/". */
@@ -47,16 +64,6 @@ public record LandlockPlan(int abi, boolean declared, long handledFs, long handl
         return LandlockPlanner.isReadOnlyHost(rule) ? List.of()
                 : privatePaths.stream().filter(path -> path.startsWith(rule.path())).toList();
     }
-
-    /** The warnings a run prints for declared rules that grant nothing ({@link #notGranted}). */
-    public List<String> notGrantedWarnings() {
-        return requested.stream().flatMap(rule -> notGranted(rule).stream()
-                .map(why -> rule.source() + " " + rule.path() + ": not granted: " + why)).toList();
-    }
-
-    static final String PROC_NOT_GRANTED = "the cell's own /proc is mounted after its landlock domain is made, so "
-            + "no rule of a declared filesystem reaches it; without authority.filesystem (a read-only host) the cell "
-            + "reads its /proc";
 
     /** This plan, saying whether audit mode left its network rules out. */
     public LandlockPlan withNetworkAudited(boolean audited) {

@@ -45,8 +45,9 @@ import static dev.cellrunner.runner.confine.LandlockAccess.WRITE_FILE;
  *   <li>cell-init, the cell's PID 1: read and execute.</li>
  * </ul>
  * /proc and /etc are not in the baseline: /etc holds host secrets (a root workload reads root-owned
- * files by ownership alone) and /proc shows every host process; list them (or parts) in readOnly when
- * the workload needs them. Landlock also keeps a cell from ptrace-style access (/proc/&lt;pid&gt;/mem,
+ * files by ownership alone); list them (or parts) in readOnly when the workload needs them. A rule at or
+ * below /proc names the cell's own /proc, which is mounted once PID 1 exists: PID 1 then makes the domain
+ * ({@link LandlockPlan#madeByPid1}). Landlock also keeps a cell from ptrace-style access (/proc/&lt;pid&gt;/mem,
  * environ) to any process outside its domain.
  *
  * <p>Without {@code authority.filesystem} (and landlock present) the cell sees a read-only host: read
@@ -208,6 +209,18 @@ public final class LandlockPlanner {
                                  List<Path> privates) throws Refusal {
         for (String declared : paths) {
             Path real;
+            if (Path.of(declared).normalize().startsWith(PROC)) {
+                // the cell's own /proc, not the host's: what it holds is known once PID 1 exists (Landlock.addProcRules)
+                Path inCell = Path.of(declared).normalize();
+                String entry = inCell.getNameCount() > 1 ? inCell.getName(1).toString() : "";
+                if (entry.equals("self") || entry.equals("thread-self") || (entry.matches("[0-9]+") && !entry.equals("1"))) {
+                    throw new Refusal(source, declared + " names a process of the cell, which does not exist yet when "
+                            + "the rules on the cell's /proc are made (only its PID 1 does, /proc/1); declare /proc: the "
+                            + "cell sees only its own processes there");
+                }
+                rules.add(new LandlockRule(inCell, Files.isRegularFile(inCell) ? access & FILE_RIGHTS : access, source));
+                continue;
+            }
             try {
                 real = Path.of(declared).toRealPath();
             } catch (NoSuchFileException e) {

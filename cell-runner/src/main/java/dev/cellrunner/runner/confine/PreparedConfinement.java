@@ -29,6 +29,16 @@ public final class PreparedConfinement implements AutoCloseable {
         return privateFiles;
     }
 
+    /** The ruleset, still held here (rules are added to it until it is taken). */
+    synchronized int landlockRuleset() {
+        return landlockRuleset;
+    }
+
+    /** The ruleset for the cell's PID 1 to restrict itself to, when it makes the domain; -1 otherwise or once taken. */
+    public synchronized int rulesetForPid1(ConfinementPlan plan) {
+        return plan.landlock().filter(LandlockPlan::madeByPid1).isPresent() ? landlockRuleset : -1;
+    }
+
     /** Hands the ruleset over (restricting closes it); afterwards {@link #close} leaves it alone. */
     synchronized int takeLandlockRuleset() {
         int ruleset = landlockRuleset;

@@ -11,6 +11,7 @@ class InitMessageTest {
     void eachLineCellInitWrites() {
         assertThat(InitMessage.parse("started 2")).isEqualTo(new InitMessage.Started(2));
         assertThat(InitMessage.parse("exec-failed 13")).isEqualTo(new InitMessage.ExecFailed(13));
+        assertThat(InitMessage.parse("landlocked 13")).isEqualTo(new InitMessage.Landlocked(13));
         assertThat(InitMessage.parse("init-failed 11")).isEqualTo(new InitMessage.InitFailed(11));
         assertThat(InitMessage.parse("exited 768 0")).isEqualTo(new InitMessage.Exited(ExitStatus.exited(3), false));
         assertThat(InitMessage.parse("exited 9 1")).isEqualTo(new InitMessage.Exited(ExitStatus.killed(9, false), true));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,7 +49,7 @@ class Pid1Test {
     @Test
     void messagesAreReadOneLineAtATimeHoweverTheyArrive() throws Exception {
         try (Pid1 pid1 = Pid1.open()) {
-            int statusWrite = pid1.request("/bin/true", List.of("true"), Map.of(), Path.of("/")).passedFds().get(0);
+            int statusWrite = pid1.request("/bin/true", List.of("true"), Map.of(), Path.of("/"), Optional.empty()).passedFds().get(0);
             Deadline deadline = Deadline.after(System.nanoTime(), Duration.ofSeconds(10));
             write(statusWrite, "started 2\nexi"); // one read brings a whole message and the start of the next
             assertThat(pid1.next(deadline)).isEqualTo(new InitMessage.Started(2));
@@ -56,6 +57,19 @@ class Pid1Test {
             pid1.spawned(); // the writer gone: the last message is still read whole, then the end
             assertThat(pid1.next(deadline)).isEqualTo(new InitMessage.Exited(ExitStatus.exited(1), true));
             assertThat(pid1.next(deadline)).isNull();
+        }
+    }
+
+    @Test
+    void aPid1ThatMakesTheLandlockDomainIsToldHowAndGetsTheRulesetAsDescriptor5() throws Exception {
+        try (Pid1 pid1 = Pid1.open()) {
+            var request = pid1.request("/bin/true", List.of("true", "x"), Map.of(), Path.of("/"),
+                    Optional.of(new Pid1.DomainByPid1(42, "cr-ll-7", 7, Optional.of(Path.of("/")))));
+            assertThat(request.argv()).containsExactly("cell-init", "-l", "cr-ll-7", "7", "/", "/bin/true", "true", "x");
+            assertThat(request.passedFds()).hasSize(3).endsWith(42);
+            var unprobed = pid1.request("/bin/true", List.of("true"), Map.of(), Path.of("/"),
+                    Optional.of(new Pid1.DomainByPid1(42, "cr-ll-7", 0, Optional.empty())));
+            assertThat(unprobed.argv()).containsSubsequence("-l", "cr-ll-7", "0", "-", "/bin/true");
         }
     }
 

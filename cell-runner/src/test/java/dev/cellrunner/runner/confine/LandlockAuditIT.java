@@ -35,10 +35,7 @@ class LandlockAuditIT extends CellRunnerCase {
         assertThat(run.stdout()).as(run.toString()).isEqualTo("done\n");
         assertThat(run.stderr()).contains("/etc/hostname: Permission denied");
         JsonNode denials = run.event("completed").path("landlockDenials");
-        assertThat(denials.path("recorded").asBoolean()).as("%s", denials).isTrue();
-        List<String> seen = new ArrayList<>();
-        denials.path("entries").forEach(e -> seen.add(e.path("path").asText() + " " + e.path("access").get(0).asText()
-                + " x" + e.path("count").asLong()));
+        List<String> seen = recordedPaths(denials);
         assertThat(seen).as("%s", denials).contains("/etc/hostname fs.read_file x2");
         assertThat(denials.toString()).as("the runner's own probes before the exec are not the cell's denials")
                 .doesNotContain("\"/\"");
@@ -49,6 +46,27 @@ class LandlockAuditIT extends CellRunnerCase {
         String out = new String(suggest.getInputStream().readAllBytes());
         assertThat(suggest.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(out).contains("\"readOnly\":[\"/etc/hostname\"");
+    }
+
+    /**
+     * With a rule on the cell's /proc, PID 1 makes the domain (under the launch thread's name, with its own
+     * pid): its records are still the cell's, and PID 1's own probe before the exec is not among them.
+     */
+    @Test
+    void theDomainPid1MakesIsRecordedAsTheCells() throws Exception {
+        assumeTrue(Landlock.abi() >= 7, "SKIP: landlock ABI " + Landlock.abi() + " writes no audit records (7 does)");
+        ObjectNode document = CellRunnerCli.cell("/bin/sh", "-c", "cat /etc/hostname; grep -c NSpid /proc/self/status");
+        ObjectNode filesystem = ((ObjectNode) document.get("spec")).putObject("authority").putObject("filesystem");
+        filesystem.putArray("readOnly").add("/usr").add("/bin").add("/lib").add("/lib64").add("/proc");
+        CellRunnerCli.Run run;
+        try (KernelAudit audit = KernelAudit.hold()) {
+            run = cli.run(document);
+        }
+        assertThat(run.stdout()).as(run.toString()).isEqualTo("1\n");
+        assertThat(run.event("confinement").path("landlock").path("madeBy").asText()).isEqualTo("pid1");
+        JsonNode denials = run.event("completed").path("landlockDenials");
+        List<String> seen = recordedPaths(denials);
+        assertThat(seen).as("%s", denials).containsExactly("/etc/hostname fs.read_file x1");
     }
 
     /**
@@ -84,6 +102,15 @@ class LandlockAuditIT extends CellRunnerCase {
                 .filter(e -> e.path("type").asText().endsWith("network_enforcement")).findFirst().orElseThrow())) {
             assertThat(OCSF.validate(record).errors()).as("OCSF errors of %s", record).isEmpty();
         }
+    }
+
+    /** Each recorded denial as "path first-right xcount"; the records must have been recorded at all. */
+    private static List<String> recordedPaths(JsonNode denials) {
+        assertThat(denials.path("recorded").asBoolean()).as("%s", denials).isTrue();
+        List<String> seen = new ArrayList<>();
+        denials.path("entries").forEach(e -> seen.add(e.path("path").asText() + " " + e.path("access").get(0).asText()
+                + " x" + e.path("count").asLong()));
+        return seen;
     }
 
     private static final OcsfValidator OCSF = new OcsfValidator(OcsfSchema.load(OcsfMapper.SCHEMA_VERSION));

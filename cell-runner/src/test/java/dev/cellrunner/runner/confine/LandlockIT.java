@@ -168,6 +168,45 @@ class LandlockIT extends CellRunnerCase {
         assertThat(run.stdout()).as(run.toString()).isEqualTo("parent=0 outside=3\n");
     }
 
+    @Test
+    void aDeclaredRuleOnProcLetsTheCellReadItsOwnProcWhileTheRestStaysDenied() throws Exception {
+        String script = "grep -c '^NSpid:' /proc/self/status; echo \"pids=$(ls /proc | grep -c '^[0-9]')\"; "
+                + "ls / > /dev/null 2>&1; echo \"root=$?\"; cat " + readOnly + "/data.txt";
+        ObjectNode document = declared(CellRunnerCli.cell("/bin/sh", "-c", script));
+        CellRunnerCli.filesystem(document).putArray("exec").add("/usr/bin");
+        CellRunnerCli.Run control = cli.run(document);
+        assertThat(control.stdout()).as("without a rule on /proc the cell reads none of it: " + control)
+                .isEqualTo("pids=0\nroot=2\ninside\n");
+
+        ((ArrayNode) CellRunnerCli.filesystem(document).get("readOnly")).add("/proc");
+        ((ObjectNode) document.get("spec")).put("id", document.get("spec").get("id").asText() + "-proc"); // its own trail
+        CellRunnerCli.Run run = cli.run(document);
+        String[] lines = run.stdout().split("\n");
+        assertThat(lines).as(run.toString()).hasSize(4);
+        assertThat(lines[0]).as("its own status, with the NSpid line").isEqualTo("1");
+        assertThat(Integer.parseInt(lines[1].substring("pids=".length())))
+                .as("only the cell's own processes: cell-init, sh, ls, grep").isBetween(2, 6);
+        assertThat(lines[2]).as("what no rule grants stays denied for the workload").isEqualTo("root=2");
+        assertThat(lines[3]).isEqualTo("inside");
+        JsonNode landlock = run.event("confinement").get("landlock");
+        assertThat(landlock.get("madeBy").asText()).isEqualTo("pid1");
+        assertThat(landlock.get("enforced").asBoolean()).isTrue();
+        assertThat(landlock.get("pid1").get("restricted").asBoolean()).isTrue();
+        assertThat(landlock.get("probes").toString()).contains(
+                "{\"expected\":\"EACCES\",\"observed\":\"EACCES\","
+                        + "\"probe\":\"open(/, O_RDONLY) by PID 1 after its landlock_restrict_self\"}");
+    }
+
+    @Test
+    void aDeclaredProcPathOfAProcessTheCellDoesNotHaveYetIsRefused() throws Exception {
+        ObjectNode document = declared(CellRunnerCli.cell("/bin/true"));
+        ((ArrayNode) CellRunnerCli.filesystem(document).get("readOnly")).add("/proc/self/status");
+        CellRunnerCli.Run run = cli.run(document);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(69);
+        assertThat(run.stderr()).contains("authority.filesystem.readOnly", "/proc/self/status", "declare /proc");
+        assertThat(run.event("destroyed").get("outcome").asText()).isEqualTo("refused");
+    }
+
     private ObjectNode declared(ObjectNode document) {
         ObjectNode filesystem = CellRunnerCli.filesystem(document);
         filesystem.putArray("readOnly").add(readOnly.toString());

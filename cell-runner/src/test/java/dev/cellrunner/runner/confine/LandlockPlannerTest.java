@@ -174,16 +174,32 @@ class LandlockPlannerTest {
     }
 
     @Test
-    void aDeclaredRuleOnProcIsSaidToGrantNothing() throws Exception {
-        FilesystemAuthority fs = new FilesystemAuthority(List.of("/proc", root.toString()), null, null);
+    void declaredRulesOnProcNameTheCellsOwnProcAndHavePid1MakeTheDomain() throws Exception {
+        FilesystemAuthority fs = new FilesystemAuthority(List.of("/proc", "/proc/self/../cpuinfo", root.toString()),
+                null, null);
         LandlockPlan plan = plan(fs, List.of(), 7, List.of());
-        LandlockRule proc = plan.requested().stream().filter(rule -> rule.path().equals(Path.of("/proc"))).findFirst()
-                .orElseThrow();
-        assertThat(plan.notGranted(proc)).get().asString().contains("mounted after its landlock domain is made");
-        assertThat(plan.notGrantedWarnings()).singleElement().asString()
-                .startsWith("authority.filesystem.readOnly /proc: not granted: ");
-        assertThat(plan(null, List.of(), 7, List.of()).notGrantedWarnings()).as("the read-only host reaches its /proc")
-                .isEmpty();
+        assertThat(plan.madeByPid1()).isTrue();
+        assertThat(plan.procRules()).as("taken as written, not resolved in the runner's own /proc")
+                .extracting(LandlockPlan.LaunchRule::path)
+                .containsExactly(Path.of("/proc"), Path.of("/proc/cpuinfo"));
+        assertThat(plan.procRules().get(1).access()).as("a file: no directory rights, which landlock refuses on one")
+                .isEqualTo(EXEC & LandlockAccess.FILE_RIGHTS);
+        assertThat(plan.rules()).as("no rule on the host's /proc is made ahead")
+                .noneMatch(rule -> rule.path().startsWith("/proc"));
+        assertThat(plan.pid1Probe()).as("PID 1 probes that its domain refuses what no rule grants").contains(Path.of("/"));
+
+        assertThat(plan(new FilesystemAuthority(List.of(root.toString()), null, null), List.of(), 7, List.of())
+                .madeByPid1()).as("without a rule on /proc the launch thread makes the domain").isFalse();
+        assertThat(plan(null, List.of(), 7, List.of()).madeByPid1()).as("the read-only host's / reaches its /proc")
+                .isFalse();
+    }
+
+    @Test
+    void aDeclaredProcPathOfAProcessTheCellDoesNotHaveYetIsRefused() {
+        for (String path : List.of("/proc/self", "/proc/thread-self/status", "/proc/2/environ")) {
+            assertThatThrownBy(() -> plan(new FilesystemAuthority(List.of(path), null, null), List.of(), 7, List.of()))
+                    .as(path).isInstanceOf(Refusal.class).hasMessageContaining("declare /proc");
+        }
     }
 
     @Test

@@ -148,7 +148,7 @@ class HostIsolationTest {
     }
 
     @Test
-    @DisplayName("the host's /proc is not listable: the cell's /proc shows its own processes only, and PID 1 is the cell's init")
+    @DisplayName("the host's /proc is not listable: the cell's /proc shows its own processes only, and PID 1 is the cell's init (default, root, and a declared readOnly /proc)")
     void theCellsProcShowsOnlyItsOwnProcesses(Harness h) {
         Kernel.requireNetworkNamespaces();
         String script = "echo " + ATTEMPT + "; echo self=$$; ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; echo; "
@@ -157,6 +157,12 @@ class HostIsolationTest {
         assertCellsOwnProc(h.run(Spec.shell("crconf-Proc_View", script).writable(h.cellDir())));
         assertCellsOwnProc(h.call(RunnerCall.run(h.writeSpec(Spec.shell("crconf-Proc_View", script).writable(h.cellDir())
                 .user("root"))).options("--allow-root-cells")));
+        // a declared filesystem without "/": the rule on /proc names the cell's own proc, never the host's
+        RunResult declared = h.run(Spec.shell("crconf-Proc_View", script).filesystem(List.of("/usr", "/proc"),
+                List.of(h.cellDir().toString())));
+        assertCellsOwnProc(declared);
+        assertThat(declared.trail().data(EventType.CONFINEMENT).path("landlock").path("madeBy").asText())
+                .as("PID 1 made the domain once the cell's /proc was mounted").isEqualTo("pid1");
     }
 
     private static void assertCellsOwnProc(RunResult result) {
