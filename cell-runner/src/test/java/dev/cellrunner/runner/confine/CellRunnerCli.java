@@ -66,14 +66,27 @@ final class CellRunnerCli implements AutoCloseable {
 
     /** Starts the runner without waiting, for tests that look at the cell while it runs. */
     Started start(ObjectNode document) throws IOException {
+        return start(document, List.of(), scratch);
+    }
+
+    /**
+     * Runs it under {@code wrapper}, which then runs the launcher's command line, with the trail in
+     * {@code trailDir} (e.g. a file system the wrapper mounts there).
+     */
+    Run runUnder(List<String> wrapper, Path trailDir, ObjectNode document) throws IOException, InterruptedException {
+        return start(document, wrapper, trailDir).await();
+    }
+
+    private Started start(ObjectNode document, List<String> wrapper, Path trailDir) throws IOException {
         String name = document.get("spec").get("id").asText();
         Path spec = scratch.resolve(name + ".json");
         Files.writeString(spec, JSON.writeValueAsString(document));
-        Path events = scratch.resolve(name + ".events.jsonl");
+        Path events = trailDir.resolve(name + ".events.jsonl");
         Path out = scratch.resolve(name + ".stdout");
         Path err = scratch.resolve(name + ".stderr");
-        Process process = new ProcessBuilder(launcher().toString(), "run", "--events", "jsonl:" + events,
-                spec.toString())
+        List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(List.of(launcher().toString(), "run", "--events", "jsonl:" + events, spec.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();
