@@ -94,7 +94,13 @@ public final class Jcs {
 
     private static void writeString(String s, StringBuilder out) {
         out.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int plain = plainPrefix(s);
+        if (plain == s.length()) {
+            out.append(s).append('"'); // the usual case: one copy, not a call per character
+            return;
+        }
+        out.append(s, 0, plain);
+        for (int i = plain; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -120,6 +126,17 @@ public final class Jcs {
             }
         }
         out.append('"');
+    }
+
+    /** How many leading characters of {@code s} are written as they are (no escape, no surrogate). */
+    private static int plainPrefix(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return s.length();
     }
 
     private static String number(JsonNode node) {

@@ -27,6 +27,15 @@ class JcsTest {
     }
 
     @Test
+    void escapesAreWrittenWhereverInAStringTheyFall() throws IOException {
+        // plain strings are copied whole; from the first character that needs care, one at a time
+        String input = "[\"plain\", \"\\\"first\", \"mid\\\\dle\", \"last\\n\", \"a\\u0001b\\tc\", "
+                + "\"x\\ud83d\\ude00y\\\"\", \"\"]";
+        assertThat(canonical(input)).isEqualTo("[\"plain\",\"\\\"first\",\"mid\\\\dle\",\"last\\n\","
+                + "\"a\\u0001b\\tc\",\"x\ud83d\ude00y\\\"\",\"\"]");
+    }
+
+    @Test
     void membersAreSortedByUtf16CodeUnits() throws IOException {
         String input = "{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,\"\\ud83d\\ude00\":5,\"\\u0080\":6,\"\\u00f6\":7}";
         assertThat(canonical(input)).isEqualTo(
