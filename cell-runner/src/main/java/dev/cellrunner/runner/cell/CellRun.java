@@ -76,8 +76,7 @@ import static dev.cellrunner.linux.Linux.ENOENT;
  *       rules name the cell's own /proc ({@link LandlockPlan#madeByPid1});</li>
  *   <li>spawn of cell-init, the cell's PID 1, born in the cell's cgroup ({@link #spawnInside}); it waits;</li>
  *   <li>the cell's /proc, of its PID namespace, now that the namespace has its first process
- *       ({@link ProcMount}: a helper thread joins the cell's mount namespace once the mounts are done,
- *       while the launch thread confines itself and spawns);</li>
+ *       ({@link ProcMount}: by the helper that built the root, still in the cell's mount namespace);</li>
  *   <li>observation from outside of PID 1 while it waits (its cgroups, status and namespaces while the helper
  *       mounts /proc, its mount table once that is done), then its go: it starts the workload
  *       ({@link #launchAndWait}), unless a stop from outside came first ({@link WorkloadRelease}).</li>
@@ -237,7 +236,7 @@ public final class CellRun {
         }
         groups = prepared.groups();
         MountedCell mounted = null;
-        ProcMount proc = null;
+        ProcMount proc = root.proc();
         CompletableFuture<Void> placed = null;
         try {
             List<Probe> probes;
@@ -245,7 +244,6 @@ public final class CellRun {
                 placed = placeInV1Groups(launch);
                 mounted = mount(launch, root);
                 Phases.mark("mounted");
-                proc = ProcMount.start(launch.tid(), MountProgram.compileProc());
                 landlockAudit = watchLandlock(launch);
                 probes = confineLaunchThread(launch, prepared.confinement(), mounted);
                 awaitPlacement(placed);
@@ -263,9 +261,7 @@ public final class CellRun {
             }
             return launchAndWait(launch, probes, mounted, proc, prepared.confinement());
         } finally {
-            if (proc != null) {
-                proc.close(); // its helper ends if no PID 1 came
-            }
+            proc.close(); // its helper ends if no PID 1 came
             launch.close(); // after the cell ended: cell-init's parent-death signal follows this thread
             if (landlockAudit != null) {
                 landlockAudit.finish(); // a refused cell's watch ends too

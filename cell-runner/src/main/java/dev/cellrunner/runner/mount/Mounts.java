@@ -79,49 +79,38 @@ public final class Mounts {
     }
 
     /**
-     * Runs the /proc program ({@link MountProgram#compileProc}) on the calling thread, a fresh one of
-     * {@link ProcMount}: enters the mount namespace of the launch thread {@code launchTid} (a thread with a
-     * filesystem context of its own may join another mount namespace), waits there for the cell's PID 1
-     * ({@code pid1}, a host PID; {@link ProcMount#NO_PID1} when none will come) and mounts.
-     * Returns "pidns", or why the cell keeps an empty /proc; null when no PID 1 came.
+     * Runs the /proc program ({@link MountProgram#compileProc}) on the calling thread, the helper that built
+     * the cell's root and is still in its mount namespace (its root moved to the cell's by the launch
+     * thread's pivot_root): waits for the cell's PID 1 ({@code pid1}, a host PID; {@link ProcMount#NO_PID1}
+     * when none will come) and mounts. {@code hostProc}: the host's /proc, opened before the namespace was
+     * entered. Returns "pidns", or why the cell keeps an empty /proc; null when no PID 1 came.
      */
-    static String mountProc(int launchTid, java.util.concurrent.Future<Long> pid1, List<MountOp> program)
+    static String mountProc(int hostProc, java.util.concurrent.Future<Long> pid1, List<MountOp> program)
             throws OsError, InterruptedException {
         LibC libc = LibC.INSTANCE;
-        int hostProc;
+        long pid = waitFor(pid1);
+        if (pid == ProcMount.NO_PID1) {
+            return null;
+        }
+        Mounts mounts = new Mounts(null, "");
         try {
-            hostProc = libc.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+            // the host's /proc, opened before the cell's namespace was entered: there /proc is the cell's
+            mounts.pidNamespace = libc.openat(hostProc, pid + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+            mounts.rootFd = libc.open("/", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+            for (MountOp op : program) {
+                mounts.perform(op);
+            }
         } catch (LastErrorException e) {
-            throw new OsError("open(/proc)", e);
-        }
-        try {
-            enterMountNamespace(hostProc, "self/task/" + launchTid + "/ns/mnt");
-            long pid = waitFor(pid1);
-            if (pid == ProcMount.NO_PID1) {
-                return null;
-            }
-            Mounts mounts = new Mounts(null, "");
-            try {
-                // the host's /proc, opened before the cell's namespace was entered: there /proc is the cell's
-                mounts.pidNamespace = libc.openat(hostProc, pid + "/ns/pid", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-                mounts.rootFd = libc.open("/", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
-                for (MountOp op : program) {
-                    mounts.perform(op);
-                }
-            } catch (LastErrorException e) {
-                throw new OsError("open(/proc/" + pid + "/ns/pid) or the cell's root", e);
-            } catch (Refusal e) {
-                throw new OsError(e.getMessage());
-            } finally {
-                if (mounts.pidNamespace >= 0) {
-                    libc.close(mounts.pidNamespace);
-                }
-                mounts.release();
-            }
-            return mounts.proc;
+            throw new OsError("open(/proc/" + pid + "/ns/pid) or the cell's root", e);
+        } catch (Refusal e) {
+            throw new OsError(e.getMessage());
         } finally {
-            libc.close(hostProc);
+            if (mounts.pidNamespace >= 0) {
+                libc.close(mounts.pidNamespace);
+            }
+            mounts.release();
         }
+        return mounts.proc;
     }
 
     /** Makes the calling thread's filesystem context its own and enters the mount namespace /proc/{@code namespace}. */

@@ -8,10 +8,11 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The cell's /proc ({@link MountProgram#compileProc}), mounted once its PID 1 exists: the kernel resolves
- * a PID namespace only once it has a first process. A helper thread, started as soon as the cell's mount
- * program is done, enters the cell's mount namespace while the launch thread confines itself and spawns,
- * so that after the spawn only the mounts themselves remain. The helper ends after them, or when closed
- * without a PID 1 (a refused or failed start); it holds the cell's namespace no longer than that.
+ * a PID namespace only once it has a first process. The helper thread that built the cell's root
+ * ({@link StagedRoot}) stays in the cell's mount namespace and mounts it, so that after the spawn only the
+ * mounts themselves remain and no second thread is made, entered and ended for them. The helper ends after
+ * them, or when closed without a PID 1 (a refused or failed start); it holds the cell's namespace no
+ * longer than that.
  */
 public final class ProcMount implements AutoCloseable {
     /** Given instead of a PID 1 when none will come. */
@@ -20,14 +21,7 @@ public final class ProcMount implements AutoCloseable {
     private final CompletableFuture<Long> pid1 = new CompletableFuture<>();
     private final CompletableFuture<String> mounted = new CompletableFuture<>();
 
-    private ProcMount() {
-    }
-
-    /** Starts the helper for the cell whose launch thread, its mount program done, is {@code launchTid}. */
-    public static ProcMount start(int launchTid, List<MountOp> program) {
-        ProcMount proc = new ProcMount();
-        FreshThreads.run("cell-proc-" + launchTid, () -> proc.run(launchTid, program));
-        return proc;
+    ProcMount() {
     }
 
     /**
@@ -57,13 +51,22 @@ public final class ProcMount implements AutoCloseable {
         pid1.complete(NO_PID1);
     }
 
-    private void run(int launchTid, List<MountOp> program) {
+    /**
+     * On the helper, in the cell's mount namespace: waits for PID 1 and mounts. {@code hostProc} is the
+     * host's /proc, opened before the helper entered the namespace.
+     */
+    void mountWhenGiven(int hostProc, List<MountOp> program) {
         try {
-            mounted.complete(Mounts.mountProc(launchTid, pid1, program));
+            mounted.complete(Mounts.mountProc(hostProc, pid1, program));
         } catch (OsError | RuntimeException e) {
             mounted.completeExceptionally(e);
         } catch (InterruptedException e) {
             mounted.completeExceptionally(new OsError("interrupted while mounting the cell's /proc"));
         }
+    }
+
+    /** The helper could not build the cell's root: there is no /proc to mount either. */
+    void failed(Throwable cause) {
+        mounted.completeExceptionally(cause);
     }
 }

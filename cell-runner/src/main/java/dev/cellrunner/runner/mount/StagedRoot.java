@@ -13,13 +13,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The cell's new root: its {@link MountProgram} up to the pivot_root, built by a fresh helper thread that
  * joins the cell's mount namespace as soon as the launch thread has made it, so the build overlaps the
- * network's set-up on the launch thread; the launch thread then pivots into it ({@link #pivot}). Until
+ * network's set-up on the launch thread; the launch thread then pivots into it ({@link #pivot}). The
+ * helper then stays to mount the cell's /proc once PID 1 exists ({@link #proc}). Until
  * then the launch thread's view has the staged root over {@value MountProgram#STAGE} and the scratch
  * tmpfs over {@value MountProgram#SCRATCH}: its network steps use sockets and netlink only, no path there.
  */
 public final class StagedRoot {
     private final CompletableFuture<MountedCell> staged = new CompletableFuture<>();
     private final AtomicBoolean taken = new AtomicBoolean();
+    /** The cell's /proc, which the same helper mounts once PID 1 exists. */
+    private final ProcMount proc = new ProcMount();
 
     private StagedRoot() {
     }
@@ -66,24 +69,43 @@ public final class StagedRoot {
         return cell;
     }
 
+    /**
+     * The cell's /proc, mounted by this root's helper once it is given PID 1; the caller closes it (the
+     * helper ends then if none came).
+     */
+    public ProcMount proc() {
+        return proc;
+    }
+
     /** When the cell does not get as far as its pivot: closes what the build opened, once it is done. */
     public void discard() {
+        proc.close();
         if (taken.compareAndSet(false, true)) {
             staged.thenAccept(MountedCell::close);
         }
     }
 
     private void build(int launchTid, MountPlan plan, List<MountOp> program) {
+        int hostProc;
         try {
-            int hostProc = LibC.INSTANCE.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+            hostProc = LibC.INSTANCE.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
+        } catch (RuntimeException e) {
+            staged.completeExceptionally(new OsError("open(/proc): " + e.getMessage()));
+            proc.failed(e);
+            return;
+        }
+        try {
             try {
                 Mounts.enterMountNamespace(hostProc, "self/task/" + launchTid + "/ns/mnt");
-            } finally {
-                LibC.INSTANCE.close(hostProc);
+                staged.complete(Mounts.stage(plan, program));
+            } catch (OsError | Refusal | RuntimeException e) {
+                staged.completeExceptionally(e);
+                proc.failed(e);
+                return;
             }
-            staged.complete(Mounts.stage(plan, program));
-        } catch (OsError | Refusal | RuntimeException e) {
-            staged.completeExceptionally(e);
+            proc.mountWhenGiven(hostProc, MountProgram.compileProc()); // after the pivot: the helper's root moved with it
+        } finally {
+            LibC.INSTANCE.close(hostProc);
         }
     }
 }
