@@ -447,11 +447,11 @@ public final class CellRun {
             if (first instanceof InitMessage.Landlocked landlocked) {
                 Optional<Probe> probe = domainByPid1.orElseThrow().probe().map(path -> pid1Probe(path, landlocked));
                 observed.report().landlockMadeByPid1(probe);
-                if (probe.isPresent() && !probe.get().holds()) { // PID 1 starts nothing then
+                Optional<String> mismatch = observed.report().mismatch();
+                if (mismatch.isPresent()) { // PID 1's probe did not hold: it starts nothing
                     emitConfinement(observed);
                     killGroup(groups.leaf());
-                    return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err),
-                            "confinement mismatch: " + String.join("; ", observed.report().mismatches()));
+                    return finish(await(init, pid1, groups.leaf(), lifetime, startNanos, out, err), mismatch.get());
                 }
                 try {
                     first = pid1.next(lifetime);
@@ -623,8 +623,7 @@ public final class CellRun {
         }
         ConfinementReport report = ConfinementReport.of(plan.confinement(), probes, pid, status, cgroups, view,
                 new MountedCell(mounted.declared(), proc), CellHostname.of(plan.cellId()));
-        return new Observed(report, null, report.mismatches().isEmpty() ? null
-                : "confinement mismatch: " + String.join("; ", report.mismatches()));
+        return new Observed(report, null, report.mismatch().orElse(null));
     }
 
     private void emitConfinement(Observed observed) throws SinkException {

@@ -57,9 +57,7 @@ public final class ConfinementReport {
         report.seccomp(plan.seccomp(), probes, status, statusFile);
         report.cgroups(cgroups, status.exited(), "/proc/" + pid + "/cgroup");
         report.limits(cgroups, plan.limits().tempSpace());
-        report.data.put("enforced", report.mismatches.isEmpty());
-        ArrayNode list = report.data.putArray("mismatches");
-        report.mismatches.forEach(list::add);
+        report.summarize();
         return report;
     }
 
@@ -138,6 +136,12 @@ public final class ConfinementReport {
 
     public List<String> mismatches() {
         return List.copyOf(mismatches);
+    }
+
+    /** Why the cell must die ("confinement mismatch: ..."), or empty when every control holds. */
+    public Optional<String> mismatch() {
+        return mismatches.isEmpty() ? Optional.empty()
+                : Optional.of("confinement mismatch: " + String.join("; ", mismatches));
     }
 
     private void capabilities(ProcStatus status, String statusFile) {
@@ -244,11 +248,16 @@ public final class ConfinementReport {
                 mismatches.add("landlock: " + probe.get().probe() + " answered " + probe.get().observed() + ", expected "
                         + probe.get().expected());
                 section.put("enforced", false);
-                data.put("enforced", false);
-                ArrayNode list = (ArrayNode) data.get("mismatches");
-                list.add(mismatches.get(mismatches.size() - 1));
+                summarize();
             }
         }
+    }
+
+    /** The report's verdict: enforced when no control mismatched, and the list of those that did. */
+    private void summarize() {
+        data.put("enforced", mismatches.isEmpty());
+        ArrayNode list = data.putArray("mismatches");
+        mismatches.forEach(list::add);
     }
 
     private void noNewPrivs(ProcStatus status, String statusFile) {
