@@ -45,12 +45,17 @@ public record LandlockPlan(int abi, boolean declared, long handledFs, long handl
 
     /** Whether PID 1 makes the cell's landlock domain, at its go, instead of the launch thread before the spawn. */
     public boolean madeByPid1() {
-        return launchRules.stream().anyMatch(LandlockPlan::onCellProc);
+        return !procRules().isEmpty();
     }
 
     /** Whether a rule names the cell's own /proc (declared by the document: the read-only host's "/" covers it). */
     static boolean onCellProc(LaunchRule rule) {
-        return rule.source().startsWith("authority.") && rule.path().startsWith("/proc");
+        return onCellProc(rule.source(), rule.path());
+    }
+
+    /** As {@link #onCellProc(LaunchRule)}, for a rule of {@code source} on {@code path}. */
+    static boolean onCellProc(String source, Path path) {
+        return source.startsWith("authority.") && path.startsWith("/proc");
     }
 
     /** What PID 1 opens after restricting itself, which its domain must refuse: "/", unless a rule grants it. */

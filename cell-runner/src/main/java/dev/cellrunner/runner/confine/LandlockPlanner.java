@@ -120,7 +120,7 @@ public final class LandlockPlanner {
                     : mounts.declared().stream().filter(d -> d.planned().equals(rule.path())).findFirst();
             if (bound.isPresent()) {
                 atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), bound.get().index()));
-            } else if (rule.source().startsWith("authority.") && rule.path().startsWith("/proc")) {
+            } else if (LandlockPlan.onCellProc(rule.source(), rule.path())) { // added once the cell's /proc exists
                 atLaunch.add(new LandlockPlan.LaunchRule(rule.path(), rule.access(), rule.source(), -1));
             } else {
                 ahead.add(rule);
@@ -209,16 +209,16 @@ public final class LandlockPlanner {
                                  List<Path> privates) throws Refusal {
         for (String declared : paths) {
             Path real;
-            if (Path.of(declared).normalize().startsWith(PROC)) {
+            Path inCell = Path.of(declared).normalize();
+            if (inCell.startsWith(PROC)) {
                 // the cell's own /proc, not the host's: what it holds is known once PID 1 exists (Landlock.addProcRules)
-                Path inCell = Path.of(declared).normalize();
                 String entry = inCell.getNameCount() > 1 ? inCell.getName(1).toString() : "";
                 if (entry.equals("self") || entry.equals("thread-self") || (entry.matches("[0-9]+") && !entry.equals("1"))) {
                     throw new Refusal(source, declared + " names a process of the cell, which does not exist yet when "
                             + "the rules on the cell's /proc are made (only its PID 1 does, /proc/1); declare /proc: the "
                             + "cell sees only its own processes there");
                 }
-                rules.add(new LandlockRule(inCell, Files.isRegularFile(inCell) ? access & FILE_RIGHTS : access, source));
+                rules.add(new LandlockRule(inCell, fitted(inCell, access), source));
                 continue;
             }
             try {
