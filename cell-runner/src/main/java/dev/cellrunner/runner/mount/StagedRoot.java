@@ -86,26 +86,22 @@ public final class StagedRoot {
     }
 
     private void build(int launchTid, MountPlan plan, List<MountOp> program) {
-        int hostProc;
-        try {
-            hostProc = LibC.INSTANCE.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
-        } catch (RuntimeException e) {
-            staged.completeExceptionally(new OsError("open(/proc): " + e.getMessage()));
-            proc.failed(e);
-            return;
-        }
+        int hostProc = -1;
         try {
             try {
+                hostProc = LibC.INSTANCE.open("/proc", Linux.O_PATH | Linux.O_DIRECTORY | Linux.O_CLOEXEC);
                 Mounts.enterMountNamespace(hostProc, "self/task/" + launchTid + "/ns/mnt");
                 staged.complete(Mounts.stage(plan, program));
             } catch (OsError | Refusal | RuntimeException e) {
                 staged.completeExceptionally(e);
-                proc.failed(e);
+                proc.failed(e); // no root, so no /proc to mount either
                 return;
             }
             proc.mountWhenGiven(hostProc, MountProgram.compileProc()); // after the pivot: the helper's root moved with it
         } finally {
-            LibC.INSTANCE.close(hostProc);
+            if (hostProc >= 0) {
+                LibC.INSTANCE.close(hostProc);
+            }
         }
     }
 }
