@@ -115,6 +115,53 @@ class ConfinementReportTest {
                 .path("cellPid").asText()).isEqualTo("1");
     }
 
+    @Test
+    void theVerdictNamesEachControlThatDoesNotHoldAndTheRenderingAgreesWithIt() {
+        ConfinementReport report = report(status("0000000000200000", "0", "2", "65534"), NO_GROUPS, VIEW);
+        assertThat(report.verdict().failed()).containsExactly("capabilities", "noNewPrivs");
+        assertThat(report.verdict().holds()).isFalse();
+        JsonNode data = report.data();
+        assertThat(data.path("enforced").asBoolean()).isFalse();
+        assertThat(data.path("capabilities").path("enforced").asBoolean()).isFalse();
+        assertThat(data.path("noNewPrivs").path("enforced").asBoolean()).isFalse();
+        assertThat(data.path("seccomp").path("enforced").asBoolean()).isTrue();
+        assertThat(data.path("mismatches")).hasSize(2);
+        assertThat(report.mismatch()).hasValueSatisfying(why -> assertThat(why)
+                .startsWith("confinement mismatch: capabilities: requested ").contains("; noNewPrivs: requested true"));
+    }
+
+    @Test
+    void pid1sOwnLandlockProbeDecidesLandlockOnceItIsIn() {
+        LandlockPlan landlock = new LandlockPlan(6, true, 1, 0, 0, List.of(), List.of(), List.of(), List.of(),
+                List.of(), List.of(new LandlockPlan.LaunchRule(Path.of("/proc"), 1, "authority.filesystem[0]", -1)));
+        ConfinementPlan plan = new ConfinementPlan(PLAN.identity(), Optional.of(landlock), 6, PLAN.seccomp(),
+                PLAN.tempDir(), PLAN.limits(), MOUNTS);
+        ConfinementReport held = ConfinementReport.of(plan, PROBES, 42, status(NONE, "1", "2", "65534"), NO_GROUPS,
+                VIEW, MOUNTED, "cell-x");
+        held.landlockMadeByPid1(Optional.of(new Probe("landlock", "open(/) by PID 1", "EACCES", "EACCES")));
+        assertThat(held.mismatch()).isEmpty();
+        assertThat(held.data().path("landlock").path("pid1").path("restricted").asBoolean()).isTrue();
+        assertThat(held.data().path("landlock").path("madeBy").asText()).isEqualTo("pid1");
+
+        ConfinementReport opened = ConfinementReport.of(plan, PROBES, 42, status(NONE, "1", "2", "65534"), NO_GROUPS,
+                VIEW, MOUNTED, "cell-x");
+        assertThat(opened.mismatch()).as("before PID 1's probe").isEmpty();
+        opened.landlockMadeByPid1(Optional.of(new Probe("landlock", "open(/) by PID 1", "EACCES", "success")));
+        assertThat(opened.verdict().failed()).containsExactly("landlock");
+        assertThat(opened.mismatch()).hasValueSatisfying(why -> assertThat(why).contains("open(/) by PID 1"));
+        assertThat(opened.data().path("landlock").path("enforced").asBoolean()).isFalse();
+        assertThat(opened.data().path("landlock").path("probes")).hasSize(1);
+    }
+
+    @Test
+    void theWorkloadsPidsAreRenderedOnceKnown() {
+        ConfinementReport report = report(status(NONE, "1", "2", "65534"), NO_GROUPS, VIEW);
+        assertThat(report.data().path("pid").isNull()).isTrue();
+        report.workload(4242, 2);
+        assertThat(report.data().path("pid").asLong()).isEqualTo(4242);
+        assertThat(report.data().path("pid1").path("workload").path("cellPid").asInt()).isEqualTo(2);
+    }
+
     private static final List<String> NAMESPACES = List.of("mnt:[2]", "pid:[2]", "ipc:[2]", "uts:[2]", "net:[2]");
 
     private static ConfinementReport report(ProcStatus status, CgroupObservation cgroups, CellView view) {
