@@ -1,5 +1,6 @@
 package dev.cellrunner.runner.confine;
 
+import dev.cellrunner.runner.cell.RunnerThreads;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.Nss;
 import dev.cellrunner.runner.os.StateDir;
@@ -9,9 +10,18 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,18 +36,33 @@ import java.util.regex.Pattern;
  *
  * <p>The search starts at a random uid, so a uid is rarely handed to two cells one after the other
  * (files a cell leaves in a shared writable directory stay its uid's).
+ *
+ * <p>A cell's uid is released on a runner thread ({@link #releaseLater}), so that whoever waits for the
+ * cell's exit status does not wait for the release too. Until a release is done its uid is still held:
+ * {@link #allocate} waits for this allocator's releases under way before it refuses a cell, and a runner
+ * awaits them ({@link #awaitReleases}) before it exits, so that it leaves no record naming itself.
  */
 public final class UidAllocator {
     private static final Pattern LOCK_FILE = Pattern.compile("([0-9]{1,10})\\.lock");
     private static final Pattern HOLDER = Pattern.compile("([0-9]{1,19}) (.*)\\n?");
     private static final int HOLDER_BYTES = 4096;
+    /** How long a release under way is waited for, by an allocation that found no free uid or at exit. */
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(3);
 
     private final UidRange range;
     private final Path stateDirectory;
+    private final Executor releaser;
+    private final Set<CompletableFuture<Void>> releasing = ConcurrentHashMap.newKeySet();
 
+    /** Releases run on {@link RunnerThreads#POOL}. */
     public UidAllocator(UidRange range, Path stateDirectory) {
+        this(range, stateDirectory, RunnerThreads.POOL);
+    }
+
+    UidAllocator(UidRange range, Path stateDirectory, Executor releaser) {
         this.range = range;
         this.stateDirectory = stateDirectory;
+        this.releaser = releaser;
     }
 
     /** A held uid; closing it empties its record and releases it. */
@@ -75,6 +100,23 @@ public final class UidAllocator {
     /** Takes a free uid for {@code cellId}; throws when the whole range is in use. */
     public Lease allocate(String cellId) throws IOException {
         String holder = ProcessHandle.current().pid() + " " + cellId.replace('\n', ' ') + "\n";
+        // noted before the search: a release that ends during it may free a uid the search has passed
+        CompletableFuture<?>[] underWay = releasesUnderWay();
+        Lease lease = takeAny(holder);
+        if (lease == null && underWay.length > 0) {
+            // the uid of a cell that just ended may only be waiting for its release: never refuse for that
+            await(underWay);
+            lease = takeAny(holder);
+        }
+        if (lease == null) {
+            throw new IOException("every uid of " + range + " is in use (held by live cells, known to NSS, or left "
+                    + "by a dead runner's processes); widen " + UidRange.OPTION + " or run cell-runner gc");
+        }
+        return lease;
+    }
+
+    /** A free uid of the range, searched from a random one; null when there is none. */
+    private Lease takeAny(String holder) throws IOException {
         int size = range.size();
         int start = ThreadLocalRandom.current().nextInt(size);
         StateDir dir;
@@ -93,8 +135,42 @@ public final class UidAllocator {
             throw e;
         }
         dir.close();
-        throw new IOException("every uid of " + range + " is in use (held by live cells, known to NSS, or left "
-                + "by a dead runner's processes); widen " + UidRange.OPTION + " or run cell-runner gc");
+        return null;
+    }
+
+    /**
+     * Releases {@code lease} on a runner thread; a release that fails is told to {@code log} (its record
+     * then names this runner until {@code gc} or an allocation finds it abandoned).
+     */
+    public void releaseLater(Lease lease, Consumer<String> log) {
+        CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+            try {
+                lease.close();
+            } catch (IOException | RuntimeException e) {
+                log.accept("cannot release uid " + lease.uid() + " (cell-runner gc will): " + e.getMessage());
+            }
+        }, releaser);
+        releasing.add(release);
+        release.whenComplete((done, failure) -> releasing.remove(release));
+    }
+
+    /** Waits, a few seconds at most, for the releases under way (a runner does before it exits). */
+    public void awaitReleases() {
+        await(releasesUnderWay());
+    }
+
+    private CompletableFuture<?>[] releasesUnderWay() {
+        return releasing.toArray(CompletableFuture[]::new);
+    }
+
+    private static void await(CompletableFuture<?>[] releases) {
+        try {
+            CompletableFuture.allOf(releases).get(RELEASE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // a failed release was logged; a slower one is left to finish on its own
+        }
     }
 
     private static Lease take(StateDir dir, int uid, String holder) throws IOException {

@@ -9,6 +9,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,6 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UidAllocatorTest {
     /** Far above any account of this host, and of any other test. */
     private static final UidRange RANGE = new UidRange(730_000, 730_002);
+    /** Releases that are still under way when the next allocation comes. */
+    private static final Executor LATE = CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS);
 
     @TempDir
     Path state;
@@ -43,6 +48,35 @@ class UidAllocatorTest {
             assertThat(Files.readString(state.resolve("uids").resolve(again.uid() + ".lock"))).endsWith(" e\n");
         }
         assertThat(Files.readString(state.resolve("uids").resolve("730000.lock"))).as("released: emptied").isEmpty();
+    }
+
+    @Test
+    void cellsOneAfterTheOtherOnOneUidWaitForTheLastRelease() throws Exception {
+        UidAllocator allocator = new UidAllocator(new UidRange(730_004, 730_004), state, LATE);
+        List<String> log = new CopyOnWriteArrayList<>();
+        for (String cell : List.of("a", "b", "c")) {
+            UidAllocator.Lease lease = allocator.allocate(cell);
+            assertThat(lease.uid()).isEqualTo(730_004);
+            allocator.releaseLater(lease, log::add);
+            assertThat(record(730_004)).as("its release is under way").endsWith(" " + cell + "\n");
+        }
+        allocator.awaitReleases();
+        assertThat(record(730_004)).as("released before the runner exits").isEmpty();
+        assertThat(log).isEmpty();
+    }
+
+    @Test
+    void aUidStillHeldIsRefusedEvenAfterWaitingForReleases() throws Exception {
+        UidAllocator allocator = new UidAllocator(new UidRange(730_004, 730_005), state, LATE);
+        try (UidAllocator.Lease held = allocator.allocate("held")) {
+            UidAllocator.Lease ended = allocator.allocate("ended");
+            allocator.releaseLater(ended, message -> { });
+            try (UidAllocator.Lease next = allocator.allocate("next")) {
+                assertThat(next.uid()).as("the ended cell's, once released").isEqualTo(ended.uid());
+                assertThatThrownBy(() -> allocator.allocate("refused")).hasMessageContaining("every uid of 730004-730005");
+            }
+            assertThat(record(held.uid())).endsWith(" held\n");
+        }
     }
 
     @Test
@@ -121,6 +155,10 @@ class UidAllocatorTest {
         } finally {
             parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    private String record(int uid) throws java.io.IOException {
+        return Files.readString(state.resolve("uids").resolve(uid + ".lock"));
     }
 
     private static String state(long pid) {
