@@ -67,9 +67,11 @@ final class CellLauncher {
     private final List<Path> runnerFiles;
     private final RunnerPolicy policy;
     private final UidAllocator uids;
+    /** The runner's own messages: a cell's uid is released after its status, and its messages, went out. */
+    private final Consumer<String> runnerLog;
 
     private CellLauncher(List<String> targets, HttpEventOptions http, BrokerOptions brokers, Map<String, String> env,
-                         SigningKey fixedKey, List<Path> runnerFiles, RunnerPolicy policy) {
+                         SigningKey fixedKey, List<Path> runnerFiles, RunnerPolicy policy, Consumer<String> runnerLog) {
         this.targets = targets;
         this.http = http;
         this.brokers = brokers;
@@ -78,6 +80,7 @@ final class CellLauncher {
         this.runnerFiles = runnerFiles;
         this.policy = policy;
         this.uids = new UidAllocator(policy.uidRange(), StateDirectory.of(env));
+        this.runnerLog = runnerLog;
     }
 
     /** Checks the options once for all cells; a bad one is reported and gives nothing (exit 64). */
@@ -103,7 +106,7 @@ final class CellLauncher {
             runnerFiles.add(StateDirectory.of(env));
             runnerFiles.addAll(morePrivate);
             return Optional.of(new CellLauncher(targets, options.http, options.brokers, Map.copyOf(settings), key,
-                    List.copyOf(runnerFiles), options.policy.policy(env)));
+                    List.copyOf(runnerFiles), options.policy.policy(env), log));
         } catch (IllegalArgumentException e) {
             log.accept(e.getMessage());
             return Optional.empty();
@@ -232,7 +235,7 @@ final class CellLauncher {
                     key, status);
         } finally {
             launch.end(); // a cell that ran has ended it already; one refused before has not
-            release(uid, log);
+            releaseLater(uid);
         }
     }
 
@@ -253,7 +256,12 @@ final class CellLauncher {
         }, RunnerThreads.POOL);
     }
 
-    private static void release(CompletableFuture<UidAllocator.Lease> uid, Consumer<String> log) {
+    /**
+     * The cell's uid goes back on a runner thread, so its status does not wait for that. Its allocation
+     * is waited for here (a cell refused early may end before it): the allocator must know of the release
+     * before the status goes out, or the next cell, on a full range, would be refused.
+     */
+    private void releaseLater(CompletableFuture<UidAllocator.Lease> uid) {
         if (uid == null) {
             return;
         }
@@ -263,11 +271,12 @@ final class CellLauncher {
         } catch (CompletionException notTaken) {
             return;
         }
-        try {
-            lease.close();
-        } catch (IOException e) {
-            log.accept("cannot release uid " + lease.uid() + " (cell-runner gc will): " + e.getMessage());
-        }
+        uids.releaseLater(lease, runnerLog);
+    }
+
+    /** Before the runner exits: the uids of the cells that ended are released (briefly waited for). */
+    void awaitReleases() {
+        uids.awaitReleases();
     }
 
     /**

@@ -79,25 +79,29 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         Phases.mark("key-ready");
-        if (sources.size() > 1) {
+        try {
+            if (sources.size() > 1) {
+                if (attest != null) {
+                    log.accept(ATTEST + " attests one run: give one document");
+                    return ExitCodes.USAGE;
+                }
+                return new ParallelRun(launcher, parallel, err).run(sources);
+            }
+            Optional<Attestation> attestation = Optional.empty();
             if (attest != null) {
-                log.accept(ATTEST + " attests one run: give one document");
+                attestation = Attestation.prepare(attest, launcher.trailFile(), log);
+                if (attestation.isEmpty()) {
+                    return ExitCodes.USAGE;
+                }
+            }
+            if (read == null) {
+                readProblems.forEach(log);
                 return ExitCodes.USAGE;
             }
-            return new ParallelRun(launcher, parallel, err).run(sources);
+            return launcher.launch(read, sources.get(0), new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
+                    new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }), attestation.orElse(null));
+        } finally {
+            launcher.awaitReleases(); // a clean exit leaves no uid record naming this runner
         }
-        Optional<Attestation> attestation = Optional.empty();
-        if (attest != null) {
-            attestation = Attestation.prepare(attest, launcher.trailFile(), log);
-            if (attestation.isEmpty()) {
-                return ExitCodes.USAGE;
-            }
-        }
-        if (read == null) {
-            readProblems.forEach(log);
-            return ExitCodes.USAGE;
-        }
-        return launcher.launch(read, sources.get(0), new CellLauncher.CellIo(new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err), err, List.of(), cell -> { }), attestation.orElse(null));
     }
 }

@@ -70,7 +70,10 @@ final class ServeCommand implements Callable<Integer> {
             log.accept("cannot listen on " + socket + ": " + e.getMessage());
             return ExitCodes.UNAVAILABLE;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "serve-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            launcher.awaitReleases(); // a clean exit leaves no uid record naming this runner
+        }, "serve-stop"));
         log.accept("listening on " + server.socket());
         LaunchStart.keepOneAhead(); // resident: each cell's network namespace is made before it comes
         ServeWarmup.begin(log);

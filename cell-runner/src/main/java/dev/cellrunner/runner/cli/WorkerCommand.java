@@ -73,6 +73,10 @@ final class WorkerCommand implements Callable<Integer> {
         if (launcher == null) {
             return ExitCodes.USAGE;
         }
-        return WorkerSetup.run(this, launcher, err, log);
+        try {
+            return WorkerSetup.run(this, launcher, err, log);
+        } finally {
+            launcher.awaitReleases(); // a clean exit leaves no uid record naming this runner
+        }
     }
 }
