@@ -2,6 +2,9 @@ package dev.cellrunner.linux;
 
 import com.sun.jna.LastErrorException;
 
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
 /**
  * The one place that retries a system call a signal interrupted (EINTR): every blocking call of the
  * runner and of event-sinks (read, write, send, recv, accept, waitid, flock, ...) goes through
@@ -16,6 +19,19 @@ public final class Eintr {
     }
 
     private Eintr() {
+    }
+
+    /**
+     * As {@link #retry}, for a call that answers -1 and leaves errno to {@code errno} instead of throwing;
+     * returns the last answer, its errno still to be read.
+     */
+    public static long retryQuiet(LongSupplier call, IntSupplier errno) {
+        while (true) {
+            long result = call.getAsLong();
+            if (result >= 0 || errno.getAsInt() != Linux.EINTR) {
+                return result;
+            }
+        }
     }
 
     public static long retry(Call call) throws LastErrorException {

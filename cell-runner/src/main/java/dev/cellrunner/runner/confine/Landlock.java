@@ -6,12 +6,15 @@ import dev.cellrunner.runner.mount.MountedCell;
 import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.QuietLibC;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
+import static dev.cellrunner.runner.os.QuietLibC.orMinusErrno;
 
 import static dev.cellrunner.linux.Linux.AF_INET;
 import static dev.cellrunner.linux.Linux.AF_UNIX;
@@ -238,7 +241,6 @@ public final class Landlock {
      */
     static List<Probe> probe(LandlockPlan plan, List<Path> privateFiles, AbstractSocket outside) {
         List<Probe> probes = new ArrayList<>();
-        LibC libc = LibC.INSTANCE;
         for (Path file : privateFiles) {
             // Landlock refuses it, or the mount view shows nothing there (absent, or masked by an empty file
             // in a place landlock lets the cell read, e.g. below its own /tmp).
@@ -264,7 +266,7 @@ public final class Landlock {
             // Not the runner itself: landlock lets threads of one process signal each other.
             long outsider = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
             probes.add(Probe.expect("landlock", "kill(" + outsider + " outside the cell, 0)", EPERM,
-                    () -> libc.kill((int) outsider, 0)));
+                    () -> orMinusErrno(QuietLibC.INSTANCE.kill((int) outsider, 0))));
         }
         if (outside != null) {
             probes.add(Probe.expect("landlock", "connect(abstract unix @" + outside.name() + ")", EPERM,
@@ -286,34 +288,50 @@ public final class Landlock {
         return port;
     }
 
+    // The probes' calls answer a refusal as minus its errno (Probe.Call): refused is what they expect.
+
     /** Opens {@code path} and reads up to one byte: how many it got. */
     private static long readSome(String path) {
-        int fd = LibC.INSTANCE.open(path, O_RDONLY | O_CLOEXEC);
+        long fd = orMinusErrno(QuietLibC.INSTANCE.open(path, O_RDONLY | O_CLOEXEC));
+        if (fd < 0) {
+            return fd;
+        }
         try (Memory one = new Memory(1)) {
-            return LibC.INSTANCE.read(fd, one, 1);
+            return orMinusErrno(QuietLibC.INSTANCE.read((int) fd, one, 1));
         } finally {
-            LibC.INSTANCE.close(fd);
+            LibC.INSTANCE.close((int) fd);
         }
     }
 
     private static long openAndClose(String path, int flags) {
-        int fd = LibC.INSTANCE.open(path, flags | O_CLOEXEC);
-        LibC.INSTANCE.close(fd);
+        long fd = orMinusErrno(QuietLibC.INSTANCE.open(path, flags | O_CLOEXEC));
+        if (fd >= 0) {
+            LibC.INSTANCE.close((int) fd);
+        }
         return fd;
     }
 
     private static long connectTcp(int port) {
-        LibC libc = LibC.INSTANCE;
-        int fd = libc.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         try (Memory address = new Memory(16)) {
             address.clear();
             address.setShort(0, (short) AF_INET);
             address.setByte(2, (byte) (port >> 8));
             address.setByte(3, (byte) port);
             address.write(4, new byte[] {127, 0, 0, 1}, 0, 4);
-            return libc.connect(fd, address, 16);
+            return connectOnce(AF_INET, SOCK_NONBLOCK, address, 16);
+        }
+    }
+
+    /** A fresh socket of {@code domain} connected to {@code address}, then closed. */
+    private static long connectOnce(int domain, int flags, Memory address, int length) {
+        long fd = orMinusErrno(QuietLibC.INSTANCE.socket(domain, SOCK_STREAM | flags | SOCK_CLOEXEC, 0));
+        if (fd < 0) {
+            return fd;
+        }
+        try {
+            return orMinusErrno(QuietLibC.INSTANCE.connect((int) fd, address, length));
         } finally {
-            libc.close(fd);
+            LibC.INSTANCE.close((int) fd);
         }
     }
 
@@ -341,12 +359,8 @@ public final class Landlock {
         }
 
         long connect() {
-            LibC libc = LibC.INSTANCE;
-            int client = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             try (Memory address = address(name)) {
-                return libc.connect(client, address, length(name));
-            } finally {
-                libc.close(client);
+                return connectOnce(AF_UNIX, 0, address, length(name));
             }
         }
 

@@ -1,7 +1,7 @@
 package dev.cellrunner.runner.confine;
 
-import com.sun.jna.LastErrorException;
 import dev.cellrunner.linux.Linux;
+import dev.cellrunner.runner.os.QuietLibC;
 
 import java.util.List;
 
@@ -17,10 +17,13 @@ import java.util.List;
 public record Probe(String control, String probe, String expected, String observed) {
     private static final String ONE_OF = " or ";
 
-    /** A call that may fail with errno (thrown as {@link LastErrorException}). */
+    /**
+     * A call that may fail: its result when it succeeds, else minus its errno ({@link QuietLibC#orMinusErrno}).
+     * A refusal is the answer a probe expects, so it is not thrown: a thrown errno costs two exceptions.
+     */
     @FunctionalInterface
     interface Call {
-        long invoke() throws LastErrorException;
+        long invoke();
     }
 
     public boolean holds() {
@@ -28,13 +31,8 @@ public record Probe(String control, String probe, String expected, String observ
     }
 
     static Probe expect(String control, String probe, int expectedErrno, Call call) {
-        String observed;
-        try {
-            call.invoke();
-            observed = "success";
-        } catch (LastErrorException e) {
-            observed = Linux.errnoName(e.getErrorCode());
-        }
+        long result = call.invoke();
+        String observed = result >= 0 ? "success" : errnoName((int) -result);
         return new Probe(control, probe, errnoName(expectedErrno), observed);
     }
 
@@ -47,12 +45,8 @@ public record Probe(String control, String probe, String expected, String observ
 
     /** A read of a runner-private file must be refused (EACCES), find nothing (ENOENT) or read no byte (a mask). */
     static Probe readsNothing(String control, String file, Call readOneByte) {
-        String observed;
-        try {
-            observed = readOneByte.invoke() == 0 ? "empty" : "content";
-        } catch (LastErrorException e) {
-            observed = errnoName(e.getErrorCode());
-        }
+        long read = readOneByte.invoke();
+        String observed = read < 0 ? errnoName((int) -read) : read == 0 ? "empty" : "content";
         return new Probe(control, "read(" + file + ")", String.join(ONE_OF, List.of("EACCES", "ENOENT", "empty")),
                 observed);
     }

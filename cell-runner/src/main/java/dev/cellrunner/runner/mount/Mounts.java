@@ -7,6 +7,7 @@ import dev.cellrunner.linux.Eintr;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.QuietLibC;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -487,24 +488,27 @@ public final class Mounts {
      * without following any link; -1 when it does not exist or a link is on the way.
      */
     private int openInCell(String cellPath) throws OsError {
-        LibC libc = LibC.INSTANCE;
         if (rootFd < 0) {
             throw new IllegalStateException("the cell's root is not staged yet");
         }
+        long fd;
         try (Memory how = new Memory(Linux.OPEN_HOW_SIZE)) {
             how.clear();
             how.setLong(0, Linux.O_PATH | Linux.O_CLOEXEC | Linux.O_NOFOLLOW);
             how.setLong(16, Linux.RESOLVE_IN_ROOT | Linux.RESOLVE_NO_SYMLINKS | Linux.RESOLVE_NO_MAGICLINKS);
             String relative = cellPath.replaceFirst("^/+", "");
-            return (int) libc.syscall(Linux.SYS_OPENAT2, (long) rootFd, relative.isEmpty() ? "." : relative, how,
-                    (long) Linux.OPEN_HOW_SIZE);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Linux.ENOENT || e.getErrorCode() == Linux.ELOOP
-                    || e.getErrorCode() == Linux.ENOTDIR) {
-                return -1;
-            }
-            throw new OsError("openat2(" + cellPath + " in the cell's root)", e);
+            // most paths asked for are absent (masks of what the host may have): an answer, not an error
+            fd = QuietLibC.orMinusErrno(QuietLibC.INSTANCE.syscall(Linux.SYS_OPENAT2, (long) rootFd,
+                    relative.isEmpty() ? "." : relative, how, (long) Linux.OPEN_HOW_SIZE));
         }
+        if (fd >= 0) {
+            return (int) fd;
+        }
+        int errno = (int) -fd;
+        if (errno == Linux.ENOENT || errno == Linux.ELOOP || errno == Linux.ENOTDIR) {
+            return -1;
+        }
+        throw new OsError("openat2(" + cellPath + " in the cell's root)", errno);
     }
 
     /**
@@ -584,12 +588,12 @@ public final class Mounts {
     }
 
     private static boolean exists(String path) {
-        try {
-            LibC.INSTANCE.close(LibC.INSTANCE.open(path, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC));
-            return true;
-        } catch (LastErrorException e) {
+        int fd = QuietLibC.INSTANCE.open(path, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC);
+        if (fd < 0) {
             return false;
         }
+        LibC.INSTANCE.close(fd);
+        return true;
     }
 
     private static boolean isDirectory(int fd) throws OsError {

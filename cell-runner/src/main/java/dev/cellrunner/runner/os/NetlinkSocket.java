@@ -147,18 +147,19 @@ final class NetlinkSocket implements AutoCloseable {
     /** One datagram's messages; null when {@code MSG_DONTWAIT} in {@code flags} found nothing queued. */
     List<NetlinkReply> receive(String what, int flags) throws OsError {
         while (true) {
-            long length;
-            try {
-                length = Eintr.retry(() -> LibC.INSTANCE.recv(fd, buffer, bufferSize, Linux.MSG_TRUNC | flags));
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Linux.ENOBUFS && readOnAfterOverrun) {
+            // quiet: with MSG_DONTWAIT, nothing queued (EAGAIN) is a common answer
+            long length = Eintr.retryQuiet(() -> QuietLibC.INSTANCE.recv(fd, buffer, bufferSize,
+                    Linux.MSG_TRUNC | flags), QuietLibC::errno);
+            if (length < 0) {
+                int errno = QuietLibC.errno();
+                if (errno == Linux.ENOBUFS && readOnAfterOverrun) {
                     overruns++; // the kernel dropped messages that did not fit: read on
                     continue;
                 }
-                if (e.getErrorCode() == Linux.EAGAIN && (flags & Linux.MSG_DONTWAIT) != 0) {
+                if (errno == Linux.EAGAIN && (flags & Linux.MSG_DONTWAIT) != 0) {
                     return null;
                 }
-                throw new OsError("netlink receive (" + what + ")", e);
+                throw new OsError("netlink receive (" + what + ")", errno);
             }
             if (length > bufferSize) {
                 throw new OsError("netlink message of " + length + " bytes (" + what + ") does not fit " + bufferSize);

@@ -205,12 +205,7 @@ public final class Nftables {
     /** A socket option's int value, or -1 for a descriptor that is no socket (or is gone). */
     private static int option(int fd, int option, Memory value, IntByReference length) {
         length.setValue(4);
-        try {
-            LibC.INSTANCE.getsockopt(fd, SOL_SOCKET, option, value, length);
-            return value.getInt(0);
-        } catch (LastErrorException e) {
-            return -1;
-        }
+        return QuietLibC.INSTANCE.getsockopt(fd, SOL_SOCKET, option, value, length) < 0 ? -1 : value.getInt(0);
     }
 
     /** The calling thread's network namespace as the kernel names it, e.g. "net:[4026531840]". */
