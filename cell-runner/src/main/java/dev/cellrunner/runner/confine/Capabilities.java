@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import dev.cellrunner.runner.os.LibC;
 import dev.cellrunner.linux.Linux;
 import dev.cellrunner.runner.os.OsError;
+import dev.cellrunner.runner.os.QuietLibC;
 
 import static dev.cellrunner.linux.Linux.EINVAL;
 import static dev.cellrunner.linux.Linux.LINUX_CAPABILITY_VERSION_3;
@@ -32,13 +33,13 @@ public final class Capabilities {
     public static void dropBoundingAndAmbient() throws OsError {
         LibC libc = LibC.INSTANCE;
         for (int cap = 0; cap < MAX_CAPABILITIES; cap++) {
-            try {
-                libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == EINVAL) {
-                    break; // past the kernel's last capability
-                }
-                throw new OsError("prctl(PR_CAPBSET_DROP, " + cap + ")", e);
+            // quiet: the loop ends on the kernel's answer for the first capability it does not know
+            long dropped = QuietLibC.orMinusErrno(QuietLibC.INSTANCE.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0));
+            if (dropped == -EINVAL) {
+                break; // past the kernel's last capability
+            }
+            if (dropped < 0) {
+                throw new OsError("prctl(PR_CAPBSET_DROP, " + cap + ")", (int) -dropped);
             }
         }
         try {

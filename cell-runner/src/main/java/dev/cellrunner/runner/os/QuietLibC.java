@@ -9,7 +9,7 @@ import com.sun.jna.ptr.IntByReference;
  * libc calls whose failure is an answer the caller expects (a probe the kernel must refuse, a path that
  * may be absent, a non-blocking read with nothing queued): they return -1 and leave errno to
  * {@link #errno()}, where {@link LibC} throws. A thrown {@link com.sun.jna.LastErrorException} costs two
- * exceptions (JNA parses its own message with Integer.parseInt), and a cell met about 28 such answers.
+ * exceptions (JNA parses its own message with Integer.parseInt), and a cell met about 30 such answers.
  * Read errno right after the call, on the same thread, before any other native call.
  */
 public interface QuietLibC extends Library {
@@ -18,6 +18,8 @@ public interface QuietLibC extends Library {
     long syscall(long number, Object... args);
 
     int open(String path, int flags);
+
+    int openat(int dirfd, String path, int flags, int mode);
 
     int socket(int domain, int type, int protocol);
 
@@ -28,6 +30,11 @@ public interface QuietLibC extends Library {
     long read(int fd, Pointer buffer, long count);
 
     int fcntl(int fd, int command, int argument);
+
+    /** fcntl with a {@code struct flock} (the F_OFD_* lock commands). */
+    int fcntl(int fd, int command, Pointer lock);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
     long recv(int fd, Pointer buffer, long length, int flags);
 

@@ -118,15 +118,17 @@ public final class StateDir implements AutoCloseable {
 
     /** Whether record {@code name} exists (a link counts as one; it is never followed). */
     public boolean exists(String name) throws IOException {
-        try {
-            LibC.INSTANCE.close(LibC.INSTANCE.openat(fd, name, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0));
+        // quiet: an absent entry is an answer
+        long file = QuietLibC.orMinusErrno(QuietLibC.INSTANCE.openat(fd, name,
+                Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0));
+        if (file >= 0) {
+            LibC.INSTANCE.close((int) file);
             return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Linux.ENOENT) {
-                return false;
-            }
-            throw failure("look up", name, e);
         }
+        if (file == -Linux.ENOENT) {
+            return false;
+        }
+        throw failure("look up", name, (int) -file);
     }
 
     /** The names of the entries, read through this descriptor (the path is not looked up again). */
@@ -215,17 +217,21 @@ public final class StateDir implements AutoCloseable {
     }
 
     private boolean lock(int file) throws IOException {
+        long locked;
         try (Memory flock = new Memory(Linux.FLOCK_SIZE)) {
             flock.clear();
             flock.setShort(0, (short) Linux.F_WRLCK); // l_type; l_whence SEEK_SET, start 0, len 0: the whole file
-            LibC.INSTANCE.fcntl(file, Linux.F_OFD_SETLK, flock);
-            return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Linux.EAGAIN || e.getErrorCode() == Linux.EACCES) {
-                return false;
-            }
-            throw new IOException("fcntl(F_OFD_SETLK) in " + path + ": " + LibC.INSTANCE.strerror(e.getErrorCode()));
+            // quiet: a lock another holds (EAGAIN) is a common answer, e.g. a uid of a live cell
+            locked = QuietLibC.orMinusErrno(QuietLibC.INSTANCE.fcntl(file, Linux.F_OFD_SETLK, flock));
         }
+        if (locked >= 0) {
+            return true;
+        }
+        int errno = (int) -locked;
+        if (errno == Linux.EAGAIN || errno == Linux.EACCES) {
+            return false;
+        }
+        throw new IOException("fcntl(F_OFD_SETLK) in " + path + ": " + LibC.INSTANCE.strerror(errno));
     }
 
     private int openFile(String name, int flags) throws IOException {
@@ -293,6 +299,10 @@ public final class StateDir implements AutoCloseable {
     }
 
     private IOException failure(String what, String name, LastErrorException e) {
-        return new IOException("cannot " + what + " " + path.resolve(name) + ": " + LibC.INSTANCE.strerror(e.getErrorCode()));
+        return failure(what, name, e.getErrorCode());
+    }
+
+    private IOException failure(String what, String name, int errno) {
+        return new IOException("cannot " + what + " " + path.resolve(name) + ": " + LibC.INSTANCE.strerror(errno));
     }
 }

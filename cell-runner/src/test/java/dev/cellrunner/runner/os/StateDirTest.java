@@ -31,6 +31,8 @@ class StateDirTest {
             assertThat(target).hasContent("untouched");
             users.write("cr1-1", "[IPV4]");
             assertThat(users.names()).containsExactly("cr1-1");
+            assertThat(users.exists("cr1-1")).isTrue();
+            assertThat(open.exists("planted")).as("a link is an entry, never followed").isTrue();
             assertThat(Files.getPosixFilePermissions(state.resolve("users/cr1-1"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
             users.delete("cr1-1");
             assertThat(users.exists("cr1-1")).isFalse();
