@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.cellrunner.runner.os.QuietLibC.closeIfOpened;
 import static dev.cellrunner.runner.os.QuietLibC.orMinusErrno;
 
 import static dev.cellrunner.linux.Linux.AF_INET;
@@ -304,11 +305,7 @@ public final class Landlock {
     }
 
     private static long openAndClose(String path, int flags) {
-        long fd = orMinusErrno(QuietLibC.INSTANCE.open(path, flags | O_CLOEXEC));
-        if (fd >= 0) {
-            LibC.INSTANCE.close((int) fd);
-        }
-        return fd;
+        return closeIfOpened(orMinusErrno(QuietLibC.INSTANCE.open(path, flags | O_CLOEXEC)));
     }
 
     private static long connectTcp(int port) {

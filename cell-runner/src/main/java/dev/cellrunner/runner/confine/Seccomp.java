@@ -8,6 +8,7 @@ import dev.cellrunner.runner.os.QuietLibC;
 
 import java.util.List;
 
+import static dev.cellrunner.runner.os.QuietLibC.closeIfOpened;
 import static dev.cellrunner.runner.os.QuietLibC.orMinusErrno;
 
 import static dev.cellrunner.linux.Linux.AF_VSOCK;
@@ -67,22 +68,13 @@ public final class Seccomp {
                 Probe.expect("seccomp", "process_vm_readv(self, no buffers)", EPERM,
                         () -> orMinusErrno(libc.syscall(SYS_PROCESS_VM_READV, self, null, 0L, null, 0L, 0L))),
                 Probe.expect("seccomp", "clone3(NULL, 0)", ENOSYS, () -> orMinusErrno(libc.syscall(SYS_CLONE3, null, 0L))),
-                Probe.expect("seccomp", "socket(AF_VSOCK, SOCK_STREAM)", EPERM, Seccomp::vsockSocket),
+                Probe.expect("seccomp", "socket(AF_VSOCK, SOCK_STREAM)", EPERM,
+                        () -> closeIfOpened(orMinusErrno(libc.socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0)))),
                 Probe.expect("seccomp", "prlimit64(1, RLIMIT_NOFILE, NULL, NULL)", EPERM,
                         () -> orMinusErrno(libc.syscall(SYS_PRLIMIT64, 1L, (long) RLIMIT_NOFILE, null, null))),
                 Probe.expect("seccomp", "fcntl(-1, F_SETLEASE, F_RDLCK)", EPERM,
                         () -> orMinusErrno(libc.fcntl(-1, F_SETLEASE, 0))),
                 Probe.expect("seccomp", "fchmod(-1, 04755)", EPERM,
                         () -> orMinusErrno(libc.syscall(SYS_FCHMOD, -1L, 04755L))));
-    }
-
-    /** An AF_VSOCK socket, closed at once: 0, or minus the errno of its refusal. */
-    private static long vsockSocket() {
-        long fd = orMinusErrno(QuietLibC.INSTANCE.socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (fd >= 0) {
-            LibC.INSTANCE.close((int) fd);
-            return 0;
-        }
-        return fd;
     }
 }

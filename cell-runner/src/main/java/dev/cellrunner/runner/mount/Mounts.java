@@ -588,12 +588,7 @@ public final class Mounts {
     }
 
     private static boolean exists(String path) {
-        int fd = QuietLibC.INSTANCE.open(path, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC);
-        if (fd < 0) {
-            return false;
-        }
-        LibC.INSTANCE.close(fd);
-        return true;
+        return QuietLibC.closeIfOpened(QuietLibC.INSTANCE.open(path, Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC)) >= 0;
     }
 
     private static boolean isDirectory(int fd) throws OsError {

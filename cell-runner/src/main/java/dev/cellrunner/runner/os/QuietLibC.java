@@ -49,4 +49,15 @@ public interface QuietLibC extends Library {
     static long orMinusErrno(long result) {
         return result < 0 ? -errno() : result;
     }
+
+    /**
+     * For a descriptor opened only to learn whether it could be: closes it when {@code result} is one (not
+     * negative) and passes {@code result} on. Take errno first ({@link #orMinusErrno}): the close leaves its own.
+     */
+    static long closeIfOpened(long result) {
+        if (result >= 0) {
+            LibC.INSTANCE.close((int) result);
+        }
+        return result;
+    }
 }

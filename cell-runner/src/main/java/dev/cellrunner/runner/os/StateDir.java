@@ -119,10 +119,9 @@ public final class StateDir implements AutoCloseable {
     /** Whether record {@code name} exists (a link counts as one; it is never followed). */
     public boolean exists(String name) throws IOException {
         // quiet: an absent entry is an answer
-        long file = QuietLibC.orMinusErrno(QuietLibC.INSTANCE.openat(fd, name,
-                Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0));
+        long file = QuietLibC.closeIfOpened(QuietLibC.orMinusErrno(QuietLibC.INSTANCE.openat(fd, name,
+                Linux.O_PATH | Linux.O_NOFOLLOW | Linux.O_CLOEXEC, 0)));
         if (file >= 0) {
-            LibC.INSTANCE.close((int) file);
             return true;
         }
         if (file == -Linux.ENOENT) {
