@@ -210,7 +210,7 @@ public final class LandlockPlanner {
         for (String declared : paths) {
             Path real;
             Path inCell = Path.of(declared).normalize();
-            if (inCell.startsWith(PROC)) {
+            if (LandlockPlan.onCellProc(source, inCell)) {
                 // the cell's own /proc, not the host's: what it holds is known once PID 1 exists (Landlock.addProcRules)
                 String entry = inCell.getNameCount() > 1 ? inCell.getName(1).toString() : "";
                 if (entry.equals("self") || entry.equals("thread-self") || (entry.matches("[0-9]+") && !entry.equals("1"))) {
